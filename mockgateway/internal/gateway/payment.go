@@ -1,0 +1,306 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+)
+
+// Failure codes the gateway itself uses for payments.
+var PaymentFailureCodes = []string{"card_declined", "insufficient_funds", "expired_card", "processing_error", "risk_rejected"}
+
+// failureMessages are what a declined customer is told, by code.
+var failureMessages = map[string]string{
+	"card_declined":        "The card was declined.",
+	"insufficient_funds":   "The account has insufficient funds.",
+	"expired_card":         "The card has expired.",
+	"processing_error":     "An error occurred while processing the payment.",
+	"risk_rejected":        "The payment was rejected by risk control.",
+	"refund_rejected":      "The refund was rejected by the payment provider.",
+	"insufficient_balance": "The merchant balance is insufficient for this refund.",
+}
+
+// FailureMessage returns the human text for a failure code.
+func FailureMessage(code string) string {
+	if m, ok := failureMessages[code]; ok {
+		return m
+	}
+	return "The payment provider reported " + code + "."
+}
+
+// CreatePaymentInput is a validated request for a new payment.
+type CreatePaymentInput struct {
+	OutTradeNo  string
+	Amount      int64
+	Currency    string
+	Method      string
+	Subject     string
+	Description string
+	NotifyURL   string
+	ReturnURL   string
+	ExpiresIn   time.Duration
+	Metadata    map[string]string
+	// Scenario is the object-level part of the call's scenario.
+	Scenario Scenario
+}
+
+// CreatePayment creates a payment. created is false when a payment with the
+// same out_trade_no, amount, currency and method already existed and was
+// returned instead; other parameters under a known out_trade_no are an
+// out_trade_no_conflict.
+func (s *Service) CreatePayment(ctx context.Context, m *gatewayapi.Merchant, in CreatePaymentInput) (p *PaymentRecord, created bool, err error) {
+	now := s.now()
+	id := NewID("pay", now)
+	if in.Currency == "" {
+		in.Currency = "CNY"
+	}
+	if in.ExpiresIn == 0 {
+		in.ExpiresIn = 15 * time.Minute
+	}
+	if in.Metadata == nil {
+		in.Metadata = map[string]string{}
+	}
+	payURL := s.cfg.PublicURL + "/pay/" + id
+	rec := &PaymentRecord{Payment: gatewayapi.Payment{
+		ID: id, Object: "payment", MerchantID: m.ID, OutTradeNo: in.OutTradeNo,
+		Amount: in.Amount, Currency: in.Currency, Method: in.Method, Subject: in.Subject,
+		Description: in.Description, Status: gatewayapi.PaymentPending,
+		PayURL: payURL, QRCode: payURL, QRCodeURL: s.cfg.PublicURL + "/qr/" + id + ".png",
+		NotifyURL: in.NotifyURL, ReturnURL: in.ReturnURL, Metadata: in.Metadata,
+		CreatedAt: now, ExpiresAt: now.Add(in.ExpiresIn),
+	}}
+	if !in.Scenario.IsZero() {
+		text := in.Scenario.String()
+		rec.Scenario = &text
+	}
+	// The owner index lives outside the merchant's slot, so it is written
+	// first: an orphan entry (if the commit then loses) points at nothing.
+	if err := s.store.IndexPaymentOwner(ctx, id, m.ID, s.cfg.DataRetention); err != nil {
+		return nil, false, err
+	}
+	b := s.batch()
+	b.Payments = []*PaymentRecord{rec}
+	b.NewPayment = true
+	b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, id), At: rec.ExpiresAt})
+	if in.Scenario.HasAutoSucceed {
+		b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, id), At: now.Add(s.scaled(in.Scenario.AutoSucceed))})
+	}
+	err = s.store.Commit(ctx, m.ID, b)
+	if err == nil {
+		return rec, true, nil
+	}
+	if !errors.Is(err, ErrConflict) {
+		return nil, false, err
+	}
+	existing, err := s.store.PaymentByOutTradeNo(ctx, m.ID, in.OutTradeNo)
+	if err != nil {
+		return nil, false, err
+	}
+	if existing.Amount != in.Amount || existing.Currency != in.Currency || existing.Method != in.Method {
+		return nil, false, Errorf(OutTradeNoConflict, "out_trade_no",
+			"A payment with out_trade_no %q already exists with a different amount, currency or method (%s); use a new out_trade_no for a new payment.",
+			in.OutTradeNo, existing.ID)
+	}
+	return existing, false, nil
+}
+
+// Payment returns one of the merchant's payments.
+func (s *Service) Payment(ctx context.Context, m *gatewayapi.Merchant, id string) (*PaymentRecord, error) {
+	return s.store.Payment(ctx, m.ID, id)
+}
+
+// PaymentByOutTradeNo returns the merchant's payment with that out_trade_no.
+func (s *Service) PaymentByOutTradeNo(ctx context.Context, m *gatewayapi.Merchant, outTradeNo string) (*PaymentRecord, error) {
+	return s.store.PaymentByOutTradeNo(ctx, m.ID, outTradeNo)
+}
+
+// PaymentFilter selects payments of a list.
+type PaymentFilter struct {
+	Status string
+	Method string
+}
+
+// ListPayments returns a page of the merchant's payments, newest first.
+func (s *Service) ListPayments(ctx context.Context, m *gatewayapi.Merchant, f PaymentFilter, q ListQuery) ([]*PaymentRecord, bool, error) {
+	return s.store.ListPayments(ctx, m.ID, q, func(p *PaymentRecord) bool {
+		return (f.Status == "" || p.Status == f.Status) && (f.Method == "" || p.Method == f.Method)
+	})
+}
+
+// PublicPayment returns a payment and its merchant by id alone, for the
+// cashier page a customer opens without credentials.
+func (s *Service) PublicPayment(ctx context.Context, id string) (*PaymentRecord, *gatewayapi.Merchant, error) {
+	mid, err := s.store.PaymentOwner(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.store.Merchant(ctx, mid)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.store.Payment(ctx, mid, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, m, nil
+}
+
+// changePayment re-reads a payment and applies change to it until the commit
+// wins. change returns an error to refuse; it may still have changed the
+// record (an expiry noticed on the way), which is then committed.
+func (s *Service) changePayment(ctx context.Context, m *gatewayapi.Merchant, id string, change func(p *PaymentRecord, b *Batch, now time.Time) error) (*PaymentRecord, error) {
+	var out *PaymentRecord
+	err := s.commitRetry(ctx, m.ID, func(b *Batch) error {
+		p, err := s.store.Payment(ctx, m.ID, id)
+		if err != nil {
+			return err
+		}
+		out = p
+		now := s.now()
+		cerr := s.expireIfDue(b, m, p, now)
+		if cerr == nil {
+			cerr = change(p, b, now)
+		}
+		if !b.Empty() {
+			// Whatever the change wrote, it wrote because of this version of
+			// the payment: the commit must fail if the payment moved on.
+			b.Payments = append(b.Payments, p)
+		}
+		return cerr
+	})
+	if err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// expireIfDue closes a pending payment whose time is up, as the expiry timer
+// would have, so no action ever applies to a payment that has expired.
+func (s *Service) expireIfDue(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord, now time.Time) error {
+	if p.Status != gatewayapi.PaymentPending || now.Before(p.ExpiresAt) {
+		return nil
+	}
+	return s.closePayment(b, m, p, now)
+}
+
+func (s *Service) closePayment(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord, now time.Time) error {
+	p.Status = gatewayapi.PaymentClosed
+	p.ClosedAt = &now
+	b.Unschedule = append(b.Unschedule,
+		ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, p.ID)},
+		ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, p.ID)})
+	return s.paymentEvent(b, m, p, gatewayapi.EventPaymentClosed, now)
+}
+
+func (s *Service) paymentEvent(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord, typ string, now time.Time) error {
+	return s.newEvent(b, m, typ, p.ID, p.Payment, p.NotifyURL, s.notifyScenario(p.Scenario), now)
+}
+
+// notifyScenario is the notification part of an object's stored scenario.
+func (s *Service) notifyScenario(stored *string) string {
+	if stored == nil {
+		return ""
+	}
+	sc, err := ParseScenario(*stored)
+	if err != nil {
+		return ""
+	}
+	return sc.Notify().String()
+}
+
+// ClosePayment closes a pending payment (payment.closed). Closing a closed
+// payment changes nothing; a succeeded one is payment_not_closable.
+func (s *Service) ClosePayment(ctx context.Context, m *gatewayapi.Merchant, id string) (*PaymentRecord, error) {
+	return s.changePayment(ctx, m, id, func(p *PaymentRecord, b *Batch, now time.Time) error {
+		switch p.Status {
+		case gatewayapi.PaymentClosed:
+			return nil
+		case gatewayapi.PaymentSucceeded:
+			return Errorf(PaymentNotClosable, "id", "Payment %s has succeeded and cannot be closed; refund it instead.", p.ID)
+		}
+		return s.closePayment(b, m, p, now)
+	})
+}
+
+// ExpirePayment closes a pending payment as its expiry would.
+func (s *Service) ExpirePayment(ctx context.Context, m *gatewayapi.Merchant, id string) (*PaymentRecord, error) {
+	return s.changePayment(ctx, m, id, func(p *PaymentRecord, b *Batch, now time.Time) error {
+		if p.Status != gatewayapi.PaymentPending {
+			return notPending(p)
+		}
+		return s.closePayment(b, m, p, now)
+	})
+}
+
+func notPending(p *PaymentRecord) error {
+	return Errorf(PaymentNotPending, "id", "Payment %s is %s, not pending.", p.ID, p.Status)
+}
+
+// PayResult says how a pay action ended.
+type PayResult struct {
+	Payment *PaymentRecord
+	// FailedCode is set when the action was turned into a decline (by the
+	// customer's choice, a test card or an auto_fail scenario).
+	FailedCode string
+}
+
+// SucceedPayment is the customer paying: pending → succeeded
+// (payment.succeeded), unless an auto_fail scenario turns this action into a
+// decline. A payment that is not pending is payment_not_pending.
+func (s *Service) SucceedPayment(ctx context.Context, m *gatewayapi.Merchant, id string) (PayResult, error) {
+	var res PayResult
+	p, err := s.changePayment(ctx, m, id, func(p *PaymentRecord, b *Batch, now time.Time) error {
+		res.FailedCode = ""
+		if p.Status != gatewayapi.PaymentPending {
+			return notPending(p)
+		}
+		if code := autoFail(p); code != "" {
+			res.FailedCode = code
+			p.AutoFailUsed = true
+			return s.failPayment(b, m, p, code, now)
+		}
+		p.Status = gatewayapi.PaymentSucceeded
+		p.PaidAt = &now
+		p.LastError = nil
+		b.Unschedule = append(b.Unschedule,
+			ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, p.ID)},
+			ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, p.ID)})
+		return s.paymentEvent(b, m, p, gatewayapi.EventPaymentSucceeded, now)
+	})
+	res.Payment = p
+	return res, err
+}
+
+// autoFail returns the code an auto_fail scenario imposes on the next pay
+// action, or "". It applies once: the action after it can pay.
+func autoFail(p *PaymentRecord) string {
+	if p.Scenario == nil || p.AutoFailUsed {
+		return ""
+	}
+	sc, err := ParseScenario(*p.Scenario)
+	if err != nil || sc.AutoFail == "" {
+		return ""
+	}
+	return sc.AutoFail
+}
+
+// FailPayment records a declined attempt: the payment stays pending with
+// last_error set, and payment.failed is emitted.
+func (s *Service) FailPayment(ctx context.Context, m *gatewayapi.Merchant, id, code string) (*PaymentRecord, error) {
+	if code == "" {
+		code = "card_declined"
+	}
+	return s.changePayment(ctx, m, id, func(p *PaymentRecord, b *Batch, now time.Time) error {
+		if p.Status != gatewayapi.PaymentPending {
+			return notPending(p)
+		}
+		return s.failPayment(b, m, p, code, now)
+	})
+}
+
+func (s *Service) failPayment(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord, code string, now time.Time) error {
+	p.LastError = &gatewayapi.PaymentError{Code: code, Message: FailureMessage(code)}
+	return s.paymentEvent(b, m, p, gatewayapi.EventPaymentFailed, now)
+}

@@ -1,0 +1,208 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+)
+
+// versioned is a stored record whose version lives beside its JSON.
+type versioned interface {
+	setVersion(int64)
+}
+
+type paymentRec struct{ gateway.PaymentRecord }
+type refundRec struct{ gateway.RefundRecord }
+type eventRec struct{ gateway.EventRecord }
+
+func (r *paymentRec) setVersion(v int64) { r.Version = v }
+func (r *refundRec) setVersion(v int64)  { r.Version = v }
+func (r *eventRec) setVersion(v int64)   { r.Version = v }
+
+// decode fills rec from the fields of an object hash: v, j and, for events, b.
+func decode(kind, id string, vals []any, rec versioned) error {
+	if len(vals) < 2 || vals[0] == nil || vals[1] == nil {
+		return gateway.NotFound(kind, id)
+	}
+	v, err := strconv.ParseInt(vals[0].(string), 10, 64)
+	if err != nil {
+		return fmt.Errorf("redisstore: %s %s: bad version %q", kind, id, vals[0])
+	}
+	if err := json.Unmarshal([]byte(vals[1].(string)), rec); err != nil {
+		return fmt.Errorf("redisstore: decode %s %s: %w", kind, id, err)
+	}
+	rec.setVersion(v)
+	if e, ok := rec.(*eventRec); ok && len(vals) > 2 && vals[2] != nil {
+		e.Body = []byte(vals[2].(string))
+	}
+	return nil
+}
+
+func (s *Store) load(ctx context.Context, mid, kind, id string, rec versioned) error {
+	vals, err := s.rdb.HMGet(ctx, mkey(mid, kindKey[kind]+id), "v", "j", "b").Result()
+	if err != nil {
+		return fmt.Errorf("redisstore: load %s: %w", kind, err)
+	}
+	return decode(kind, id, vals, rec)
+}
+
+var kindKey = map[string]string{"payment": "pay:", "refund": "re:", "event": "evt:"}
+
+// Payment returns a payment of a merchant.
+func (s *Store) Payment(ctx context.Context, mid, id string) (*gateway.PaymentRecord, error) {
+	var r paymentRec
+	if err := s.load(ctx, mid, "payment", id, &r); err != nil {
+		return nil, err
+	}
+	return &r.PaymentRecord, nil
+}
+
+// Refund returns a refund of a merchant.
+func (s *Store) Refund(ctx context.Context, mid, id string) (*gateway.RefundRecord, error) {
+	var r refundRec
+	if err := s.load(ctx, mid, "refund", id, &r); err != nil {
+		return nil, err
+	}
+	return &r.RefundRecord, nil
+}
+
+// Event returns an event of a merchant with its delivery state.
+func (s *Store) Event(ctx context.Context, mid, id string) (*gateway.EventRecord, error) {
+	var r eventRec
+	if err := s.load(ctx, mid, "event", id, &r); err != nil {
+		return nil, err
+	}
+	return &r.EventRecord, nil
+}
+
+func (s *Store) byName(ctx context.Context, mid, nameKey, kind, name string) (string, error) {
+	id, err := s.rdb.Get(ctx, mkey(mid, nameKey)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", gateway.Errorf(gateway.ResourceMissing, "", "No %s with that merchant number %q exists.", kind, name)
+	} else if err != nil {
+		return "", fmt.Errorf("redisstore: lookup %s: %w", kind, err)
+	}
+	return id, nil
+}
+
+// PaymentByOutTradeNo returns the payment with a merchant's out_trade_no.
+func (s *Store) PaymentByOutTradeNo(ctx context.Context, mid, outTradeNo string) (*gateway.PaymentRecord, error) {
+	id, err := s.byName(ctx, mid, "otn:"+outTradeNo, "payment", outTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	return s.Payment(ctx, mid, id)
+}
+
+// RefundByOutRefundNo returns the refund with a merchant's out_refund_no.
+func (s *Store) RefundByOutRefundNo(ctx context.Context, mid, outRefundNo string) (*gateway.RefundRecord, error) {
+	id, err := s.byName(ctx, mid, "orn:"+outRefundNo, "refund", outRefundNo)
+	if err != nil {
+		return nil, err
+	}
+	return s.Refund(ctx, mid, id)
+}
+
+// list walks a lexicographic index newest first from the cursor, loading
+// objects in pages, and keeps those keep accepts until it has limit+1.
+// Index entries whose object has expired are removed on the way.
+func list[T any, R interface {
+	*T
+	versioned
+}](ctx context.Context, s *Store, mid, indexRest, kind, objPrefix string, q gateway.ListQuery, keep func(R) bool) ([]R, bool, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	index := mkey(mid, indexRest)
+	upper := "+"
+	if q.StartingAfter != "" {
+		upper = "(" + q.StartingAfter
+	}
+	var out []R
+	page := int64(max(limit*2, 50))
+	for {
+		ids, err := s.rdb.ZRevRangeByLex(ctx, index, &redis.ZRangeBy{Max: upper, Min: "-", Count: page}).Result()
+		if err != nil {
+			return nil, false, fmt.Errorf("redisstore: list %s: %w", kind, err)
+		}
+		if len(ids) == 0 {
+			return out, false, nil
+		}
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.SliceCmd, len(ids))
+		for i, id := range ids {
+			cmds[i] = pipe.HMGet(ctx, mkey(mid, objPrefix+id), "v", "j", "b")
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, false, fmt.Errorf("redisstore: list %s: %w", kind, err)
+		}
+		for i, id := range ids {
+			rec := R(new(T))
+			err := decode(kind, id, cmds[i].Val(), rec)
+			if gateway.ErrorCode(err) == gateway.ResourceMissing {
+				s.rdb.ZRem(ctx, index, id) // expired: forget it
+				continue
+			} else if err != nil {
+				return nil, false, err
+			}
+			if keep != nil && !keep(rec) {
+				continue
+			}
+			if len(out) == limit {
+				return out, true, nil
+			}
+			out = append(out, rec)
+		}
+		upper = "(" + ids[len(ids)-1]
+		if int64(len(ids)) < page {
+			return out, false, nil
+		}
+	}
+}
+
+// ListPayments lists a merchant's payments newest first.
+func (s *Store) ListPayments(ctx context.Context, mid string, q gateway.ListQuery, keep func(*gateway.PaymentRecord) bool) ([]*gateway.PaymentRecord, bool, error) {
+	recs, more, err := list(ctx, s, mid, "idx:pay", "payment", "pay:", q, func(r *paymentRec) bool { return keep == nil || keep(&r.PaymentRecord) })
+	out := make([]*gateway.PaymentRecord, len(recs))
+	for i, r := range recs {
+		out[i] = &r.PaymentRecord
+	}
+	return out, more, err
+}
+
+// ListRefunds lists a merchant's refunds (of one payment when paymentID is
+// set) newest first.
+func (s *Store) ListRefunds(ctx context.Context, mid, paymentID string, q gateway.ListQuery, keep func(*gateway.RefundRecord) bool) ([]*gateway.RefundRecord, bool, error) {
+	index := "idx:re"
+	if paymentID != "" {
+		index += ":" + paymentID
+	}
+	recs, more, err := list(ctx, s, mid, index, "refund", "re:", q, func(r *refundRec) bool { return keep == nil || keep(&r.RefundRecord) })
+	out := make([]*gateway.RefundRecord, len(recs))
+	for i, r := range recs {
+		out[i] = &r.RefundRecord
+	}
+	return out, more, err
+}
+
+// ListEvents lists a merchant's events (of one object when objectID is set)
+// newest first.
+func (s *Store) ListEvents(ctx context.Context, mid, objectID string, q gateway.ListQuery, keep func(*gateway.EventRecord) bool) ([]*gateway.EventRecord, bool, error) {
+	index := "idx:evt"
+	if objectID != "" {
+		index += ":" + objectID
+	}
+	recs, more, err := list(ctx, s, mid, index, "event", "evt:", q, func(r *eventRec) bool { return keep == nil || keep(&r.EventRecord) })
+	out := make([]*gateway.EventRecord, len(recs))
+	for i, r := range recs {
+		out[i] = &r.EventRecord
+	}
+	return out, more, err
+}

@@ -1,0 +1,220 @@
+// Package redisstore keeps the gateway's state in Redis: objects as hashes
+// {v: version, j: JSON}, lexicographic indexes (ids sort by time), schedules
+// as sorted sets scored in unix milliseconds, and one Lua script that applies
+// a gateway.Batch atomically.
+//
+// Every key of a merchant carries the hash tag {merchant_id}, so a batch
+// touches one Redis Cluster slot. Only merchants, API keys and the index from
+// payment ids to merchants (for the unauthenticated cashier) are global.
+package redisstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+)
+
+//go:embed lua/*.lua
+var luaFS embed.FS
+
+func script(name string) *redis.Script {
+	src, err := luaFS.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic(err)
+	}
+	return redis.NewScript(string(src))
+}
+
+var (
+	commitScript      = script("commit")
+	claimScript       = script("claim")
+	makeDueScript     = script("makedue")
+	idemBeginScript   = script("idem_begin")
+	idemFinishScript  = script("idem_finish")
+	idemReleaseScript = script("idem_release")
+)
+
+// Prefix starts every key the store writes.
+const Prefix = "ps:"
+
+// Store is a gateway.Store on Redis.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+var _ gateway.Store = (*Store)(nil)
+
+// New returns a Store on rdb.
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+
+// Client returns the underlying Redis client.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+func mkey(mid, rest string) string { return Prefix + "{" + mid + "}:" + rest }
+
+func merchantKey(id string) string { return Prefix + "merchant:" + id }
+func apiKeyKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return Prefix + "apikey:" + hex.EncodeToString(sum[:])
+}
+func ownerKey(id string) string { return Prefix + "owner:" + id }
+
+const merchantsKey = Prefix + "merchants"
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redisstore: ping: %w", err)
+	}
+	return nil
+}
+
+// CreateMerchant stores a merchant and indexes its API key.
+func (s *Store) CreateMerchant(ctx context.Context, m *gatewayapi.Merchant) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("redisstore: marshal merchant: %w", err)
+	}
+	// Three keys in three slots: written in order so that a merchant is
+	// listed only once it can be loaded, and authenticates only once listed.
+	if err := s.rdb.Set(ctx, merchantKey(m.ID), raw, 0).Err(); err != nil {
+		return fmt.Errorf("redisstore: create merchant: %w", err)
+	}
+	if err := s.rdb.SAdd(ctx, merchantsKey, m.ID).Err(); err != nil {
+		return fmt.Errorf("redisstore: create merchant: %w", err)
+	}
+	if err := s.rdb.Set(ctx, apiKeyKey(m.APIKey), m.ID, 0).Err(); err != nil {
+		return fmt.Errorf("redisstore: create merchant: %w", err)
+	}
+	return nil
+}
+
+// Merchant returns a merchant by id.
+func (s *Store) Merchant(ctx context.Context, id string) (*gatewayapi.Merchant, error) {
+	raw, err := s.rdb.Get(ctx, merchantKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, gateway.NotFound("merchant", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("redisstore: merchant: %w", err)
+	}
+	var m gatewayapi.Merchant
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("redisstore: decode merchant %s: %w", id, err)
+	}
+	return &m, nil
+}
+
+// MerchantByAPIKey returns the merchant owning an API key.
+func (s *Store) MerchantByAPIKey(ctx context.Context, key string) (*gatewayapi.Merchant, error) {
+	id, err := s.rdb.Get(ctx, apiKeyKey(key)).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, gateway.Errorf(gateway.InvalidAPIKey, "", "The API key is not valid.")
+	} else if err != nil {
+		return nil, fmt.Errorf("redisstore: api key: %w", err)
+	}
+	return s.Merchant(ctx, id)
+}
+
+// Merchants lists every merchant, oldest first.
+func (s *Store) Merchants(ctx context.Context) ([]*gatewayapi.Merchant, error) {
+	ids, err := s.rdb.SMembers(ctx, merchantsKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: merchants: %w", err)
+	}
+	out := make([]*gatewayapi.Merchant, 0, len(ids))
+	for _, id := range ids {
+		m, err := s.Merchant(ctx, id)
+		if gateway.ErrorCode(err) == gateway.ResourceMissing {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b *gatewayapi.Merchant) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// Reset deletes every key the store wrote, on every node of a cluster.
+func (s *Store) Reset(ctx context.Context) error {
+	wipe := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, Prefix+"*", 1000).Iterator()
+		var batch []string
+		for iter.Next(ctx) {
+			batch = append(batch, iter.Val())
+			if len(batch) == 500 {
+				if err := unlinkEach(ctx, c, batch); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return err
+		}
+		return unlinkEach(ctx, c, batch)
+	}
+	var err error
+	switch c := s.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, wipe)
+	case *redis.Client:
+		err = wipe(ctx, c)
+	default:
+		err = fmt.Errorf("unsupported client %T", s.rdb)
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: reset: %w", err)
+	}
+	return nil
+}
+
+// unlinkEach deletes keys one command per key, so keys of different cluster
+// slots never share a command.
+func unlinkEach(ctx context.Context, c *redis.Client, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	pipe := c.Pipeline()
+	for _, k := range keys {
+		pipe.Unlink(ctx, k)
+	}
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// IndexPaymentOwner records which merchant a payment id belongs to.
+func (s *Store) IndexPaymentOwner(ctx context.Context, id, merchantID string, ttl time.Duration) error {
+	if err := s.rdb.Set(ctx, ownerKey(id), merchantID, ttl).Err(); err != nil {
+		return fmt.Errorf("redisstore: index owner: %w", err)
+	}
+	return nil
+}
+
+// PaymentOwner returns the merchant id of a payment id.
+func (s *Store) PaymentOwner(ctx context.Context, id string) (string, error) {
+	mid, err := s.rdb.Get(ctx, ownerKey(id)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", gateway.NotFound("payment", id)
+	} else if err != nil {
+		return "", fmt.Errorf("redisstore: owner: %w", err)
+	}
+	return mid, nil
+}

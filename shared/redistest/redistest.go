@@ -1,0 +1,157 @@
+// Package redistest gives tests a real redis-server: one process per test
+// binary on a free loopback port (or TEST_REDIS_URL when set), and a fresh,
+// empty logical database for every caller so tests never see each other's keys.
+//
+// A missing redis-server is a test failure with the command that installs it,
+// never a skip: `make test` installs it first.
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const databases = 4000
+
+var (
+	once    sync.Once
+	baseURL string
+	bootErr error
+	cmd     *exec.Cmd
+	dir     string
+	nextDB  atomic.Int64
+)
+
+// Main runs the tests of a package and stops the redis-server afterwards.
+// Use it from TestMain: func TestMain(m *testing.M) { redistest.Main(m) }.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops the redis-server started by this package, if any.
+func Stop() {
+	if cmd != nil && cmd.Process != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
+}
+
+// URL returns a redis:// URL of a fresh, empty database. Every call gets its
+// own database number, so parallel tests are isolated.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	once.Do(boot)
+	if bootErr != nil {
+		tb.Fatalf("redistest: %v", bootErr)
+	}
+	n := nextDB.Add(1)
+	if n >= databases {
+		tb.Fatalf("redistest: more than %d databases requested", databases)
+	}
+	u, _ := url.Parse(baseURL)
+	u.Path = "/" + strconv.FormatInt(n, 10)
+	c := redis.NewClient(mustOptions(tb, u.String()))
+	defer c.Close()
+	if err := c.FlushDB(context.Background()).Err(); err != nil {
+		tb.Fatalf("redistest: flushdb: %v", err)
+	}
+	return u.String()
+}
+
+// Client returns a client of a fresh database, closed when the test ends.
+func Client(tb testing.TB) *redis.Client {
+	tb.Helper()
+	c := redis.NewClient(mustOptions(tb, URL(tb)))
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Addr returns host:port of the server (started if needed).
+func Addr(tb testing.TB) string {
+	tb.Helper()
+	u, _ := url.Parse(URL(tb))
+	return u.Host
+}
+
+func mustOptions(tb testing.TB, raw string) *redis.Options {
+	opt, err := redis.ParseURL(raw)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	return opt
+}
+
+func boot() {
+	if u := os.Getenv("TEST_REDIS_URL"); u != "" {
+		baseURL = u
+		return
+	}
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		bootErr = fmt.Errorf("redis-server not found; install it with `sudo apt-get install -y redis-server` (make test does this) or set TEST_REDIS_URL")
+		return
+	}
+	port, err := FreePort()
+	if err != nil {
+		bootErr = err
+		return
+	}
+	dir, err = os.MkdirTemp("", "redistest-")
+	if err != nil {
+		bootErr = err
+		return
+	}
+	cmd = exec.Command(bin,
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--databases", strconv.Itoa(databases),
+		"--save", "", "--appendonly", "no", "--dir", dir,
+		"--logfile", filepath.Join(dir, "redis.log"))
+	// The server dies with the test binary even when TestMain never returns.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		bootErr = fmt.Errorf("start redis-server: %w", err)
+		return
+	}
+	baseURL = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err := c.Ping(context.Background()).Err(); err == nil {
+			return
+		} else if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			bootErr = fmt.Errorf("redis-server on port %d did not answer: %v\n%s", port, err, log)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// FreePort asks the kernel for a free TCP port on loopback.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("redistest: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
