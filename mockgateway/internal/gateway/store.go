@@ -157,6 +157,8 @@ type Store interface {
 	Claim(ctx context.Context, merchantID, queue string, now time.Time, lease time.Duration, max int) ([]string, error)
 	// QueueStats counts members due at now and scheduled later.
 	QueueStats(ctx context.Context, merchantID, queue string, now time.Time) (due, later int64, err error)
+	// DueMerchants returns the merchants with a member of queue due at now.
+	DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error)
 	// MakeDue moves every member of a queue scheduled after now to now and
 	// returns how many it moved.
 	MakeDue(ctx context.Context, merchantID, queue string, now time.Time) (int, error)

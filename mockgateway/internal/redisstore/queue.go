@@ -89,3 +89,30 @@ func (s *Store) IdemRelease(ctx context.Context, mid, key, fp string) error {
 	}
 	return nil
 }
+
+// DueMerchants returns the merchants that have at least one member of queue
+// due at now, in one pipelined round trip over all merchants.
+func (s *Store) DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error) {
+	ids, err := s.rdb.SMembers(ctx, merchantsKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: due merchants: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.IntCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.ZCount(ctx, mkey(id, "q:"+queue), "-inf", ms(now))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("redisstore: due merchants: %w", err)
+	}
+	var out []string
+	for i, c := range cmds {
+		if c.Val() > 0 {
+			out = append(out, ids[i])
+		}
+	}
+	return out, nil
+}

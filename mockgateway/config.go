@@ -1,0 +1,94 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/envconfig"
+)
+
+// config is everything the gateway reads at start (DESIGN §2).
+type config struct {
+	Addr              string
+	PublicURL         string
+	RedisURL          string
+	ClusterAddrs      []string
+	AdminToken        string
+	AdminGenerated    bool
+	DemoAPIKey        string
+	DemoWebhookSecret string
+	DemoNotifyURL     string
+	NotifySchedule    gateway.Schedule
+	NotifyTimeout     time.Duration
+	NotifyConcurrency int
+	TimeScale         float64
+	RefundDelay       time.Duration
+	FaultHold         time.Duration
+	EventRetention    time.Duration
+	DataRetention     time.Duration
+}
+
+// DefaultDemoWebhookSecret is the demo merchant's signing secret (DESIGN §2).
+const DefaultDemoWebhookSecret = "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"
+
+// loadConfig reads the environment, then flags for the common settings;
+// every bad value is reported with its variable's name.
+func loadConfig(env *envconfig.Env, args []string) (config, error) {
+	c := config{
+		Addr:              env.String("GATEWAY_ADDR", ":8081"),
+		PublicURL:         env.String("PUBLIC_URL", "http://localhost:8081"),
+		RedisURL:          env.Secret("REDIS_URL", ""),
+		ClusterAddrs:      env.List("REDIS_CLUSTER_ADDRS", nil),
+		AdminToken:        env.Secret("ADMIN_TOKEN", ""),
+		DemoAPIKey:        env.Secret("DEMO_API_KEY", "sk_test_demo"),
+		DemoWebhookSecret: env.Secret("DEMO_WEBHOOK_SECRET", DefaultDemoWebhookSecret),
+		DemoNotifyURL:     env.String("DEMO_NOTIFY_URL", "http://localhost:8080/webhooks/gateway"),
+		NotifyTimeout:     env.Duration("NOTIFY_TIMEOUT", 10*time.Second),
+		NotifyConcurrency: env.Int("NOTIFY_CONCURRENCY", 64, 1, 4096),
+		TimeScale:         env.Float("TIME_SCALE", 1, 0, 1000),
+		RefundDelay:       env.Duration("REFUND_DELAY", 2*time.Second),
+		FaultHold:         env.Duration("FAULT_HOLD", 30*time.Second),
+		EventRetention:    env.Duration("EVENT_RETENTION", 168*time.Hour),
+		DataRetention:     env.Duration("DATA_RETENTION", 720*time.Hour),
+	}
+	schedule := env.String("NOTIFY_SCHEDULE", "wechat")
+	if s, err := gateway.ParseSchedule(schedule); err != nil {
+		env.Fail("NOTIFY_SCHEDULE", "%v", err)
+	} else {
+		c.NotifySchedule = s
+	}
+
+	fs := flag.NewFlagSet("mockgateway", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (GATEWAY_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of pay_url and qr_code_url (PUBLIC_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL; empty runs an embedded in-memory Redis (REDIS_URL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		env.Fail("PUBLIC_URL", "%q is not an absolute http(s) URL", c.PublicURL)
+	}
+	if c.DemoNotifyURL != "" {
+		if u, err := url.Parse(c.DemoNotifyURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			env.Fail("DEMO_NOTIFY_URL", "%q is not an absolute http(s) URL", c.DemoNotifyURL)
+		}
+	}
+	if c.NotifyTimeout <= 0 {
+		env.Fail("NOTIFY_TIMEOUT", "must be positive")
+	}
+	if c.EventRetention <= 0 || c.DataRetention <= 0 {
+		env.Fail("EVENT_RETENTION/DATA_RETENTION", "must be positive")
+	}
+	if c.AdminToken == "" {
+		c.AdminToken = "adm_" + gateway.RandomToken(32)
+		c.AdminGenerated = true
+	}
+	if err := env.Err(); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}

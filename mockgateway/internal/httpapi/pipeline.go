@@ -1,0 +1,186 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+)
+
+// IdempotencyTTL is how long an Idempotency-Key and its answer are kept.
+const IdempotencyTTL = 24 * time.Hour
+
+const (
+	ctxScenario = "paysandbox.scenario"
+	ctxIdemKey  = "paysandbox.idem_key"
+)
+
+// pipeline runs every authenticated /v1 call: it validates Mock-Scenario,
+// replays or guards an Idempotency-Key, runs the handler, then stores the
+// handler's answer (or frees the key) and writes it.
+func (s *Server) pipeline(c *gin.Context) {
+	sc, err := gateway.ParseScenario(c.GetHeader("Mock-Scenario"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Set(ctxScenario, sc)
+
+	ctx := c.Request.Context()
+	m := merchant(c)
+	key := c.GetHeader("Idempotency-Key")
+	var fp string
+	if key != "" && c.Request.Method == http.MethodPost {
+		if !validIdempotencyKey(key) {
+			writeError(c, gateway.Errorf(gateway.ParameterInvalid, "Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters."))
+			return
+		}
+		fp = fingerprint(c.Request.Method, c.Request.URL.Path, requestBody(c))
+		state, stored, err := s.svc.Store().IdemBegin(ctx, m.ID, key, fp, s.cfg.FaultHold+30*time.Second)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		switch state {
+		case gateway.IdemDone:
+			c.Header("Idempotent-Replayed", "true")
+			c.Data(stored.Status, "application/json", stored.Body)
+			c.Abort()
+			return
+		case gateway.IdemInFlight:
+			writeError(c, gateway.Errorf(gateway.IdempotencyKeyInUse, "Idempotency-Key", "A request with this Idempotency-Key is still being processed; retry after it has finished."))
+			return
+		case gateway.IdemMismatch:
+			writeError(c, gateway.Errorf(gateway.IdempotencyKeyReused, "Idempotency-Key", "This Idempotency-Key was used with a different request; use a new key for a new request."))
+			return
+		}
+		c.Set(ctxIdemKey, key)
+	}
+
+	c.Next()
+
+	a := answerOf(c)
+	if a == nil {
+		a = &answer{}
+		a.status, a.body = errorBody(c, errNoAnswer)
+	}
+	if fp != "" {
+		// The request's own context may be gone (client hung up); the key
+		// must still be settled, or it blocks retries until it expires.
+		bg := context.WithoutCancel(ctx)
+		if a.store {
+			err = s.svc.Store().IdemFinish(bg, m.ID, key, fp, gateway.IdemAnswer{Status: a.status, Body: a.body}, IdempotencyTTL)
+		} else {
+			err = s.svc.Store().IdemRelease(bg, m.ID, key, fp)
+		}
+		if err != nil {
+			s.log.Error("idempotency key not settled", "request_id", c.GetString(ctxRequestID), "err", err)
+		}
+	}
+	s.writeAnswer(c, a)
+}
+
+// writeAnswer sends a handler's answer.
+func (s *Server) writeAnswer(c *gin.Context, a *answer) {
+	c.Data(a.status, "application/json", a.body)
+}
+
+type noAnswer struct{}
+
+func (noAnswer) Error() string { return "httpapi: handler recorded no answer" }
+
+var errNoAnswer error = noAnswer{}
+
+func validIdempotencyKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// fingerprint identifies a request for idempotency: method, path and the
+// body as canonical JSON (keys sorted, insignificant space dropped), so the
+// same parameters written differently are the same request.
+func fingerprint(method, path string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(method + " " + path + "\n"))
+	h.Write(canonicalJSON(body))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func canonicalJSON(body []byte) []byte {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return trimmed
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return trimmed
+	}
+	return out
+}
+
+// scenario returns the call's validated Mock-Scenario.
+func scenario(c *gin.Context) gateway.Scenario {
+	v, _ := c.Get(ctxScenario)
+	sc, _ := v.(gateway.Scenario)
+	return sc
+}
+
+// Facts describe a call for fault rules: what it does and to what.
+type Facts struct {
+	Operation  string
+	Method     string
+	Amount     int64
+	OutTradeNo string
+	// Creates is set for calls that create an object, the only ones on
+	// which object-level scenario names are allowed.
+	Creates string
+}
+
+// begin is called by a handler once its input is valid and before it
+// touches anything: it settles the scenario of the call (header and fault
+// rules) and refuses object-level names on calls that create nothing. It
+// returns false when it has answered the call itself.
+func (s *Server) begin(c *gin.Context, f Facts) (gateway.Scenario, bool) {
+	sc := scenario(c)
+	switch f.Creates {
+	case "":
+		if !sc.Stored().IsZero() {
+			replyInvalid(c, gateway.Errorf(gateway.ScenarioInvalid, "Mock-Scenario",
+				"%q acts on a created object, and this call creates none; send it when creating the payment or refund. Only api_* scenarios apply here.", sc.Stored().String()))
+			return sc, false
+		}
+	case "payment":
+		if sc.HasLevel(gateway.LevelRefund) {
+			replyInvalid(c, gateway.Errorf(gateway.ScenarioInvalid, "Mock-Scenario",
+				"refund_* scenarios are given when creating the refund, not the payment."))
+			return sc, false
+		}
+	case "refund":
+		if sc.HasLevel(gateway.LevelPayment) {
+			replyInvalid(c, gateway.Errorf(gateway.ScenarioInvalid, "Mock-Scenario",
+				"auto_succeed and auto_fail are given when creating the payment, not a refund."))
+			return sc, false
+		}
+	}
+	return sc, true
+}

@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Handler returns the gateway's HTTP handler with every route registered.
+func (s *Server) Handler() http.Handler {
+	registerValidations()
+	r := gin.New()
+	r.HandleMethodNotAllowed = false
+	r.Use(requestID, logRequests(s.log), gin.CustomRecovery(func(c *gin.Context, err any) {
+		s.log.Error("panic", "request_id", c.GetString(ctxRequestID), "err", err)
+		writeError(c, errNoAnswer)
+	}))
+	r.NoRoute(notFound)
+
+	r.GET("/healthz", s.handleHealthz)
+	r.GET("/readyz", s.handleReadyz)
+	r.GET("/openapi.yaml", s.handleOpenAPI)
+	if s.cfg.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(s.cfg.Metrics))
+	}
+
+	v1 := r.Group("/v1", s.authMerchant, readBody, s.pipeline)
+	v1.GET("/merchant", s.handleMerchant)
+	v1.POST("/payments", s.handlePaymentCreate)
+	v1.GET("/payments", s.handlePaymentList)
+	v1.GET("/payments/:id", s.handlePaymentGet)
+	v1.POST("/payments/:id/close", s.handlePaymentClose)
+	v1.POST("/test_helpers/payments/:id/succeed", s.handleHelperSucceed)
+	v1.POST("/test_helpers/payments/:id/fail", s.handleHelperFail)
+	v1.POST("/test_helpers/payments/:id/expire", s.handleHelperExpire)
+
+	admin := r.Group("/admin/api", s.authAdmin, readBody)
+	admin.POST("/merchants", s.handleAdminMerchantCreate)
+	admin.GET("/merchants", s.handleAdminMerchantList)
+	admin.POST("/reset", s.handleAdminReset)
+
+	return r
+}
