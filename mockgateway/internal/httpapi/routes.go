@@ -33,6 +33,11 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/test_helpers/payments/:id/succeed", s.handleHelperSucceed)
 	v1.POST("/test_helpers/payments/:id/fail", s.handleHelperFail)
 	v1.POST("/test_helpers/payments/:id/expire", s.handleHelperExpire)
+	v1.POST("/refunds", s.handleRefundCreate)
+	v1.GET("/refunds", s.handleRefundList)
+	v1.GET("/refunds/:id", s.handleRefundGet)
+	v1.POST("/test_helpers/refunds/:id/succeed", s.handleHelperRefundSucceed)
+	v1.POST("/test_helpers/refunds/:id/fail", s.handleHelperRefundFail)
 
 	admin := r.Group("/admin/api", s.authAdmin, readBody)
 	admin.POST("/merchants", s.handleAdminMerchantCreate)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make run`: the gateway first (embedded Redis unless REDIS_URL is set), then
+# the shop pointing at it. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${GATEWAY_ADDR:=:8081}" "${SHOP_ADDR:=:8080}"
+gw_port=${GATEWAY_ADDR##*:}
+shop_port=${SHOP_ADDR##*:}
+export GATEWAY_ADDR SHOP_ADDR
+export PUBLIC_URL="${PUBLIC_URL:-http://localhost:${gw_port}}"
+export GATEWAY_URL="${GATEWAY_URL:-http://localhost:${gw_port}}"
+export SHOP_PUBLIC_URL="${SHOP_PUBLIC_URL:-http://localhost:${shop_port}}"
+export DEMO_NOTIFY_URL="${DEMO_NOTIFY_URL:-${SHOP_PUBLIC_URL}/webhooks/gateway}"
+export ADMIN_TOKEN="${ADMIN_TOKEN:-adm_local_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+./bin/mockgateway & pids+=($!)
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/${gw_port}") 2>/dev/null && break
+  sleep 0.1
+done
+./bin/shop & pids+=($!)
+sleep 1
+cat <<MSG
+
+  PaySandbox is running.
+    shop:     ${SHOP_PUBLIC_URL}      (demo logins: see README.md, "Demo users")
+    gateway:  ${PUBLIC_URL}      (API key sk_test_demo; admin token ${ADMIN_TOKEN})
+  Ctrl-C stops both.
+
+MSG
+wait -n "${pids[@]}"

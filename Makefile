@@ -1,0 +1,45 @@
+# PaySandbox — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+GATEWAY_ADDR ?= :8081
+SHOP_ADDR ?= :8080
+# go test timeout for the whole run; CI allows 90 minutes in all.
+TEST_TIMEOUT ?= 30m
+
+.PHONY: run build test lint deps-test bench clean fuzz
+
+## run: start the gateway (embedded Redis unless REDIS_URL is set) and the shop
+run: build
+	@bash .ci/run-local.sh
+
+## build: compile both binaries into ./bin
+build:
+	$(GO) build -o $(BIN)/mockgateway ./mockgateway
+	$(GO) build -o $(BIN)/shop ./shop
+
+## test: install what the tests need, lint, run every test with the race detector
+test: deps-test lint
+	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+
+## deps-test: install redis-server (and chromium for the browser tests) when missing
+deps-test:
+	@bash .ci/ensure-deps.sh
+
+## lint: gofmt, go vet, staticcheck (pinned as a Go tool dependency)
+lint:
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+## bench: Go benchmarks and the load generator, reported as ratios to a baseline
+bench: deps-test
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/... ./mockgateway/... ./shared/...
+
+## fuzz: run the scenario parser fuzzer for a while (FUZZTIME=1m)
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseScenario -fuzztime $${FUZZTIME:-1m} ./mockgateway/internal/gateway/
+
+clean:
+	rm -rf $(BIN)
