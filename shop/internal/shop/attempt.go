@@ -1,0 +1,58 @@
+package shop
+
+import "time"
+
+// Attempt statuses. An attempt is "creating" from the moment its row is
+// written until the gateway has answered the create call, so a crash in
+// between leaves a record the reconciler can finish.
+const (
+	AttemptCreating  = "creating"
+	AttemptPending   = "pending"
+	AttemptSucceeded = "succeeded"
+	AttemptClosed    = "closed"
+)
+
+// Attempt is one gateway payment for an order (DESIGN §8): out_trade_no is
+// {order_no}-{n}. A decline leaves it pending; switching method or paying
+// again after the gateway closed it opens attempt n+1.
+type Attempt struct {
+	ID         int64
+	OrderID    int64
+	N          int
+	OutTradeNo string
+	Method     string
+	Amount     int64
+	Currency   string
+	Status     string
+	PaymentID  string
+	PayURL     string
+	QRCodeURL  string
+	// LastErrorCode is the code of the latest declined try, "" if none.
+	LastErrorCode    string
+	LastErrorMessage string
+	CreatedAt        time.Time
+	ExpiresAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Open reports whether the attempt may still be paid.
+func (a *Attempt) Open() bool { return a.Status == AttemptCreating || a.Status == AttemptPending }
+
+// QRMethod reports whether a method is paid by scanning a QR code (the
+// payment page shows it) rather than in the cashier (the shop redirects).
+func QRMethod(method string) bool { return method == "alipay" || method == "wechat" }
+
+// MethodLabel is how a payment method is shown.
+func MethodLabel(m string) string {
+	switch m {
+	case "alipay":
+		return "Alipay"
+	case "wechat":
+		return "WeChat Pay"
+	case "unionpay":
+		return "UnionPay"
+	case "card":
+		return "Bank card"
+	}
+	return m
+}

@@ -1,0 +1,58 @@
+// Package shop is the sandbox shop's domain: users, products, orders, payment
+// attempts, refunds and the order timeline, and the rules that decide every
+// order transition. It imports no HTTP framework, no SQL and no gateway
+// client, so the rules can be read and tested on their own; the SQLite store,
+// the payment service and the web handlers are adapters around it.
+package shop
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Exactly one table, in package web, maps them to HTTP statuses.
+const (
+	ENOTFOUND     = "not_found"    // no such object, or not the caller's
+	EINVALID      = "invalid"      // bad input a person can correct
+	ECONFLICT     = "conflict"     // the object is not in a state that allows it
+	EUNAUTHORIZED = "unauthorized" // sign in first
+	EMISMATCH     = "mismatch"     // a gateway message does not match our records
+	EUNAVAILABLE  = "unavailable"  // the gateway could not be reached; try again
+	EINTERNAL     = "internal"
+)
+
+// Error is a failure with a stable code and a message meant for a person.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("shop: %s: %s", e.Code, e.Message) }
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, EINTERNAL for any other error and "" for
+// nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of an *Error, or "Internal error." for any
+// other error: internal details are logged, never shown.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}

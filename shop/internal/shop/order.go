@@ -1,0 +1,154 @@
+package shop
+
+import (
+	"fmt"
+	"time"
+)
+
+// Order states (DESIGN §8). The refund states are entered by the refund flow
+// of issue 7 and by automatic refunds of payments that arrive too late.
+const (
+	OrderPendingPayment    = "pending_payment"
+	OrderPaid              = "paid"
+	OrderClosed            = "closed"
+	OrderRefundRequested   = "refund_requested"
+	OrderRefunding         = "refunding"
+	OrderRefunded          = "refunded"
+	OrderPartiallyRefunded = "partially_refunded"
+	OrderRefundFailed      = "refund_failed"
+)
+
+// transitions lists every allowed change of an order's state. The store
+// refuses any other, so a bug in a caller cannot corrupt an order.
+var transitions = map[string][]string{
+	OrderPendingPayment:    {OrderPaid, OrderClosed},
+	OrderPaid:              {OrderRefundRequested},
+	OrderPartiallyRefunded: {OrderRefundRequested},
+	// Rejection returns to the state before the request (paid or
+	// partially_refunded); approval starts the refund.
+	OrderRefundRequested: {OrderPaid, OrderPartiallyRefunded, OrderRefunding},
+	// closed → refunding: a payment succeeded after the order was closed
+	// and is refunded automatically.
+	OrderClosed:       {OrderRefunding},
+	OrderRefunding:    {OrderRefunded, OrderPartiallyRefunded, OrderRefundFailed},
+	OrderRefundFailed: {OrderRefunding},
+}
+
+// CanTransition reports whether an order may go from one state to another.
+func CanTransition(from, to string) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// IsPaidState reports whether an order in state s has been paid at some
+// point and not closed before that: every state after "paid".
+func IsPaidState(s string) bool {
+	switch s {
+	case OrderPaid, OrderRefundRequested, OrderRefunded, OrderPartiallyRefunded, OrderRefundFailed:
+		return true
+	}
+	return false
+}
+
+// StateLabel is how a state is shown to a customer.
+func StateLabel(s string) string {
+	switch s {
+	case OrderPendingPayment:
+		return "Awaiting payment"
+	case OrderPaid:
+		return "Paid"
+	case OrderClosed:
+		return "Closed"
+	case OrderRefundRequested:
+		return "Refund requested"
+	case OrderRefunding:
+		return "Refunding"
+	case OrderRefunded:
+		return "Refunded"
+	case OrderPartiallyRefunded:
+		return "Partially refunded"
+	case OrderRefundFailed:
+		// DESIGN §1: the customer sees "refund pending" while support retries.
+		return "Refund pending"
+	}
+	return s
+}
+
+// Contact is who receives the order and where. The validation tags are
+// checked at the edge (web), where errors are shown next to the fields.
+type Contact struct {
+	Name       string `form:"name" binding:"required,max=100"`
+	Email      string `form:"email" binding:"required,email,max=254"`
+	Phone      string `form:"phone" binding:"required,min=5,max=32,phone"`
+	Address    string `form:"address" binding:"required,max=200"`
+	City       string `form:"city" binding:"required,max=100"`
+	PostalCode string `form:"postal_code" binding:"required,numeric,len=6"`
+}
+
+// OrderItem is one line of an order, with the name and price the product
+// had when it was ordered.
+type OrderItem struct {
+	ProductID int64
+	Name      string
+	UnitPrice int64
+	Quantity  int
+}
+
+// LineTotal is UnitPrice × Quantity in fen.
+func (i OrderItem) LineTotal() int64 { return i.UnitPrice * int64(i.Quantity) }
+
+// Order is a customer's order. Amounts are in fen.
+type Order struct {
+	ID             int64
+	No             string
+	UserID         int64
+	Status         string
+	Total          int64
+	Currency       string
+	RefundedAmount int64
+	Contact        Contact
+	Items          []OrderItem
+	// PaidAttemptID is the attempt that paid the order; 0 while unpaid.
+	PaidAttemptID int64
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	PaidAt        *time.Time
+	ClosedAt      *time.Time
+	UpdatedAt     time.Time
+}
+
+// TimeLeft is how long the order may still be paid at now.
+func (o *Order) TimeLeft(now time.Time) time.Duration {
+	return o.ExpiresAt.Sub(now)
+}
+
+// Quantity limits of a cart line.
+const (
+	MinQuantity = 1
+	MaxQuantity = 99
+)
+
+// NewOrderItems checks cart lines and returns them with the total.
+func NewOrderItems(items []OrderItem) (int64, error) {
+	if len(items) == 0 {
+		return 0, Errorf(EINVALID, "Your cart is empty.")
+	}
+	var total int64
+	for _, it := range items {
+		if it.Quantity < MinQuantity || it.Quantity > MaxQuantity {
+			return 0, Errorf(EINVALID, "Quantity of %s must be between %d and %d.", it.Name, MinQuantity, MaxQuantity)
+		}
+		total += it.LineTotal()
+	}
+	if total <= 0 {
+		return 0, Errorf(EINVALID, "The order total must be positive.")
+	}
+	return total, nil
+}
+
+// OutTradeNo is the gateway's out_trade_no of attempt n of an order.
+func OutTradeNo(orderNo string, n int) string { return fmt.Sprintf("%s-%d", orderNo, n) }

@@ -1,0 +1,47 @@
+package shop
+
+import "time"
+
+// Timeline entry kinds.
+const (
+	KindCreated              = "created"
+	KindPaymentRequested     = "payment_requested"
+	KindPaymentDeclined      = "payment_declined"
+	KindAttemptClosed        = "attempt_closed"
+	KindPaid                 = "paid"
+	KindCancelled            = "cancelled"
+	KindExpired              = "expired"
+	KindAutoRefund           = "auto_refund"
+	KindRefundRequested      = "refund_requested_at_gateway"
+	KindRefundSucceeded      = "refund_succeeded"
+	KindRefundFailed         = "refund_failed"
+	KindNotificationRejected = "notification_rejected"
+	KindNotificationIgnored  = "notification_ignored"
+	KindGatewayError         = "gateway_error"
+)
+
+// Actors of timeline entries other than people, who are "customer <email>"
+// or "support <name>".
+const (
+	ActorNotification = "gateway notification"
+	ActorReconciler   = "reconciler"
+	ActorReturn       = "return from cashier"
+	ActorSystem       = "shop"
+)
+
+// ActorCustomer names a customer in the timeline.
+func ActorCustomer(email string) string { return "customer " + email }
+
+// TimelineEntry is one thing that happened to an order: what, why, and who
+// or what did it. Flagged entries need a person's attention (a rejected
+// notification, a failed refund).
+type TimelineEntry struct {
+	ID        int64
+	OrderID   int64
+	At        time.Time
+	Kind      string
+	Message   string
+	Actor     string
+	Flagged   bool
+	WebhookID string
+}

@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+// Applied tells the caller what applying gateway facts did.
+type Applied struct {
+	OrderID int64
+	OrderNo string
+	// Duplicate: the webhook-id was already recorded; nothing changed.
+	Duplicate bool
+	// Changed: the order, attempt or refund changed.
+	Changed bool
+	// RefundQueued: an automatic refund waits to be created at the gateway.
+	RefundQueued bool
+	OrderStatus  string
+}
+
+// seenWebhook reports whether a webhook-id is already recorded; a duplicate
+// leaves a note on the timeline so QA can see it arrived and was ignored.
+func seenWebhook(ctx context.Context, tx querier, src shop.Source, eventType string, at int64) (bool, int64, error) {
+	if src.WebhookID == "" {
+		return false, 0, nil
+	}
+	var orderID *int64
+	err := tx.QueryRowContext(ctx, `SELECT order_id FROM processed_webhooks WHERE webhook_id = ?`, src.WebhookID).Scan(&orderID)
+	if err != nil {
+		if isNoRows(err) {
+			return false, 0, nil
+		}
+		return false, 0, fmt.Errorf("sqlite: webhook dedupe: %w", err)
+	}
+	if orderID != nil {
+		if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: *orderID, At: fromMS(at), Kind: shop.KindNotificationIgnored, Actor: src.Actor,
+			WebhookID: src.WebhookID, Message: fmt.Sprintf("Duplicate notification %s (%s) ignored: it was already applied.", src.WebhookID, eventType)}); err != nil {
+			return false, 0, err
+		}
+		return true, *orderID, nil
+	}
+	return true, 0, nil
+}
+
+func recordWebhook(ctx context.Context, tx querier, src shop.Source, eventType string, orderID any, at int64) error {
+	if src.WebhookID == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO processed_webhooks (webhook_id, event_type, order_id, received_at) VALUES (?, ?, ?, ?)`,
+		src.WebhookID, eventType, orderID, at); err != nil {
+		return fmt.Errorf("sqlite: record webhook: %w", err)
+	}
+	return nil
+}
+
+// RecordIrrelevant records the webhook-id of a valid notification about
+// nothing of ours (another integrator on the same merchant), so its retries
+// are answered as duplicates.
+func (d *DB) RecordIrrelevant(ctx context.Context, src shop.Source, eventType string) error {
+	_, err := d.db.ExecContext(ctx, `INSERT OR IGNORE INTO processed_webhooks (webhook_id, event_type, order_id, received_at) VALUES (?, ?, NULL, ?)`,
+		src.WebhookID, eventType, ms(d.now()))
+	if err != nil {
+		return fmt.Errorf("sqlite: record webhook: %w", err)
+	}
+	return nil
+}
+
+// ApplyPayment applies what the gateway says about a payment, exactly the
+// same way for a notification, the reconciler and the return page: one
+// transaction that checks the webhook-id, decides with the domain rules,
+// updates attempt and order, queues an automatic refund when needed, writes
+// the timeline and records the webhook-id. Errors: ENOTFOUND when no attempt
+// has the out_trade_no (the id is not recorded); EMISMATCH when the facts do
+// not match our records (a flagged entry is committed, the id is not
+// recorded, so a correct retry still applies).
+func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID string, src shop.Source) (*Applied, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: apply payment: %w", err)
+	}
+	defer tx.Rollback()
+	now := d.now()
+	dup, orderID, err := seenWebhook(ctx, tx, src, f.EventType, ms(now))
+	if err != nil {
+		return nil, err
+	}
+	if dup {
+		return &Applied{OrderID: orderID, Duplicate: true}, tx.Commit()
+	}
+	a, err := findAttempt(ctx, tx, `out_trade_no = ?`, f.OutTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	o, err := findOrder(ctx, tx, `id = ?`, a.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	dec := shop.DecidePayment(*o, *a, f, merchantID, src, now)
+	out := &Applied{OrderID: o.ID, OrderNo: o.No, Changed: dec.Changed()}
+	if dec.Mismatch != "" {
+		if err := addEntries(ctx, tx, dec.Entries...); err != nil {
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("sqlite: apply payment: %w", err)
+		}
+		return out, shop.Errorf(shop.EMISMATCH, "%s", dec.Mismatch)
+	}
+	status := a.Status
+	if dec.AttemptStatus != "" {
+		status = dec.AttemptStatus
+	}
+	code, msg := a.LastErrorCode, a.LastErrorMessage
+	if dec.RecordError {
+		code, msg = f.ErrorCode, f.ErrorMessage
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE payment_attempts SET status = ?, payment_id = COALESCE(payment_id, ?), last_error_code = ?,
+		last_error_message = ?, updated_at = ? WHERE id = ?`, status, f.PaymentID, code, msg, ms(now), a.ID); err != nil {
+		return nil, fmt.Errorf("sqlite: apply payment: %w", err)
+	}
+	if dec.OrderStatus != "" {
+		if err := setOrderStatus(ctx, tx, o, dec.OrderStatus, now); err != nil {
+			return nil, err
+		}
+	}
+	if dec.MarkPaid {
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET paid_attempt_id = ?, paid_at = ? WHERE id = ?`, a.ID, ms(now), o.ID); err != nil {
+			return nil, fmt.Errorf("sqlite: apply payment: %w", err)
+		}
+	}
+	if dec.AutoRefund {
+		reason := "Payment arrived after the order was closed."
+		if o.PaidAttemptID != 0 {
+			reason = "The order was already paid by another payment."
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (order_id, attempt_id, kind, out_refund_no, amount, currency, reason, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (out_refund_no) DO NOTHING`,
+			o.ID, a.ID, shop.RefundAuto, shop.AutoRefundNo(a.OutTradeNo), a.Amount, a.Currency, reason, shop.RefundCreating, ms(now), ms(now)); err != nil {
+			return nil, fmt.Errorf("sqlite: queue refund: %w", err)
+		}
+		out.RefundQueued = true
+	}
+	if err := addEntries(ctx, tx, dec.Entries...); err != nil {
+		return nil, err
+	}
+	if err := recordWebhook(ctx, tx, src, f.EventType, o.ID, ms(now)); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: apply payment: %w", err)
+	}
+	out.OrderStatus = o.Status
+	return out, nil
+}

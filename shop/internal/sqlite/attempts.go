@@ -1,0 +1,233 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+const attemptCols = `id, order_id, n, out_trade_no, method, amount, currency, status, COALESCE(payment_id, ''), pay_url, qr_code_url,
+	last_error_code, last_error_message, created_at, expires_at, updated_at`
+
+func scanAttempt(row interface{ Scan(...any) error }) (*shop.Attempt, error) {
+	var a shop.Attempt
+	var created, expires, updated int64
+	if err := row.Scan(&a.ID, &a.OrderID, &a.N, &a.OutTradeNo, &a.Method, &a.Amount, &a.Currency, &a.Status, &a.PaymentID, &a.PayURL, &a.QRCodeURL,
+		&a.LastErrorCode, &a.LastErrorMessage, &created, &expires, &updated); err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.ExpiresAt, a.UpdatedAt = fromMS(created), fromMS(expires), fromMS(updated)
+	return &a, nil
+}
+
+func findAttempt(ctx context.Context, q querier, where string, args ...any) (*shop.Attempt, error) {
+	a, err := scanAttempt(q.QueryRowContext(ctx, `SELECT `+attemptCols+` FROM payment_attempts WHERE `+where, args...))
+	if err != nil {
+		if err == sql.ErrNoRows {
+			return nil, shopNotFound("Payment attempt")
+		}
+		return nil, fmt.Errorf("sqlite: find attempt: %w", err)
+	}
+	return a, nil
+}
+
+func listAttempts(ctx context.Context, q querier, where string, args ...any) ([]shop.Attempt, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+attemptCols+` FROM payment_attempts WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []shop.Attempt
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list attempts: %w", err)
+		}
+		out = append(out, *a)
+	}
+	return out, rows.Err()
+}
+
+// Attempts returns the payment attempts of an order, first first.
+func (d *DB) Attempts(ctx context.Context, orderID int64) ([]shop.Attempt, error) {
+	return listAttempts(ctx, d.db, `order_id = ? ORDER BY n`, orderID)
+}
+
+// FindAttempt returns attempt n of an order. Errors: ENOTFOUND.
+func (d *DB) FindAttempt(ctx context.Context, orderID int64, n int) (*shop.Attempt, error) {
+	return findAttempt(ctx, d.db, `order_id = ? AND n = ?`, orderID, n)
+}
+
+// FindAttemptByOutTradeNo returns an attempt by its gateway number. Errors:
+// ENOTFOUND.
+func (d *DB) FindAttemptByOutTradeNo(ctx context.Context, outTradeNo string) (*shop.Attempt, error) {
+	return findAttempt(ctx, d.db, `out_trade_no = ?`, outTradeNo)
+}
+
+// StaleAttempts returns open attempts created before the given time: the
+// ones whose notification may have been lost.
+func (d *DB) StaleAttempts(ctx context.Context, before time.Time, limit int) ([]shop.Attempt, error) {
+	return listAttempts(ctx, d.db, `status IN (?, ?) AND created_at <= ? ORDER BY created_at LIMIT ?`,
+		shop.AttemptCreating, shop.AttemptPending, ms(before), limit)
+}
+
+// AttemptPlan is what StartAttempt decided.
+type AttemptPlan struct {
+	// Attempt is the attempt to pay: an open one reused, or a new one in
+	// status creating that must now be created at the gateway.
+	Attempt *shop.Attempt
+	// Close is an open attempt with another method that must be closed at
+	// the gateway before a new attempt may be opened.
+	Close *shop.Attempt
+	Order *shop.Order
+}
+
+// StartAttempt decides, in one transaction, which attempt pays an order with
+// method: the open attempt when it has that method (a retry after a decline),
+// otherwise a new attempt n+1, but only once no other attempt is open.
+// Errors: ENOTFOUND (not the user's order), ECONFLICT (not awaiting payment
+// or expired).
+func (d *DB) StartAttempt(ctx context.Context, orderNo string, userID int64, method, actor string) (*AttemptPlan, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
+	}
+	defer tx.Rollback()
+	now := d.now()
+	o, err := findOrder(ctx, tx, `order_no = ? AND user_id = ?`, orderNo, userID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != shop.OrderPendingPayment {
+		return nil, shop.Errorf(shop.ECONFLICT, "Order %s is %s; it cannot be paid.", o.No, shop.StateLabel(o.Status))
+	}
+	if !now.Before(o.ExpiresAt) {
+		return nil, shop.Errorf(shop.ECONFLICT, "Order %s has expired; place it again.", o.No)
+	}
+	open, err := listAttempts(ctx, tx, `order_id = ? AND status IN (?, ?) ORDER BY n DESC`, o.ID, shop.AttemptCreating, shop.AttemptPending)
+	if err != nil {
+		return nil, err
+	}
+	for i := range open {
+		if open[i].Method == method {
+			return &AttemptPlan{Attempt: &open[i], Order: o}, nil
+		}
+	}
+	if len(open) > 0 {
+		return &AttemptPlan{Close: &open[0], Order: o}, nil
+	}
+	var last int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(n), 0) FROM payment_attempts WHERE order_id = ?`, o.ID).Scan(&last); err != nil {
+		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
+	}
+	a := &shop.Attempt{OrderID: o.ID, N: last + 1, OutTradeNo: shop.OutTradeNo(o.No, last+1), Method: method, Amount: o.Total,
+		Currency: o.Currency, Status: shop.AttemptCreating, CreatedAt: now, ExpiresAt: o.ExpiresAt, UpdatedAt: now}
+	res, err := tx.ExecContext(ctx, `INSERT INTO payment_attempts (order_id, n, out_trade_no, method, amount, currency, status, created_at, expires_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.OrderID, a.N, a.OutTradeNo, a.Method, a.Amount, a.Currency, a.Status, ms(now), ms(a.ExpiresAt), ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
+	}
+	a.ID, _ = res.LastInsertId()
+	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: o.ID, At: now, Kind: shop.KindPaymentRequested, Actor: actor,
+		Message: fmt.Sprintf("Payment attempt %d (%s) opened as %s.", a.N, shop.MethodLabel(method), a.OutTradeNo)}); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
+	}
+	return &AttemptPlan{Attempt: a, Order: o}, nil
+}
+
+// GatewayPayment is what the gateway answered to a create call.
+type GatewayPayment struct {
+	PaymentID string
+	PayURL    string
+	QRCodeURL string
+	ExpiresAt time.Time
+}
+
+// AttemptCreated records the gateway payment of an attempt. A notification
+// may have overtaken the answer, so only a still-creating attempt becomes
+// pending; the payment's id and links are kept in every case.
+func (d *DB) AttemptCreated(ctx context.Context, attemptID int64, p GatewayPayment) (*shop.Attempt, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: attempt created: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE payment_attempts SET payment_id = ?, pay_url = ?, qr_code_url = ?, expires_at = ?,
+		status = CASE status WHEN ? THEN ? ELSE status END, updated_at = ? WHERE id = ?`,
+		p.PaymentID, p.PayURL, p.QRCodeURL, ms(p.ExpiresAt), shop.AttemptCreating, shop.AttemptPending, ms(d.now()), attemptID); err != nil {
+		return nil, fmt.Errorf("sqlite: attempt created: %w", err)
+	}
+	a, err := findAttempt(ctx, tx, `id = ?`, attemptID)
+	if err != nil {
+		return nil, err
+	}
+	return a, tx.Commit()
+}
+
+// CloseAttemptLocally closes an attempt the gateway never created (it
+// answered 404, or refused the create call for good) and says why.
+func (d *DB) CloseAttemptLocally(ctx context.Context, attemptID int64, actor, why string, flagged bool) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: close attempt: %w", err)
+	}
+	defer tx.Rollback()
+	a, err := findAttempt(ctx, tx, `id = ?`, attemptID)
+	if err != nil {
+		return err
+	}
+	if a.Status != shop.AttemptCreating {
+		return nil
+	}
+	now := d.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE payment_attempts SET status = ?, updated_at = ? WHERE id = ?`, shop.AttemptClosed, ms(now), a.ID); err != nil {
+		return fmt.Errorf("sqlite: close attempt: %w", err)
+	}
+	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: a.OrderID, At: now, Kind: shop.KindAttemptClosed, Actor: actor, Flagged: flagged,
+		Message: fmt.Sprintf("Payment attempt %d closed: %s", a.N, why)}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// CloseOrder closes an order awaiting payment (cancelled by the customer or
+// expired). Every attempt must already be settled at the gateway: the caller
+// closes them first, so no payment can succeed after this. Errors:
+// ECONFLICT when the order is no longer awaiting payment or an attempt is
+// still open.
+func (d *DB) CloseOrder(ctx context.Context, orderID int64, kind, actor, message string) (*shop.Order, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: close order: %w", err)
+	}
+	defer tx.Rollback()
+	o, err := findOrder(ctx, tx, `id = ?`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != shop.OrderPendingPayment {
+		return o, shop.Errorf(shop.ECONFLICT, "Order %s is %s and was not closed.", o.No, shop.StateLabel(o.Status))
+	}
+	var open int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_attempts WHERE order_id = ? AND status IN (?, ?)`,
+		o.ID, shop.AttemptCreating, shop.AttemptPending).Scan(&open); err != nil {
+		return nil, fmt.Errorf("sqlite: close order: %w", err)
+	}
+	if open > 0 {
+		return o, shop.Errorf(shop.ECONFLICT, "Order %s has a payment in progress; try again.", o.No)
+	}
+	now := d.now()
+	if err := setOrderStatus(ctx, tx, o, shop.OrderClosed, now); err != nil {
+		return nil, err
+	}
+	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Actor: actor, Message: message}); err != nil {
+		return nil, err
+	}
+	return o, tx.Commit()
+}

@@ -1,0 +1,206 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+const refundCols = `id, order_id, attempt_id, kind, out_refund_no, amount, currency, reason, status, COALESCE(gateway_refund_id, ''),
+	failure_code, created_at, updated_at`
+
+func scanRefund(row interface{ Scan(...any) error }) (*shop.Refund, error) {
+	var r shop.Refund
+	var created, updated int64
+	if err := row.Scan(&r.ID, &r.OrderID, &r.AttemptID, &r.Kind, &r.OutRefundNo, &r.Amount, &r.Currency, &r.Reason, &r.Status,
+		&r.GatewayRefundID, &r.FailureCode, &created, &updated); err != nil {
+		return nil, err
+	}
+	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+	return &r, nil
+}
+
+func listRefunds(ctx context.Context, q querier, where string, args ...any) ([]shop.Refund, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+refundCols+` FROM refunds WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list refunds: %w", err)
+	}
+	defer rows.Close()
+	var out []shop.Refund
+	for rows.Next() {
+		r, err := scanRefund(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list refunds: %w", err)
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}
+
+// Refunds returns the refunds of an order, oldest first.
+func (d *DB) Refunds(ctx context.Context, orderID int64) ([]shop.Refund, error) {
+	return listRefunds(ctx, d.db, `order_id = ? ORDER BY id`, orderID)
+}
+
+// RefundsToCreate returns refunds written but not yet accepted by the
+// gateway.
+func (d *DB) RefundsToCreate(ctx context.Context, limit int) ([]shop.Refund, error) {
+	return listRefunds(ctx, d.db, `status = ? ORDER BY id LIMIT ?`, shop.RefundCreating, limit)
+}
+
+// StaleRefunds returns refunds pending at the gateway since before the given
+// time: their notification may have been lost.
+func (d *DB) StaleRefunds(ctx context.Context, before time.Time, limit int) ([]shop.Refund, error) {
+	return listRefunds(ctx, d.db, `status = ? AND updated_at <= ? ORDER BY updated_at LIMIT ?`, shop.RefundPending, ms(before), limit)
+}
+
+// RefundTarget is the payment a refund returns money from.
+type RefundTarget struct {
+	Refund    shop.Refund
+	PaymentID string
+}
+
+// FindRefundTarget returns a refund with its attempt's payment id. Errors:
+// ENOTFOUND.
+func (d *DB) FindRefundTarget(ctx context.Context, refundID int64) (*RefundTarget, error) {
+	return findRefundTarget(ctx, d.db, `r.id = ?`, refundID)
+}
+
+func findRefundTarget(ctx context.Context, q querier, where string, args ...any) (*RefundTarget, error) {
+	row := q.QueryRowContext(ctx, `SELECT r.id, r.order_id, r.attempt_id, r.kind, r.out_refund_no, r.amount, r.currency, r.reason, r.status,
+		COALESCE(r.gateway_refund_id, ''), r.failure_code, r.created_at, r.updated_at, COALESCE(a.payment_id, '')
+		FROM refunds r JOIN payment_attempts a ON a.id = r.attempt_id WHERE `+where, args...)
+	var t RefundTarget
+	var created, updated int64
+	r := &t.Refund
+	if err := row.Scan(&r.ID, &r.OrderID, &r.AttemptID, &r.Kind, &r.OutRefundNo, &r.Amount, &r.Currency, &r.Reason, &r.Status,
+		&r.GatewayRefundID, &r.FailureCode, &created, &updated, &t.PaymentID); err != nil {
+		return nil, notFound(err, "Refund")
+	}
+	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+	return &t, nil
+}
+
+// RefundCreated records that the gateway accepted a refund.
+func (d *DB) RefundCreated(ctx context.Context, refundID int64, gatewayID, actor string) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: refund created: %w", err)
+	}
+	defer tx.Rollback()
+	t, err := findRefundTarget(ctx, tx, `r.id = ?`, refundID)
+	if err != nil {
+		return err
+	}
+	if t.Refund.Status != shop.RefundCreating {
+		return nil
+	}
+	now := d.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE refunds SET status = ?, gateway_refund_id = ?, updated_at = ? WHERE id = ?`,
+		shop.RefundPending, gatewayID, ms(now), refundID); err != nil {
+		return fmt.Errorf("sqlite: refund created: %w", err)
+	}
+	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: t.Refund.OrderID, At: now, Kind: shop.KindRefundRequested, Actor: actor,
+		Message: fmt.Sprintf("Refund %s (%s) requested at the gateway: %s", t.Refund.OutRefundNo, gatewayID, t.Refund.Reason)}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ApplyRefund applies what the gateway says about a refund, in one
+// transaction with the webhook-id, like ApplyPayment. Errors: ENOTFOUND for
+// a refund that is not ours; EMISMATCH as for payments.
+func (d *DB) ApplyRefund(ctx context.Context, f shop.RefundFacts, merchantID string, src shop.Source) (*Applied, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: apply refund: %w", err)
+	}
+	defer tx.Rollback()
+	now := d.now()
+	dup, orderID, err := seenWebhook(ctx, tx, src, f.EventType, ms(now))
+	if err != nil {
+		return nil, err
+	}
+	if dup {
+		return &Applied{OrderID: orderID, Duplicate: true}, tx.Commit()
+	}
+	t, err := findRefundTarget(ctx, tx, `r.out_refund_no = ?`, f.OutRefundNo)
+	if err != nil {
+		return nil, err
+	}
+	o, err := findOrder(ctx, tx, `id = ?`, t.Refund.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	dec := shop.DecideRefund(*o, t.Refund, t.PaymentID, f, merchantID, src, now)
+	out := &Applied{OrderID: o.ID, OrderNo: o.No, Changed: dec.RefundStatus != "" || dec.OrderStatus != ""}
+	if dec.Mismatch != "" {
+		if err := addEntries(ctx, tx, dec.Entries...); err != nil {
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("sqlite: apply refund: %w", err)
+		}
+		return out, shop.Errorf(shop.EMISMATCH, "%s", dec.Mismatch)
+	}
+	if dec.RefundStatus != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE refunds SET status = ?, gateway_refund_id = COALESCE(gateway_refund_id, ?), failure_code = ?, updated_at = ? WHERE id = ?`,
+			dec.RefundStatus, f.RefundID, f.FailureCode, ms(now), t.Refund.ID); err != nil {
+			return nil, fmt.Errorf("sqlite: apply refund: %w", err)
+		}
+	}
+	if dec.OrderStatus != "" {
+		if err := setOrderStatus(ctx, tx, o, dec.OrderStatus, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := addEntries(ctx, tx, dec.Entries...); err != nil {
+		return nil, err
+	}
+	if err := recordWebhook(ctx, tx, src, f.EventType, o.ID, ms(now)); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: apply refund: %w", err)
+	}
+	out.OrderStatus = o.Status
+	return out, nil
+}
+
+// RefundRefused records that the gateway refused to create a refund for good
+// (e.g. payment_not_refundable): it is failed and flagged for support.
+func (d *DB) RefundRefused(ctx context.Context, refundID int64, code, message, actor string) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: refund refused: %w", err)
+	}
+	defer tx.Rollback()
+	t, err := findRefundTarget(ctx, tx, `r.id = ?`, refundID)
+	if err != nil {
+		return err
+	}
+	if t.Refund.Status != shop.RefundCreating {
+		return nil
+	}
+	o, err := findOrder(ctx, tx, `id = ?`, t.Refund.OrderID)
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE refunds SET status = ?, failure_code = ?, updated_at = ? WHERE id = ?`,
+		shop.RefundFailed, code, ms(now), refundID); err != nil {
+		return fmt.Errorf("sqlite: refund refused: %w", err)
+	}
+	if t.Refund.Kind == shop.RefundAuto && o.PaidAttemptID == 0 && o.Status == shop.OrderRefunding {
+		if err := setOrderStatus(ctx, tx, o, shop.OrderRefundFailed, now); err != nil {
+			return err
+		}
+	}
+	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: o.ID, At: now, Kind: shop.KindRefundFailed, Actor: actor, Flagged: true,
+		Message: fmt.Sprintf("The gateway refused refund %s: %s (%s). Support must look at it.", t.Refund.OutRefundNo, code, message)}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
