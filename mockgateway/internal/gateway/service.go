@@ -143,7 +143,9 @@ func (s *Service) newEvent(b *Batch, m *gatewayapi.Merchant, typ, objectID strin
 }
 
 // firstAttemptHold is the extra delay a notification scenario puts on the
-// first attempt. It is filled in by the failure-injection rules.
+// first attempt: notify_delay, and the notify_out_of_order window (once it
+// is over, the dispatcher sends the object's held notifications newest
+// first; see PrepareDelivery).
 func (s *Service) firstAttemptHold(scenario string) time.Duration {
 	if scenario == "" {
 		return 0
@@ -152,7 +154,11 @@ func (s *Service) firstAttemptHold(scenario string) time.Duration {
 	if err != nil {
 		return 0
 	}
-	return s.scaled(sc.NotifyDelay)
+	hold := sc.NotifyDelay
+	if sc.HasNotifyOutOfOrder {
+		hold += sc.NotifyOutOfOrder
+	}
+	return s.scaled(hold)
 }
 
 // timerMember names a QueueTimer entry.
