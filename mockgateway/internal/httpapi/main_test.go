@@ -66,7 +66,7 @@ func newTestEnv(t *testing.T, cfg func(*gateway.Config)) *testEnv {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	}
 	e.Server = New(e.Svc, Config{AdminToken: testAdminToken, Demo: e.Demo, FaultHold: 2 * time.Second, OpenAPI: docs.OpenAPI}, log)
-	srv := httptest.NewServer(e.Server.Handler())
+	srv := httptest.NewServer(contractCheck(t, e.Server.Handler()))
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
 	return e

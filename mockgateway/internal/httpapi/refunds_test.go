@@ -22,7 +22,7 @@ func (e *testEnv) paidPayment(amount int64) gatewayapi.Payment {
 	return p
 }
 
-func (e *testEnv) payment(id string) gatewayapi.Payment {
+func (e *testEnv) getPayment(id string) gatewayapi.Payment {
 	e.t.Helper()
 	var p gatewayapi.Payment
 	r := e.api("GET", "/v1/payments/"+id, nil)
@@ -138,7 +138,7 @@ func TestRefundCreate_ConcurrentCap(t *testing.T) {
 	for _, id := range accepted {
 		want(t, e.api("POST", "/v1/test_helpers/refunds/"+id+"/succeed", nil), http.StatusOK, "")
 	}
-	if got := e.payment(p.ID); got.AmountRefunded != 9800 || got.Status != "succeeded" {
+	if got := e.getPayment(p.ID); got.AmountRefunded != 9800 || got.Status != "succeeded" {
 		t.Fatalf("after settling: amount_refunded %d status %s, want 9800 succeeded", got.AmountRefunded, got.Status)
 	}
 }
@@ -159,7 +159,7 @@ func TestRefundSettlement(t *testing.T) {
 		want(t, e.api("POST", "/v1/test_helpers/refunds/"+re.ID+"/succeed", nil), http.StatusConflict, "refund_not_pending")
 		// The amount is free again.
 		want(t, e.api("POST", "/v1/refunds", map[string]any{"payment_id": p.ID, "out_refund_no": "F-3", "amount": 1000}), http.StatusCreated, "")
-		if got := e.payment(p.ID); got.AmountRefunded != 0 {
+		if got := e.getPayment(p.ID); got.AmountRefunded != 0 {
 			t.Errorf("amount_refunded after a failed refund = %d", got.AmountRefunded)
 		}
 	})
@@ -168,7 +168,7 @@ func TestRefundSettlement(t *testing.T) {
 		var re gatewayapi.Refund
 		e.api("POST", "/v1/refunds", map[string]any{"payment_id": p.ID, "out_refund_no": "S-1"}).Decode(t, &re)
 		want(t, e.api("POST", "/v1/test_helpers/refunds/"+re.ID+"/succeed", nil), http.StatusOK, "")
-		got := e.payment(p.ID)
+		got := e.getPayment(p.ID)
 		if got.Status != "succeeded" || got.AmountRefunded != 1000 {
 			t.Fatalf("fully refunded = %s %d", got.Status, got.AmountRefunded)
 		}
@@ -195,7 +195,7 @@ func TestRefundSettlement_ByTimerAcrossRestart(t *testing.T) {
 	if err := runner.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.payment(p.ID); got.AmountRefunded != 0 {
+	if got := e.getPayment(p.ID); got.AmountRefunded != 0 {
 		t.Fatalf("settled before REFUND_DELAY: %d", got.AmountRefunded)
 	}
 	runner.Now = func() time.Time { return time.Now().Add(3 * time.Second) }
@@ -209,7 +209,7 @@ func TestRefundSettlement_ByTimerAcrossRestart(t *testing.T) {
 	if err := runner.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.payment(p.ID); got.AmountRefunded != 400 {
+	if got := e.getPayment(p.ID); got.AmountRefunded != 400 {
 		t.Fatalf("amount_refunded = %d, want 400", got.AmountRefunded)
 	}
 	var r1, r2 gatewayapi.Refund

@@ -38,18 +38,18 @@ func TestPaymentExpiry_ByTimer(t *testing.T) {
 	if err := runner.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.payment(p.ID); got.Status != "pending" {
+	if got := e.getPayment(p.ID); got.Status != "pending" {
 		t.Fatalf("closed before expiry: %s", got.Status)
 	}
 	at = time.Now().Add(61 * time.Second)
 	if err := runner.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	got := e.payment(p.ID)
+	got := e.getPayment(p.ID)
 	if got.Status != "closed" || got.ClosedAt == nil {
 		t.Fatalf("after expiry: %s", got.Status)
 	}
-	if e.payment(paid.ID).Status != "succeeded" {
+	if e.getPayment(paid.ID).Status != "succeeded" {
 		t.Error("expiry touched a paid payment")
 	}
 	due, later, err := e.Store.QueueStats(context.Background(), "m_demo", gateway.QueueTimer, at.Add(time.Hour))
@@ -67,12 +67,12 @@ func TestAutoSucceed(t *testing.T) {
 	}
 	runner := &timers.Runner{Service: e.Svc, Log: discardLog(), Now: func() time.Time { return time.Now().Add(time.Second) }}
 	_ = runner.Tick(context.Background())
-	if e.payment(p.ID).Status != gatewayapi.PaymentPending {
+	if e.getPayment(p.ID).Status != gatewayapi.PaymentPending {
 		t.Fatal("paid before its delay")
 	}
 	runner.Now = func() time.Time { return time.Now().Add(3 * time.Second) }
 	_ = runner.Tick(context.Background())
-	if got := e.payment(p.ID); got.Status != gatewayapi.PaymentSucceeded {
+	if got := e.getPayment(p.ID); got.Status != gatewayapi.PaymentSucceeded {
 		t.Fatalf("status %s after auto_succeed", got.Status)
 	}
 }
