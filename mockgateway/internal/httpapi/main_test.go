@@ -77,7 +77,10 @@ func (e *testEnv) Advance(d time.Duration) { e.offset += d }
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(bytes.TrimSpace(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimSpace(p)))
+	return len(p), nil
+}
 
 // resp is a decoded answer.
 type resp struct {
