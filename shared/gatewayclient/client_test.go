@@ -244,7 +244,10 @@ func TestClient_PathsAndQueries(t *testing.T) {
 		{"by out_trade_no", func(c *Client) error { _, err := c.GetPaymentByOutTradeNo(context.Background(), "PS 1&x"); return err }, "GET /v1/payments?out_trade_no=PS+1%26x"},
 		{"refund by out_refund_no", func(c *Client) error { _, err := c.GetRefundByOutRefundNo(context.Background(), "R-1"); return err }, "GET /v1/refunds?out_refund_no=R-1"},
 		{"succeed helper", func(c *Client) error { _, err := c.SucceedPayment(context.Background(), "pay_1"); return err }, "POST /v1/test_helpers/payments/pay_1/succeed"},
-		{"fail helper", func(c *Client) error { _, err := c.FailPayment(context.Background(), "pay_1", "card_declined"); return err }, "POST /v1/test_helpers/payments/pay_1/fail"},
+		{"fail helper", func(c *Client) error {
+			_, err := c.FailPayment(context.Background(), "pay_1", "card_declined")
+			return err
+		}, "POST /v1/test_helpers/payments/pay_1/fail"},
 		{"deliver due", func(c *Client) error { _, err := c.DeliverDue(context.Background()); return err }, "POST /v1/test_helpers/events/deliver_due"},
 		{"refund", func(c *Client) error {
 			_, err := c.CreateRefund(context.Background(), &CreateRefundParams{PaymentID: "pay_1", OutRefundNo: "R-1"})

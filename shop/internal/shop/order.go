@@ -78,15 +78,15 @@ func StateLabel(s string) string {
 	return s
 }
 
-// Contact is who receives the order and where. The validation tags are
-// checked at the edge (web), where errors are shown next to the fields.
+// Contact is who receives the order and where. It is validated at the
+// edge (package web), where errors are shown next to the fields.
 type Contact struct {
-	Name       string `form:"name" binding:"required,max=100"`
-	Email      string `form:"email" binding:"required,email,max=254"`
-	Phone      string `form:"phone" binding:"required,min=5,max=32,phone"`
-	Address    string `form:"address" binding:"required,max=200"`
-	City       string `form:"city" binding:"required,max=100"`
-	PostalCode string `form:"postal_code" binding:"required,numeric,len=6"`
+	Name       string
+	Email      string
+	Phone      string
+	Address    string
+	City       string
+	PostalCode string
 }
 
 // OrderItem is one line of an order, with the name and price the product

@@ -46,8 +46,10 @@ func (s Source) via() string {
 		return "reconciliation with the gateway"
 	case ActorReturn:
 		return "a check with the gateway when the customer returned"
+	case ActorSystem:
+		return "a check with the gateway"
 	}
-	return s.Actor
+	return "the gateway's answer"
 }
 
 // PaymentDecision is what applying PaymentFacts does. A non-empty Mismatch

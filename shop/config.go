@@ -1,0 +1,105 @@
+package main
+
+import (
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/envconfig"
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/webhook"
+)
+
+// demoWebhookSecret is the gateway's seeded demo merchant's secret (DESIGN §2).
+const demoWebhookSecret = "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"
+
+// config is everything the shop reads at start (DESIGN §2, shop variables).
+type config struct {
+	Addr           string
+	PublicURL      string
+	DB             string
+	GatewayURL     string
+	APIKey         string
+	WebhookSecret  string
+	Methods        []string
+	OrderTTL       time.Duration
+	ReconcileAfter time.Duration
+	ReconcileEvery time.Duration
+	SessionSecret  []byte
+	// SessionSecretGenerated: SESSION_SECRET was unset, so sessions end
+	// with the process.
+	SessionSecretGenerated bool
+}
+
+// loadConfig reads the environment, then flags for the common settings
+// (flags win). Every problem is reported at once, naming the variable.
+func loadConfig(args []string, env *envconfig.Env) (config, error) {
+	c := config{
+		Addr:           env.String("SHOP_ADDR", ":8080"),
+		PublicURL:      strings.TrimRight(env.String("SHOP_PUBLIC_URL", "http://localhost:8080"), "/"),
+		DB:             env.String("SHOP_DB", "shop.db"),
+		GatewayURL:     strings.TrimRight(env.String("GATEWAY_URL", "http://localhost:8081"), "/"),
+		APIKey:         env.Secret("GATEWAY_API_KEY", "sk_test_demo"),
+		WebhookSecret:  env.Secret("GATEWAY_WEBHOOK_SECRET", demoWebhookSecret),
+		Methods:        env.List("PAYMENT_METHODS", gatewayapi.Methods),
+		OrderTTL:       env.Duration("ORDER_TTL", 30*time.Minute),
+		ReconcileAfter: env.Duration("RECONCILE_AFTER", 60*time.Second),
+		ReconcileEvery: env.Duration("RECONCILE_EVERY", 15*time.Second),
+	}
+	secret := env.Secret("SESSION_SECRET", "")
+
+	fs := flag.NewFlagSet("shop", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (SHOP_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL (SHOP_PUBLIC_URL)")
+	fs.StringVar(&c.DB, "db", c.DB, "SQLite file (SHOP_DB)")
+	fs.StringVar(&c.GatewayURL, "gateway-url", c.GatewayURL, "gateway base URL (GATEWAY_URL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		env.Fail("SHOP_PUBLIC_URL", "%q is not an http(s) URL like http://localhost:8080", c.PublicURL)
+	}
+	if u, err := url.Parse(c.GatewayURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		env.Fail("GATEWAY_URL", "%q is not an http(s) URL like http://localhost:8081", c.GatewayURL)
+	}
+	if _, err := webhook.DecodeSecret(c.WebhookSecret); err != nil {
+		env.Fail("GATEWAY_WEBHOOK_SECRET", "not a whsec_ secret: %v", err)
+	}
+	if len(c.Methods) == 0 {
+		env.Fail("PAYMENT_METHODS", "lists no method; use some of %s", strings.Join(gatewayapi.Methods, ","))
+	}
+	for _, m := range c.Methods {
+		if !slices.Contains(gatewayapi.Methods, m) {
+			env.Fail("PAYMENT_METHODS", "%q is not a method; use some of %s", m, strings.Join(gatewayapi.Methods, ","))
+		}
+	}
+	// The gateway accepts expires_in of 60 s to 24 h, and a payment never
+	// outlives its order.
+	if c.OrderTTL < time.Minute || c.OrderTTL > 24*time.Hour {
+		env.Fail("ORDER_TTL", "%s is outside 1m..24h", c.OrderTTL)
+	}
+	if c.ReconcileEvery <= 0 {
+		env.Fail("RECONCILE_EVERY", "must be positive, like 15s")
+	}
+	if secret != "" {
+		if len(secret) < 16 {
+			env.Fail("SESSION_SECRET", "is shorter than 16 characters")
+		}
+		c.SessionSecret = []byte(secret)
+	} else {
+		c.SessionSecret = make([]byte, 32)
+		if _, err := rand.Read(c.SessionSecret); err != nil {
+			return c, fmt.Errorf("SESSION_SECRET: generate: %w", err)
+		}
+		c.SessionSecretGenerated = true
+	}
+	if err := env.Err(); err != nil {
+		return c, fmt.Errorf("shop: bad configuration:\n%w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,188 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/gatewayclient"
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
+)
+
+// Pay returns the attempt that pays order orderNo of user u with method,
+// ready for the customer: the open attempt when it has that method and the
+// gateway still has it pending (a retry after a decline), otherwise a new
+// attempt after closing the open one. Errors: EINVALID (method not offered),
+// ENOTFOUND, ECONFLICT (the order cannot be paid, e.g. it turned out to be
+// paid already), EUNAVAILABLE (gateway unreachable; nothing is lost, the
+// customer may try again).
+func (s *Service) Pay(ctx context.Context, u *shop.User, orderNo, method string) (*shop.Attempt, error) {
+	if !s.MethodAllowed(method) {
+		return nil, shop.Errorf(shop.EINVALID, "Choose one of the offered payment methods.")
+	}
+	actor := shop.ActorCustomer(u.Email)
+	// Each round either returns or settles one open attempt, so a few rounds
+	// always suffice; the bound only guards against a gateway that lies.
+	for range 4 {
+		plan, err := s.db.StartAttempt(ctx, orderNo, u.ID, method, actor)
+		if err != nil {
+			return nil, err
+		}
+		if plan.Close != nil {
+			if err := s.closeAttempt(ctx, plan.Close, actor); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		a := plan.Attempt
+		if a.Status == shop.AttemptCreating {
+			return s.create(ctx, plan.Order, a)
+		}
+		p, err := s.gw.GetPayment(ctx, a.PaymentID)
+		if err != nil {
+			return nil, unavailable(err, "checking your payment")
+		}
+		if _, err := s.ApplyPayment(ctx, PaymentFacts(p, ""), shop.Source{Actor: shop.ActorSystem}); err != nil {
+			return nil, err
+		}
+		if p.Status == gatewayapi.PaymentPending {
+			return s.db.FindAttempt(ctx, a.OrderID, a.N)
+		}
+	}
+	return nil, shop.Errorf(shop.ECONFLICT, "The payment could not be started; please try again.")
+}
+
+// create creates an attempt's gateway payment. The Idempotency-Key and the
+// body depend only on the stored attempt, so a repeat after a crash or a
+// double click finds the same payment.
+func (s *Service) create(ctx context.Context, o *shop.Order, a *shop.Attempt) (*shop.Attempt, error) {
+	params := &gatewayclient.CreatePaymentParams{
+		OutTradeNo:  a.OutTradeNo,
+		Amount:      a.Amount,
+		Currency:    a.Currency,
+		Method:      a.Method,
+		Subject:     "PaySandbox shop order " + o.No,
+		Description: describe(o),
+		NotifyURL:   s.NotifyURL(),
+		ReturnURL:   s.orderURL(o.No, "/return"),
+		ExpiresIn:   expiresIn(a),
+		Metadata:    map[string]string{"order_no": o.No, "attempt": strconv.Itoa(a.N)},
+	}
+	p, err := s.gw.CreatePayment(ctx, params, gatewayclient.WithIdempotencyKey("create-"+a.OutTradeNo))
+	if err != nil {
+		if gatewayclient.IsTemporary(err) {
+			return nil, unavailable(err, "starting your payment")
+		}
+		// Refused for good: this attempt can never be paid; record why so
+		// the next click opens a fresh one.
+		why := fmt.Sprintf("the gateway refused to create it: %s (%s).", gatewayclient.ErrorCode(err), err)
+		if cerr := s.db.CloseAttemptLocally(ctx, a.ID, shop.ActorSystem, why, true); cerr != nil {
+			return nil, cerr
+		}
+		return nil, fmt.Errorf("payment: create %s: %w", a.OutTradeNo, err)
+	}
+	got, err := s.db.AttemptCreated(ctx, a.ID, sqlite.GatewayPayment{PaymentID: p.ID, PayURL: p.PayURL, QRCodeURL: p.QRCodeURL, ExpiresAt: p.ExpiresAt})
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != gatewayapi.PaymentPending || p.LastError != nil {
+		// An existing payment answered again (after a crash) may have moved on.
+		if _, err := s.ApplyPayment(ctx, PaymentFacts(p, ""), shop.Source{Actor: shop.ActorSystem}); err != nil {
+			return nil, err
+		}
+		return s.db.FindAttempt(ctx, a.OrderID, a.N)
+	}
+	return got, nil
+}
+
+func describe(o *shop.Order) string {
+	d := ""
+	for i, it := range o.Items {
+		if i > 0 {
+			d += ", "
+		}
+		d += fmt.Sprintf("%d × %s", it.Quantity, it.Name)
+	}
+	if len(d) > 250 {
+		d = d[:250]
+	}
+	return d
+}
+
+// closeAttempt settles an open attempt at the gateway: it closes the
+// payment, or learns that it succeeded (then the order becomes paid, or the
+// money is refunded), or that it never existed.
+func (s *Service) closeAttempt(ctx context.Context, a *shop.Attempt, actor string) error {
+	id := a.PaymentID
+	if id == "" {
+		p, err := s.gw.GetPaymentByOutTradeNo(ctx, a.OutTradeNo)
+		if gatewayclient.IsNotFound(err) {
+			return s.db.CloseAttemptLocally(ctx, a.ID, actor, "the gateway never created it.", false)
+		}
+		if err != nil {
+			return unavailable(err, "closing an earlier payment")
+		}
+		id = p.ID
+	}
+	p, err := s.gw.ClosePayment(ctx, id)
+	if gatewayclient.ErrorCode(err) == gatewayclient.CodePaymentNotClosable {
+		p, err = s.gw.GetPayment(ctx, id)
+	}
+	if err != nil {
+		return unavailable(err, "closing an earlier payment")
+	}
+	_, err = s.ApplyPayment(ctx, PaymentFacts(p, ""), shop.Source{Actor: actor})
+	return err
+}
+
+// closeOpenAttempts settles every open attempt of an order at the gateway.
+func (s *Service) closeOpenAttempts(ctx context.Context, orderID int64, actor string) error {
+	attempts, err := s.db.Attempts(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	for i := range attempts {
+		if attempts[i].Open() {
+			if err := s.closeAttempt(ctx, &attempts[i], actor); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Cancel closes an unpaid order of u at the customer's request: its open
+// payment is closed at the gateway first; if that payment had already
+// succeeded the order is paid instead and ECONFLICT says so.
+func (s *Service) Cancel(ctx context.Context, u *shop.User, orderNo string) (*shop.Order, error) {
+	o, err := s.db.FindOrderForUser(ctx, orderNo, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != shop.OrderPendingPayment {
+		return o, shop.Errorf(shop.ECONFLICT, "Order %s is %s and cannot be cancelled.", o.No, shop.StateLabel(o.Status))
+	}
+	actor := shop.ActorCustomer(u.Email)
+	if err := s.closeOpenAttempts(ctx, o.ID, actor); err != nil {
+		return o, err
+	}
+	return s.db.CloseOrder(ctx, o.ID, shop.KindCancelled, actor, "Cancelled by the customer.")
+}
+
+// CloseExpired closes an order whose ORDER_TTL has passed, the same way as a
+// cancellation.
+func (s *Service) CloseExpired(ctx context.Context, o *shop.Order, actor string) error {
+	if err := s.closeOpenAttempts(ctx, o.ID, actor); err != nil {
+		return err
+	}
+	_, err := s.db.CloseOrder(ctx, o.ID, shop.KindExpired, actor,
+		fmt.Sprintf("Closed: not paid by its deadline %s.", o.ExpiresAt.Format("2006-01-02 15:04:05 MST")))
+	if shop.ErrorCode(err) == shop.ECONFLICT {
+		// Paid meanwhile (closing found a succeeded payment) or a new
+		// attempt raced in; the next round decides again.
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+func (s *Server) handleCatalogue(c *gin.Context) {
+	products, err := s.db.ListProducts(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "catalogue", "Catalogue", products, 0)
+}
+
+func (s *Server) handleProduct(c *gin.Context) {
+	p, err := s.db.FindProduct(c.Request.Context(), 0, c.Param("slug"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "product", p.Name, p, 0)
+}
+
+type cartLine struct {
+	Product  shop.Product
+	Quantity int
+	Total    int64
+}
+
+type cartPage struct {
+	Lines    []cartLine
+	Total    int64
+	Currency string
+}
+
+// loadCart resolves the session cart against the catalogue, dropping
+// products that are gone.
+func (s *Server) loadCart(c *gin.Context) (cartPage, error) {
+	ct := s.cart(c)
+	page := cartPage{Currency: "CNY"}
+	for _, id := range ct.ids() {
+		p, err := s.db.FindProduct(c.Request.Context(), id, "")
+		if shop.ErrorCode(err) == shop.ENOTFOUND {
+			delete(ct, id)
+			s.saveCart(c, ct)
+			continue
+		}
+		if err != nil {
+			return page, err
+		}
+		line := cartLine{Product: *p, Quantity: ct[id], Total: p.Price * int64(ct[id])}
+		page.Lines = append(page.Lines, line)
+		page.Total += line.Total
+	}
+	return page, nil
+}
+
+func (s *Server) handleCart(c *gin.Context) {
+	page, err := s.loadCart(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "cart", "Cart", page, 0)
+}
+
+type cartForm struct {
+	ProductID int64 `form:"product_id" binding:"required,min=1"`
+	Quantity  int   `form:"quantity" binding:"min=0,max=99"`
+}
+
+// handleCartAdd adds to the quantity in the cart; handleCartSet replaces it
+// (0 removes the line).
+func (s *Server) handleCartAdd(c *gin.Context) { s.changeCart(c, true) }
+
+func (s *Server) handleCartSet(c *gin.Context) { s.changeCart(c, false) }
+
+func (s *Server) changeCart(c *gin.Context, add bool) {
+	var f cartForm
+	if err := c.ShouldBind(&f); err != nil {
+		s.setFlash(c, "Quantity must be a whole number from 1 to 99.")
+		c.Redirect(http.StatusSeeOther, "/cart")
+		return
+	}
+	p, err := s.db.FindProduct(c.Request.Context(), f.ProductID, "")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ct := s.cart(c)
+	q := f.Quantity
+	if add {
+		q = ct[p.ID] + max(q, 1)
+	}
+	switch {
+	case q <= 0:
+		delete(ct, p.ID)
+	case q > shop.MaxQuantity:
+		s.setFlash(c, "At most "+strconv.Itoa(shop.MaxQuantity)+" of one product per order.")
+		c.Redirect(http.StatusSeeOther, "/cart")
+		return
+	default:
+		ct[p.ID] = q
+	}
+	s.saveCart(c, ct)
+	if add {
+		s.setFlash(c, "Added "+p.Name+" to your cart.")
+	}
+	c.Redirect(http.StatusSeeOther, "/cart")
+}

@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+// ownOrder loads the order named in the path if it is the signed-in user's;
+// anyone else's is a 404 like a missing one.
+func (s *Server) ownOrder(c *gin.Context) (*shop.Order, bool) {
+	o, err := s.db.FindOrderForUser(c.Request.Context(), c.Param("no"), s.currentUser(c).ID)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return o, true
+}
+
+func (s *Server) handleOrders(c *gin.Context) {
+	orders, err := s.db.ListOrdersForUser(c.Request.Context(), s.currentUser(c).ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "orders", "My orders", orders, 0)
+}
+
+type orderPage struct {
+	Order    *shop.Order
+	Attempts []shop.Attempt
+	Timeline []shop.TimelineEntry
+	Refunds  []shop.Refund
+	CanPay   bool
+}
+
+func (s *Server) orderDetails(c *gin.Context, o *shop.Order) (*orderPage, error) {
+	ctx := c.Request.Context()
+	p := &orderPage{Order: o, CanPay: o.Status == shop.OrderPendingPayment && o.TimeLeft(s.cfg.Now()) > 0}
+	var err error
+	if p.Attempts, err = s.db.Attempts(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	if p.Timeline, err = s.db.Timeline(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	if p.Refunds, err = s.db.Refunds(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Server) handleOrder(c *gin.Context) {
+	o, ok := s.ownOrder(c)
+	if !ok {
+		return
+	}
+	p, err := s.orderDetails(c, o)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "order", "Order "+o.No, p, 0)
+}
+
+func (s *Server) handleCancel(c *gin.Context) {
+	o, err := s.pay.Cancel(c.Request.Context(), s.currentUser(c), c.Param("no"))
+	switch {
+	case err == nil:
+		s.setFlash(c, "Order "+o.No+" was cancelled.")
+	case shop.ErrorCode(err) == shop.ECONFLICT || shop.ErrorCode(err) == shop.EUNAVAILABLE:
+		s.setFlash(c, shop.ErrorMessage(err))
+	default:
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/orders/"+c.Param("no"))
+}

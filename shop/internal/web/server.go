@@ -1,0 +1,122 @@
+// Package web is the shop's HTTP adapter: the server-rendered pages (Gin),
+// sessions, CSRF protection, the request log and the gateway's webhook
+// receiver. Handlers are methods of Server and hold no state of their own.
+package web
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/shared/webhook"
+	"github.com/paysandbox/paysandbox/shop/internal/payment"
+	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
+)
+
+// Config holds the server's dependencies.
+type Config struct {
+	DB       *sqlite.DB
+	Payments *payment.Service
+	// Verifier checks notifications and return redirects with the
+	// merchant's webhook secret.
+	Verifier *webhook.Verifier
+	// Sessions stores sessions; see sqlite.SessionStore.
+	Sessions  scs.Store
+	Templates fs.FS // the shop's templates (templates.Shop)
+	Static    fs.FS // static files (templates.Static)
+	// PublicURL is the shop's base URL; https makes cookies Secure.
+	PublicURL string
+	Log       *slog.Logger
+	// GatewayReady checks that the gateway answers (readiness).
+	GatewayReady func(context.Context) error
+	// OrderTTL is how long a new order may be paid (ORDER_TTL).
+	OrderTTL time.Duration
+	Now      func() time.Time
+}
+
+// Server serves the shop.
+type Server struct {
+	cfg      Config
+	db       *sqlite.DB
+	pay      *payment.Service
+	sessions *scs.SessionManager
+	pages    *renderer
+	log      *slog.Logger
+	handler  http.Handler
+}
+
+// New builds the server: templates are parsed here, once, so a broken
+// template stops the binary at start rather than on a customer's click.
+func New(cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	registerValidations()
+	pages, err := newRenderer(cfg.Templates)
+	if err != nil {
+		return nil, err
+	}
+	sm := scs.New()
+	sm.Store = cfg.Sessions
+	sm.Lifetime = 7 * 24 * time.Hour
+	sm.IdleTimeout = 24 * time.Hour
+	sm.Cookie.Name = "shop_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	sm.Cookie.Secure = u.Scheme == "https"
+	s := &Server{cfg: cfg, db: cfg.DB, pay: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log}
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.log.Error("session store failed", "err", err, "request_id", requestID(r.Context()))
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	engine.Use(s.recoverPanic)
+	engine.HandleMethodNotAllowed = true
+	engine.NoRoute(func(c *gin.Context) { s.fail(c, notFoundErr) })
+	engine.NoMethod(func(c *gin.Context) { s.fail(c, notFoundErr) })
+	s.routes(engine)
+
+	cop := http.NewCrossOriginProtection()
+	if origin := u.Scheme + "://" + u.Host; u.Host != "" {
+		// Behind a proxy the Host header may differ from the public name.
+		if err := cop.AddTrustedOrigin(origin); err != nil {
+			return nil, err
+		}
+	}
+	// The gateway posts notifications server to server; they are
+	// authenticated by their signature, not by a browser's origin.
+	cop.AddInsecureBypassPattern("POST /webhooks/gateway")
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"),
+			"request_id", requestID(r.Context()))
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte("This form was sent from another site and was refused. Go back to the shop and submit it again.\n"))
+	}))
+	s.handler = s.requestLog(cop.Handler(sm.LoadAndSave(engine)))
+	return s, nil
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// safeNext returns a local path to go to after signing in, or "/".
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

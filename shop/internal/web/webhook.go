@@ -1,0 +1,87 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/webhook"
+	"github.com/paysandbox/paysandbox/shop/internal/payment"
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+// maxWebhookBody bounds a notification; the gateway's are a few KiB.
+const maxWebhookBody = 1 << 20
+
+// handleWebhook receives the gateway's notifications (DESIGN §8):
+//   - 401 for a bad signature or a stale timestamp (nothing is read);
+//   - 422 for a validly signed message that does not match our records (a
+//     flagged timeline entry, the order unchanged, the id not recorded);
+//   - 200 for applied, duplicate and irrelevant messages;
+//   - 500 only when the shop itself failed, so the gateway tries again.
+func (s *Server) handleWebhook(c *gin.Context) {
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxWebhookBody+1))
+	if err != nil || len(body) > maxWebhookBody {
+		c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body too large or unreadable"})
+		return
+	}
+	if err := s.cfg.Verifier.Verify(body, c.Request.Header); err != nil {
+		s.log.Warn("notification refused", "err", err, "webhook_id", c.GetHeader(webhook.HeaderID), "request_id", requestID(c.Request.Context()))
+		c.JSON(http.StatusUnauthorized, gin.H{"error": "signature or timestamp not valid"})
+		return
+	}
+	var env gatewayapi.Envelope
+	if err := json.Unmarshal(body, &env); err != nil || env.Type == "" {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "not an event"})
+		return
+	}
+	src := shop.Source{Actor: shop.ActorNotification, WebhookID: c.GetHeader(webhook.HeaderID)}
+	ctx := c.Request.Context()
+	var applied error
+	switch {
+	case strings.HasPrefix(env.Type, "payment."):
+		var p gatewayapi.Payment
+		if err := json.Unmarshal(env.Data.Object, &p); err != nil {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "data.object is not a payment"})
+			return
+		}
+		f := payment.PaymentFacts(&p, env.Type)
+		if env.MerchantID != p.MerchantID {
+			f.MerchantID = env.MerchantID
+		}
+		_, applied = s.pay.ApplyPayment(ctx, f, src)
+	case strings.HasPrefix(env.Type, "refund."):
+		var r gatewayapi.Refund
+		if err := json.Unmarshal(env.Data.Object, &r); err != nil {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "data.object is not a refund"})
+			return
+		}
+		_, applied = s.pay.ApplyRefund(ctx, payment.RefundFacts(&r, env.MerchantID, env.Type), src)
+	default:
+		applied = shop.Errorf(shop.ENOTFOUND, "unknown event type")
+	}
+	switch shop.ErrorCode(applied) {
+	case "":
+		c.JSON(http.StatusOK, gin.H{"received": true})
+	case shop.ENOTFOUND:
+		// Not ours (another integrator on the same merchant, or an event
+		// type we do not use): acknowledged so it is not retried.
+		if err := s.db.RecordIrrelevant(ctx, src, env.Type); err != nil {
+			s.log.Error("record notification", "err", err, "request_id", requestID(ctx))
+			c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+			return
+		}
+		s.log.Info("notification ignored: not ours", "webhook_id", src.WebhookID, "type", env.Type)
+		c.JSON(http.StatusOK, gin.H{"received": true, "ignored": true})
+	case shop.EMISMATCH:
+		s.log.Warn("notification does not match our records", "webhook_id", src.WebhookID, "type", env.Type, "err", applied)
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": shop.ErrorMessage(applied)})
+	default:
+		s.log.Error("notification not applied", "webhook_id", src.WebhookID, "err", applied, "request_id", requestID(ctx))
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error; please retry"})
+	}
+}
