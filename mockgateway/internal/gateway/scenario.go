@@ -283,6 +283,9 @@ func (sc Scenario) Stored() Scenario { return sc.only(func(l string) bool { retu
 // Notify returns the part that shapes notifications.
 func (sc Scenario) Notify() Scenario { return sc.only(func(l string) bool { return l == LevelObject }) }
 
+// Only returns the items whose level keep accepts.
+func (sc Scenario) Only(keep func(level string) bool) Scenario { return sc.only(keep) }
+
 func (sc Scenario) only(keep func(string) bool) Scenario {
 	out, _ := ParseScenario(sc.render(keep))
 	return out

@@ -18,6 +18,9 @@ type PaymentRecord struct {
 	Reserved int64 `json:"amount_reserved"`
 	// AutoFailUsed is set once an auto_fail scenario has declined a pay action.
 	AutoFailUsed bool `json:"auto_fail_used,omitempty"`
+	// Expired is set when the payment was closed by its expiry (or the
+	// expire helper) rather than by the merchant; the cashier says which.
+	Expired bool `json:"expired,omitempty"`
 }
 
 // Refundable is what may still be refunded.
@@ -125,6 +128,8 @@ type IdemAnswer struct {
 // and every list newest first. Lookups of missing objects return an *Error
 // with code ResourceMissing.
 type Store interface {
+	FaultStore
+
 	CreateMerchant(ctx context.Context, m *gatewayapi.Merchant) error
 	Merchant(ctx context.Context, id string) (*gatewayapi.Merchant, error)
 	MerchantByAPIKey(ctx context.Context, key string) (*gatewayapi.Merchant, error)

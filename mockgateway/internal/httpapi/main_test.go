@@ -174,3 +174,16 @@ func (e *testEnv) createPayment(fields map[string]any, headers ...string) gatewa
 	r.Decode(e.t, &p)
 	return p
 }
+
+// newSecondServer starts another Server on the same Redis as e: a second
+// gateway process in all but the address space.
+func newSecondServer(t *testing.T, e *testEnv) *testEnv {
+	t.Helper()
+	second := *e
+	second.Svc = gateway.NewService(e.Store, e.Svc.Config())
+	second.Server = New(second.Svc, e.Server.cfg, e.Server.log)
+	srv := httptest.NewServer(contractCheck(t, second.Server.Handler()))
+	t.Cleanup(srv.Close)
+	second.URL = srv.URL
+	return &second
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -67,6 +68,16 @@ func (s *Server) pipeline(c *gin.Context) {
 	c.Next()
 
 	a := answerOf(c)
+	if a != nil && a.dropped {
+		// api_timeout or api_reset: nothing changed and nothing was said;
+		// the key is freed so that a retry runs afresh.
+		if fp != "" {
+			if err := s.svc.Store().IdemRelease(context.WithoutCancel(ctx), m.ID, key, fp); err != nil {
+				s.log.Error("idempotency key not released", "request_id", c.GetString(ctxRequestID), "err", err)
+			}
+		}
+		return
+	}
 	if a == nil {
 		a = &answer{}
 		a.status, a.body = errorBody(c, errNoAnswer)
@@ -87,8 +98,26 @@ func (s *Server) pipeline(c *gin.Context) {
 	s.writeAnswer(c, a)
 }
 
-// writeAnswer sends a handler's answer.
+// writeAnswer sends a handler's answer, reshaped by the faults that act
+// after the business logic: api_error_after_commit answers an error for a
+// call that took effect, api_malformed cuts the JSON short. The stored
+// answer (what a retry with the Idempotency-Key gets) is the real one.
 func (s *Server) writeAnswer(c *gin.Context, a *answer) {
+	if c.GetBool(ctxBegun) {
+		sc := scenario(c)
+		switch {
+		case sc.APIErrorAfterCommit != 0:
+			status, body := faultBody(sc.APIErrorAfterCommit, "api_error_after_commit", true)
+			if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+				c.Header("Retry-After", "1")
+			}
+			c.Data(status, "application/json", body)
+			return
+		case sc.APIMalformed:
+			c.Data(http.StatusOK, "application/json", a.body[:len(a.body)/2])
+			return
+		}
+	}
 	c.Data(a.status, "application/json", a.body)
 }
 
@@ -151,36 +180,76 @@ type Facts struct {
 	Method     string
 	Amount     int64
 	OutTradeNo string
-	// Creates is set for calls that create an object, the only ones on
-	// which object-level scenario names are allowed.
+	// Creates is "payment" or "refund" for calls that create one, the only
+	// calls on which object-level scenario names are allowed.
 	Creates string
 }
 
+const ctxBegun = "paysandbox.begun"
+
 // begin is called by a handler once its input is valid and before it
-// touches anything: it settles the scenario of the call (header and fault
-// rules) and refuses object-level names on calls that create nothing. It
-// returns false when it has answered the call itself.
+// touches anything. It settles the call's scenario — the Mock-Scenario
+// header merged with the oldest matching fault rule, the header winning —
+// refuses object-level names in the header of a call that creates nothing,
+// and injects the API-level faults that act before the business logic
+// (latency, error, timeout, reset). It returns false when the call has been
+// answered (or dropped) already.
 func (s *Server) begin(c *gin.Context, f Facts) (gateway.Scenario, bool) {
-	sc := scenario(c)
-	switch f.Creates {
-	case "":
-		if !sc.Stored().IsZero() {
-			replyInvalid(c, gateway.Errorf(gateway.ScenarioInvalid, "Mock-Scenario",
-				"%q acts on a created object, and this call creates none; send it when creating the payment or refund. Only api_* scenarios apply here.", sc.Stored().String()))
-			return sc, false
-		}
-	case "payment":
-		if sc.HasLevel(gateway.LevelRefund) {
-			replyInvalid(c, gateway.Errorf(gateway.ScenarioInvalid, "Mock-Scenario",
-				"refund_* scenarios are given when creating the refund, not the payment."))
-			return sc, false
-		}
-	case "refund":
-		if sc.HasLevel(gateway.LevelPayment) {
-			replyInvalid(c, gateway.Errorf(gateway.ScenarioInvalid, "Mock-Scenario",
-				"auto_succeed and auto_fail are given when creating the payment, not a refund."))
-			return sc, false
-		}
+	header := scenario(c)
+	if msg := levelMismatch(header, f.Creates); msg != "" {
+		replyInvalid(c, gateway.Errorf(gateway.ScenarioInvalid, "Mock-Scenario", "%s", msg))
+		return header, false
 	}
-	return sc, true
+	ruleSc, rule, err := s.svc.TakeFault(c.Request.Context(), gateway.CallFacts{
+		MerchantID: merchant(c).ID, Operation: f.Operation, Method: f.Method, Amount: f.Amount, OutTradeNo: f.OutTradeNo,
+	})
+	if err != nil {
+		replyError(c, err)
+		return header, false
+	}
+	// A rule's names that cannot act on this call are left out rather than
+	// refused: the rule was written for many calls.
+	sc := header.Merge(fitting(ruleSc, f.Creates))
+	c.Set(ctxScenario, sc)
+	c.Set(ctxBegun, true)
+	if api := sc.API(); !api.IsZero() {
+		c.Header("Mock-Scenario-Applied", api.String())
+		attrs := []any{"request_id", c.GetString(ctxRequestID), "scenario", api.String()}
+		if rule != nil {
+			attrs = append(attrs, "fault_rule", rule.ID)
+		}
+		s.log.Info("injecting fault", attrs...)
+	}
+	return sc, s.injectBefore(c, sc)
+}
+
+// levelMismatch explains why a header scenario does not fit the call, or
+// returns "".
+func levelMismatch(sc gateway.Scenario, creates string) string {
+	switch {
+	case creates == "" && !sc.Stored().IsZero():
+		return fmt.Sprintf("%q acts on a created object, and this call creates none; send it when creating the payment or refund. Only api_* scenarios apply here.", sc.Stored().String())
+	case creates == "payment" && sc.HasLevel(gateway.LevelRefund):
+		return "refund_* scenarios are given when creating the refund, not the payment."
+	case creates == "refund" && sc.HasLevel(gateway.LevelPayment):
+		return "auto_succeed and auto_fail are given when creating the payment, not a refund."
+	}
+	return ""
+}
+
+// fitting keeps the names of a rule's scenario that can act on the call.
+func fitting(sc gateway.Scenario, creates string) gateway.Scenario {
+	return sc.Only(func(level string) bool {
+		switch level {
+		case gateway.LevelAPI:
+			return true
+		case gateway.LevelObject:
+			return creates != ""
+		case gateway.LevelPayment:
+			return creates == "payment"
+		case gateway.LevelRefund:
+			return creates == "refund"
+		}
+		return false
+	})
 }

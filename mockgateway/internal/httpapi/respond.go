@@ -36,6 +36,7 @@ var errorStatus = map[string]struct {
 	gateway.IdempotencyKeyInUse:     {http.StatusConflict, "idempotency_error"},
 	gateway.IdempotencyKeyReused:    {http.StatusUnprocessableEntity, "idempotency_error"},
 	gateway.BodyTooLarge:            {http.StatusRequestEntityTooLarge, "invalid_request_error"},
+	gateway.InjectedFault:           {http.StatusInternalServerError, "api_error"},
 	gateway.InternalError:           {http.StatusInternalServerError, "api_error"},
 }
 
@@ -47,6 +48,8 @@ type answer struct {
 	// store is true once the request passed validation and reached the
 	// business logic (DESIGN §3: only such answers are kept for replay).
 	store bool
+	// dropped is set when a fault closed the connection without an answer.
+	dropped bool
 }
 
 const ctxAnswer = "paysandbox.answer"

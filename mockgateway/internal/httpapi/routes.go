@@ -43,6 +43,9 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/merchants", s.handleAdminMerchantCreate)
 	admin.GET("/merchants", s.handleAdminMerchantList)
 	admin.POST("/reset", s.handleAdminReset)
+	admin.POST("/faults", s.handleFaultCreate)
+	admin.GET("/faults", s.handleFaultList)
+	admin.DELETE("/faults/:id", s.handleFaultDelete)
 
 	return r
 }

@@ -1,0 +1,160 @@
+package gateway
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+)
+
+// Operations a fault rule can match (DESIGN §7).
+const (
+	OpCreatePayment = "create_payment"
+	OpGetPayment    = "get_payment"
+	OpClosePayment  = "close_payment"
+	OpCreateRefund  = "create_refund"
+	OpGetRefund     = "get_refund"
+	OpNotify        = "notify"
+)
+
+// FaultOperations lists the operations a rule may name.
+var FaultOperations = []string{OpCreatePayment, OpGetPayment, OpClosePayment, OpCreateRefund, OpGetRefund, OpNotify}
+
+// FaultMatch selects the calls (or notifications) a rule applies to; every
+// field left empty matches anything.
+type FaultMatch struct {
+	MerchantID       string `json:"merchant_id,omitempty"`
+	Operation        string `json:"operation,omitempty"`
+	Method           string `json:"method,omitempty"`
+	Amount           *int64 `json:"amount,omitempty"`
+	OutTradeNoPrefix string `json:"out_trade_no_prefix,omitempty"`
+}
+
+// FaultRule injects a scenario into matching calls until it is deleted or
+// its remaining count reaches zero.
+type FaultRule struct {
+	ID        string     `json:"id"`
+	Object    string     `json:"object"`
+	Match     FaultMatch `json:"match"`
+	Scenario  string     `json:"scenario"`
+	Remaining *int64     `json:"remaining"`
+	Hits      int64      `json:"hits"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// CallFacts describe a call, or the object of a notification, for matching.
+type CallFacts struct {
+	MerchantID string
+	Operation  string
+	Method     string
+	Amount     int64
+	OutTradeNo string
+}
+
+// Matches reports whether the rule applies to a call. A rule without an
+// operation applies to every API call but never to notifications, which only
+// rules naming operation "notify" reach. A rule naming a method, amount or
+// prefix never matches a call that has none (a list).
+func (m FaultMatch) Matches(f CallFacts) bool {
+	switch {
+	case m.MerchantID != "" && m.MerchantID != f.MerchantID:
+		return false
+	case m.Operation == "" && f.Operation == OpNotify:
+		return false
+	case m.Operation != "" && m.Operation != f.Operation:
+		return false
+	case m.Method != "" && m.Method != f.Method:
+		return false
+	case m.Amount != nil && *m.Amount != f.Amount:
+		return false
+	case m.OutTradeNoPrefix != "" && (f.OutTradeNo == "" || !strings.HasPrefix(f.OutTradeNo, m.OutTradeNoPrefix)):
+		return false
+	}
+	return true
+}
+
+// FaultStore keeps fault rules. Take must be atomic across processes: it
+// counts a hit and, for a limited rule, uses one of its remaining
+// applications, or reports false when none is left.
+type FaultStore interface {
+	CreateFaultRule(ctx context.Context, r *FaultRule) error
+	FaultRules(ctx context.Context) ([]*FaultRule, error)
+	DeleteFaultRule(ctx context.Context, id string) error
+	TakeFaultRule(ctx context.Context, id string) (bool, error)
+}
+
+// CreateFaultRule validates and stores a rule. remaining nil means until
+// deleted.
+func (s *Service) CreateFaultRule(ctx context.Context, match FaultMatch, scenario string, remaining *int64) (*FaultRule, error) {
+	sc, err := ParseScenario(scenario)
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			e.Param = "scenario"
+		}
+		return nil, err
+	}
+	if sc.IsZero() {
+		return nil, Errorf(ParameterMissing, "scenario", "scenario is required, e.g. api_error=503.")
+	}
+	if match.Operation == OpNotify && sc.Notify().String() != sc.String() {
+		return nil, Errorf(ScenarioInvalid, "scenario", "A rule for operation notify takes only notify_* scenarios, got %q.", sc.String())
+	}
+	if match.MerchantID != "" {
+		if _, err := s.store.Merchant(ctx, match.MerchantID); err != nil {
+			if ErrorCode(err) == ResourceMissing {
+				return nil, Errorf(ParameterInvalid, "match.merchant_id", "No merchant %q exists.", match.MerchantID)
+			}
+			return nil, err
+		}
+	}
+	now := s.now()
+	r := &FaultRule{ID: NewID("fr", now), Object: "fault_rule", Match: match, Scenario: sc.String(), Remaining: remaining, CreatedAt: now}
+	if err := s.store.CreateFaultRule(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// FaultRules lists every rule, oldest first (the order in which they apply).
+func (s *Service) FaultRules(ctx context.Context) ([]*FaultRule, error) {
+	return s.store.FaultRules(ctx)
+}
+
+// DeleteFaultRule removes a rule.
+func (s *Service) DeleteFaultRule(ctx context.Context, id string) error {
+	return s.store.DeleteFaultRule(ctx, id)
+}
+
+// TakeFault finds the oldest rule matching a call that still has
+// applications left, takes one (counting a hit) and returns its scenario.
+// It returns the zero Scenario when no rule applies.
+func (s *Service) TakeFault(ctx context.Context, f CallFacts) (Scenario, *FaultRule, error) {
+	rules, err := s.store.FaultRules(ctx)
+	if err != nil {
+		return Scenario{}, nil, err
+	}
+	for _, r := range rules {
+		if !r.Match.Matches(f) || (r.Remaining != nil && *r.Remaining <= 0) {
+			continue
+		}
+		ok, err := s.store.TakeFaultRule(ctx, r.ID)
+		if err != nil {
+			return Scenario{}, nil, err
+		}
+		if !ok {
+			continue // used up by another call or process in between
+		}
+		sc, err := ParseScenario(r.Scenario)
+		if err != nil {
+			return Scenario{}, nil, err
+		}
+		return sc, r, nil
+	}
+	return Scenario{}, nil, nil
+}
+
+// PaymentFacts describe a payment for fault matching.
+func PaymentFacts(op string, p *gatewayapi.Payment) CallFacts {
+	return CallFacts{MerchantID: p.MerchantID, Operation: op, Method: p.Method, Amount: p.Amount, OutTradeNo: p.OutTradeNo}
+}
