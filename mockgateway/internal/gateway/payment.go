@@ -182,6 +182,7 @@ func (s *Service) expireIfDue(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord
 	if p.Status != gatewayapi.PaymentPending || now.Before(p.ExpiresAt) {
 		return nil
 	}
+	p.Expired = true
 	return s.closePayment(b, m, p, now)
 }
 
@@ -230,6 +231,7 @@ func (s *Service) ExpirePayment(ctx context.Context, m *gatewayapi.Merchant, id 
 		if p.Status != gatewayapi.PaymentPending {
 			return notPending(p)
 		}
+		p.Expired = true
 		return s.closePayment(b, m, p, now)
 	})
 }

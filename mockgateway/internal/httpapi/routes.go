@@ -47,5 +47,18 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/faults", s.handleFaultList)
 	admin.DELETE("/faults/:id", s.handleFaultDelete)
 
+	// Customer-facing HTML (DESIGN §5): the cashier, QR images and static
+	// files. Outside the /v1 pipeline: no API key, only a payment id.
+	cashier := s.newCashier()
+	pay := r.Group("/pay", cashierHeaders)
+	pay.GET("/:id", cashier.handleCashierPage)
+	pay.GET("/:id/result", cashier.handleCashierResult)
+	pay.GET("/:id/status", cashier.handleCashierStatus)
+	pay.POST("/:id/pay", cashier.crossOrigin, cashier.handleCashierPay)
+	pay.POST("/:id/fail", cashier.crossOrigin, cashier.handleCashierFail)
+	pay.POST("/:id/cancel", cashier.crossOrigin, cashier.handleCashierCancel)
+	r.GET("/qr/:file", s.handleQR)
+	r.GET("/static/*filepath", staticHandler())
+
 	return r
 }
