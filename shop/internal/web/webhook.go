@@ -50,7 +50,8 @@ func (s *Server) handleWebhook(c *gin.Context) {
 			return
 		}
 		f := payment.PaymentFacts(&p, env.Type)
-		if env.MerchantID != p.MerchantID {
+		if env.MerchantID != s.pay.MerchantID() {
+			// The envelope and the payment must both be ours.
 			f.MerchantID = env.MerchantID
 		}
 		_, applied = s.pay.ApplyPayment(ctx, f, src)

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/webhook"
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+func TestWebhook_RefusesBadSignatures(t *testing.T) {
+	e := newEnv(t, "")
+	o, a := e.pendingOrder("alice@example.com", 1999)
+	body := event("evt_forged", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)
+	other, _ := webhook.NewSigner("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	tests := []struct {
+		name   string
+		signer *webhook.Signer
+		ts     time.Time
+	}{
+		{"forged with another secret", other, time.Now()},
+		{"stale timestamp", e.signer, time.Now().Add(-10 * time.Minute)},
+		{"timestamp from the future", e.signer, time.Now().Add(10 * time.Minute)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := e.notify(tt.signer, "evt_forged", tt.ts, body); got != http.StatusUnauthorized {
+				t.Errorf("status = %d, want 401", got)
+			}
+		})
+	}
+	t.Run("body changed after signing", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, e.http.URL+"/webhooks/gateway", strings.NewReader(strings.Replace(string(body), "1999", "1", 1)))
+		req.Header = e.signer.Headers("evt_forged", time.Now(), body)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("status = %d, want 401", resp.StatusCode)
+		}
+	})
+	if got := e.order(o.No).Status; got != shop.OrderPendingPayment {
+		t.Errorf("order = %s after refused notifications, want pending_payment", got)
+	}
+	// A refused delivery is not recorded: the genuine one with the same id
+	// is still applied.
+	if got := e.notify(e.signer, "evt_forged", time.Now(), body); got != http.StatusOK {
+		t.Fatalf("genuine delivery: status %d, want 200", got)
+	}
+	if got := e.order(o.No).Status; got != shop.OrderPaid {
+		t.Errorf("order = %s, want paid", got)
+	}
+}
+
+func TestWebhook_Sequences(t *testing.T) {
+	type delivery struct {
+		id, typ, status string
+		mod             func(*gatewayapi.Payment)
+		want            int
+	}
+	tamper := func(p *gatewayapi.Payment) { p.Amount = 1 }
+	tests := []struct {
+		name       string
+		deliveries []delivery
+		wantOrder  string
+		wantKinds  map[string]int // timeline entries of a kind
+		flagged    int
+	}{
+		{"paid once", []delivery{{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", nil, 200}},
+			shop.OrderPaid, map[string]int{shop.KindPaid: 1}, 0},
+		{"duplicate delivery applied once", []delivery{
+			{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", nil, 200},
+			{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", nil, 200},
+			{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", nil, 200},
+		}, shop.OrderPaid, map[string]int{shop.KindPaid: 1, shop.KindNotificationIgnored: 2}, 0},
+		{"tampered amount refused, genuine retry applied", []delivery{
+			{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", tamper, 422},
+			{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", nil, 200},
+		}, shop.OrderPaid, map[string]int{shop.KindNotificationRejected: 1, shop.KindPaid: 1}, 1},
+		{"tampered amount alone leaves the order unpaid", []delivery{
+			{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", tamper, 422},
+		}, shop.OrderPendingPayment, map[string]int{shop.KindNotificationRejected: 1, shop.KindPaid: 0}, 1},
+		{"other currency refused", []delivery{
+			{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", func(p *gatewayapi.Payment) { p.Currency = "USD" }, 422},
+		}, shop.OrderPendingPayment, map[string]int{shop.KindNotificationRejected: 1}, 1},
+		{"other merchant refused", []delivery{
+			{"evt_1", gatewayapi.EventPaymentSucceeded, "succeeded", func(p *gatewayapi.Payment) { p.MerchantID = "m_other" }, 422},
+		}, shop.OrderPendingPayment, map[string]int{shop.KindNotificationRejected: 1}, 1},
+		{"decline keeps the order payable", []delivery{
+			{"evt_1", gatewayapi.EventPaymentFailed, "pending", nil, 200},
+		}, shop.OrderPendingPayment, map[string]int{shop.KindPaymentDeclined: 1}, 0},
+		{"decline then success", []delivery{
+			{"evt_1", gatewayapi.EventPaymentFailed, "pending", nil, 200},
+			{"evt_2", gatewayapi.EventPaymentSucceeded, "succeeded", nil, 200},
+		}, shop.OrderPaid, map[string]int{shop.KindPaymentDeclined: 1, shop.KindPaid: 1}, 0},
+		{"out of order: the older decline arrives after success", []delivery{
+			{"evt_2", gatewayapi.EventPaymentSucceeded, "succeeded", nil, 200},
+			{"evt_1", gatewayapi.EventPaymentFailed, "pending", nil, 200},
+		}, shop.OrderPaid, map[string]int{shop.KindPaid: 1, shop.KindPaymentDeclined: 0, shop.KindNotificationIgnored: 1}, 0},
+	}
+	e := newEnv(t, "")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, a := e.pendingOrder("alice@example.com", 1999)
+			for i, d := range tt.deliveries {
+				id := o.No + "-" + d.id // webhook ids are unique per gateway
+				body := event(id, d.typ, a, d.status, d.mod)
+				if got := e.notify(e.signer, id, time.Now(), body); got != d.want {
+					t.Fatalf("delivery %d (%s %s): status %d, want %d", i+1, d.id, d.typ, got, d.want)
+				}
+			}
+			if got := e.order(o.No).Status; got != tt.wantOrder {
+				t.Errorf("order = %s, want %s", got, tt.wantOrder)
+			}
+			for kind, n := range tt.wantKinds {
+				if got := len(e.entries(o.ID, kind)); got != n {
+					t.Errorf("%s entries = %d, want %d", kind, got, n)
+				}
+			}
+			all, _ := e.db.Timeline(context.Background(), o.ID)
+			flagged := 0
+			for _, en := range all {
+				if en.Flagged {
+					flagged++
+				}
+			}
+			if flagged != tt.flagged {
+				t.Errorf("flagged entries = %d, want %d: %+v", flagged, tt.flagged, all)
+			}
+		})
+	}
+}
+
+func TestWebhook_ConcurrentIdenticalApplyOnce(t *testing.T) {
+	e := newEnv(t, "")
+	o, a := e.pendingOrder("alice@example.com", 1999)
+	body := event("evt_race", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)
+	const n = 8
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	ts := time.Now()
+	for i := range n {
+		wg.Go(func() { statuses[i] = e.notify(e.signer, "evt_race", ts, body) })
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st != http.StatusOK {
+			t.Errorf("delivery %d: status %d, want 200", i, st)
+		}
+	}
+	if got := len(e.entries(o.ID, shop.KindPaid)); got != 1 {
+		t.Errorf("paid entries = %d, want 1", got)
+	}
+	if got := len(e.entries(o.ID, shop.KindNotificationIgnored)); got != n-1 {
+		t.Errorf("duplicate entries = %d, want %d", got, n-1)
+	}
+	if got := e.order(o.No); got.Status != shop.OrderPaid || got.PaidAttemptID != a.ID {
+		t.Errorf("order = %s paid by %d, want paid by %d", got.Status, got.PaidAttemptID, a.ID)
+	}
+}
+
+func TestWebhook_IrrelevantAndRefund(t *testing.T) {
+	e := newEnv(t, "")
+	t.Run("unknown out_trade_no is acknowledged", func(t *testing.T) {
+		ghost := &shop.Attempt{PaymentID: "pay_x", OutTradeNo: "SOMEONE-ELSE-1", Amount: 5, Currency: "CNY", Method: "card"}
+		if got := e.notify(e.signer, "evt_ghost", time.Now(), event("evt_ghost", gatewayapi.EventPaymentSucceeded, ghost, "succeeded", nil)); got != 200 {
+			t.Errorf("status = %d, want 200", got)
+		}
+	})
+	t.Run("payment after the order was closed is refunded", func(t *testing.T) {
+		o, a := e.pendingOrder("alice@example.com", 2500)
+		if got := e.notify(e.signer, "evt_c", time.Now(), event("evt_c", gatewayapi.EventPaymentClosed, a, "closed", nil)); got != 200 {
+			t.Fatalf("closed: status %d", got)
+		}
+		if _, err := e.db.CloseOrder(context.Background(), o.ID, shop.KindCancelled, "customer alice@example.com", "Cancelled."); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.notify(e.signer, "evt_s", time.Now(), event("evt_s", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)); got != 200 {
+			t.Fatalf("succeeded: status %d", got)
+		}
+		if got := e.order(o.No).Status; got != shop.OrderRefunding {
+			t.Errorf("order = %s, want refunding", got)
+		}
+		refunds, _ := e.db.Refunds(context.Background(), o.ID)
+		if len(refunds) != 1 || refunds[0].Amount != 2500 || refunds[0].Status != shop.RefundCreating || refunds[0].OutRefundNo != a.OutTradeNo+"-auto" {
+			t.Errorf("refunds = %+v, want one queued refund of 2500", refunds)
+		}
+		if en := e.entries(o.ID, shop.KindAutoRefund); len(en) != 1 || !strings.Contains(en[0].Message, "after the order was closed") {
+			t.Errorf("auto refund entries = %+v", en)
+		}
+	})
+}
