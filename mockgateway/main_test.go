@@ -98,3 +98,33 @@ func decode(t *testing.T, resp *http.Response, want int, v any) {
 		t.Fatalf("decode %s: %v", body, err)
 	}
 }
+
+// The binary on a real three-node Redis Cluster (REDIS_CLUSTER_ADDRS).
+func TestBinary_RedisCluster(t *testing.T) {
+	addrs := redistest.Cluster(t)
+	g := gatewaytest.Start(t, map[string]string{"REDIS_URL": "", "REDIS_CLUSTER_ADDRS": strings.Join(addrs, ",")})
+	ctx := context.Background()
+	resp, err := g.Request(ctx, "POST", "/v1/payments", []byte(`{"out_trade_no":"cl-1","amount":500,"method":"wechat","subject":"Tea"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p gatewayapi.Payment
+	decode(t, resp, http.StatusCreated, &p)
+	resp, err = g.Request(ctx, "POST", "/v1/test_helpers/payments/"+p.ID+"/succeed", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode(t, resp, http.StatusOK, &p)
+	// The cashier finds the payment through the global owner index.
+	res, err := http.Get(p.PayURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if p.Status != "succeeded" || res.StatusCode != http.StatusOK {
+		t.Fatalf("status %s, cashier %d", p.Status, res.StatusCode)
+	}
+	if !strings.Contains(g.Log(), "redis="+addrs[0]) {
+		t.Errorf("log does not show the cluster seed:\n%s", g.Log())
+	}
+}

@@ -219,8 +219,8 @@ func TestFaultRules(t *testing.T) {
 		b["method"] = "alipay"
 		return b
 	}
-	want(t, e.api("POST", "/v1/payments", paymentBody("QA-card")), http.StatusCreated, "")   // other method
-	want(t, e.api("POST", "/v1/payments", alipay("PROD-1")), http.StatusCreated, "")         // other prefix
+	want(t, e.api("POST", "/v1/payments", paymentBody("QA-card")), http.StatusCreated, "") // other method
+	want(t, e.api("POST", "/v1/payments", alipay("PROD-1")), http.StatusCreated, "")       // other prefix
 	want(t, e.api("POST", "/v1/payments", alipay("QA-1")), http.StatusServiceUnavailable, "injected_fault")
 	want(t, e.api("POST", "/v1/payments", alipay("QA-1")), http.StatusServiceUnavailable, "injected_fault")
 	want(t, e.api("POST", "/v1/payments", alipay("QA-1")), http.StatusCreated, "") // used up
