@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/webhook"
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+// deliver posts a notification signed with the merchant's secret, as the
+// gateway would, and returns the shop's status.
+func (f *flow) deliver(id, typ string, p *gatewayapi.Payment) int {
+	f.t.Helper()
+	obj, _ := json.Marshal(p)
+	body, _ := json.Marshal(gatewayapi.Envelope{ID: id, Object: "event", Type: typ, CreatedAt: time.Now().UTC(), MerchantID: p.MerchantID,
+		Data: gatewayapi.EventData{Object: obj}})
+	signer, _ := webhook.NewSigner(f.gw.WebhookSecret)
+	req, _ := http.NewRequest(http.MethodPost, f.url+"/webhooks/gateway", bytes.NewReader(body))
+	req.Header = signer.Headers(id, time.Now(), body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestFlow_LatePaymentRefunded: a payment that succeeds for an order the
+// customer already cancelled is refunded through the gateway's refund API,
+// and the refund notification completes the order. The gateway cannot
+// produce this on its own (the shop closes payments before closing orders),
+// so the test plays a gateway that reported the payment closed by mistake:
+// it delivers a validly signed payment.closed, then the truth.
+func TestFlow_LatePaymentRefunded(t *testing.T) {
+	f := startFlow(t, nil, nil, "notify_drop")
+	ctx := context.Background()
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	no := alice.order("3")
+	alice.post("/orders/"+no+"/pay", url.Values{"method": {"alipay"}})
+	p, err := f.api.GetPaymentByOutTradeNo(ctx, no+"-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := *p
+	wrong.Status = gatewayapi.PaymentClosed
+	if st := f.deliver("evt_wrong_close", gatewayapi.EventPaymentClosed, &wrong); st != 200 {
+		t.Fatalf("closed notification: %d", st)
+	}
+	if _, body := alice.post("/orders/"+no+"/cancel", nil); f.order(no).Status != shop.OrderClosed {
+		t.Fatalf("cancel: order %s\n%s", f.order(no).Status, body)
+	}
+	paid, err := f.api.SucceedPayment(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := f.deliver("evt_late_success", gatewayapi.EventPaymentSucceeded, paid); st != 200 {
+		t.Fatalf("succeeded notification: %d", st)
+	}
+	f.eventually(15*time.Second, "late payment never refunded", func() bool { return f.order(no).Status == shop.OrderRefunded })
+	r, err := f.api.GetRefundByOutRefundNo(ctx, no+"-1-auto")
+	if err != nil {
+		t.Fatalf("no gateway refund: %v", err)
+	}
+	if r.PaymentID != p.ID || r.Amount != p.Amount || r.Status != gatewayapi.RefundSucceeded {
+		t.Errorf("gateway refund = %+v", r)
+	}
+	tl := f.timeline(no)
+	for _, want := range []string{
+		"auto_refund | gateway notification: Payment attempt 1 (Alipay, " + p.ID + ") succeeded after the order was closed",
+		"refund_requested_at_gateway | reconciler: Refund " + no + "-1-auto (" + r.ID + ") requested at the gateway",
+		"refund_succeeded |",
+	} {
+		if !strings.Contains(tl, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, tl)
+		}
+	}
+	if _, body := alice.get("/orders/" + no); !strings.Contains(body, "Refunded") || !strings.Contains(body, no+"-1-auto") {
+		t.Error("order page does not show the refund")
+	}
+}

@@ -1,0 +1,175 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+func openTest(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "nested", "shop.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+func TestOpen_MigratesSeedsOnceAndEnforces(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTest(t)
+	db.Close()
+	db, err := Open(ctx, path) // a second start must not seed again
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var products, users, migrations int
+	var mode string
+	var fk int
+	q := db.SQL()
+	_ = q.QueryRow(`SELECT COUNT(*) FROM products`).Scan(&products)
+	_ = q.QueryRow(`SELECT COUNT(*) FROM users`).Scan(&users)
+	_ = q.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&migrations)
+	_ = q.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
+	_ = q.QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
+	if products != len(demoProducts) || users != len(DemoUsers) || migrations != 1 {
+		t.Errorf("products, users, migrations = %d, %d, %d; want %d, %d, 1", products, users, migrations, len(demoProducts), len(DemoUsers))
+	}
+	if mode != "wal" || fk != 1 {
+		t.Errorf("journal_mode = %q, foreign_keys = %d; want wal, 1", mode, fk)
+	}
+	if _, err := q.Exec(`INSERT INTO order_items (order_id, line, product_id, name, unit_price, quantity) VALUES (999, 1, 1, 'x', 1, 1)`); err == nil {
+		t.Error("an item of a missing order was accepted: foreign keys are off")
+	}
+	u, err := db.FindUserByEmail(ctx, "SUPPORT@example.com ")
+	if err != nil || u.Role != shop.RoleSupport {
+		t.Errorf("support user = %+v, %v", u, err)
+	}
+}
+
+func newOrder(t *testing.T, db *DB, userID int64, ttl time.Duration, nos ...string) (*shop.Order, error) {
+	t.Helper()
+	i := 0
+	return db.CreateOrder(context.Background(), NewOrder{UserID: userID, Actor: "test", Currency: "CNY", TTL: ttl,
+		Items: []shop.OrderItem{{ProductID: 1, Name: "Tea", UnitPrice: 6800, Quantity: 2}},
+		NewNo: func() (string, error) { n := nos[min(i, len(nos)-1)]; i++; return n, nil }})
+}
+
+func TestCreateOrder(t *testing.T) {
+	db, _ := openTest(t)
+	alice, _ := db.FindUserByEmail(context.Background(), "alice@example.com")
+	t.Run("total and timeline", func(t *testing.T) {
+		o, err := newOrder(t, db, alice.ID, time.Hour, "PS-A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Total != 13600 || o.Status != shop.OrderPendingPayment {
+			t.Errorf("order = %+v", o)
+		}
+		tl, _ := db.Timeline(context.Background(), o.ID)
+		if len(tl) != 1 || tl[0].Kind != shop.KindCreated {
+			t.Errorf("timeline = %+v", tl)
+		}
+	})
+	t.Run("number collision draws again", func(t *testing.T) {
+		o, err := newOrder(t, db, alice.ID, time.Hour, "PS-A", "PS-A", "PS-B")
+		if err != nil || o.No != "PS-B" {
+			t.Errorf("order %v, %v; want PS-B", o, err)
+		}
+	})
+	t.Run("ErrEmptyCart", func(t *testing.T) {
+		_, err := db.CreateOrder(context.Background(), NewOrder{UserID: alice.ID, Currency: "CNY", TTL: time.Hour, NewNo: func() (string, error) { return "PS-C", nil }})
+		if shop.ErrorCode(err) != shop.EINVALID {
+			t.Errorf("err = %v, want invalid", err)
+		}
+	})
+}
+
+func TestStartAttempt(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	alice, _ := db.FindUserByEmail(ctx, "alice@example.com")
+	bob, _ := db.FindUserByEmail(ctx, "bob@example.com")
+	o, _ := newOrder(t, db, alice.ID, time.Hour, "PS-X")
+
+	plan, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "test")
+	if err != nil || plan.Attempt == nil || plan.Attempt.N != 1 || plan.Attempt.OutTradeNo != "PS-X-1" || plan.Attempt.Status != shop.AttemptCreating {
+		t.Fatalf("first plan = %+v, %v", plan, err)
+	}
+	again, _ := db.StartAttempt(ctx, o.No, alice.ID, "card", "test")
+	if again.Attempt == nil || again.Attempt.ID != plan.Attempt.ID {
+		t.Errorf("same method again = %+v, want attempt 1 reused", again)
+	}
+	other, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test")
+	if other.Close == nil || other.Close.ID != plan.Attempt.ID || other.Attempt != nil {
+		t.Errorf("other method = %+v, want attempt 1 to close first", other)
+	}
+	if err := db.CloseAttemptLocally(ctx, plan.Attempt.ID, "test", "never created", false); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test")
+	if next.Attempt == nil || next.Attempt.N != 2 || next.Attempt.OutTradeNo != "PS-X-2" {
+		t.Errorf("after closing = %+v, want attempt 2", next)
+	}
+	if _, err := db.StartAttempt(ctx, o.No, bob.ID, "alipay", "test"); shop.ErrorCode(err) != shop.ENOTFOUND {
+		t.Errorf("bob paying alice's order: %v, want not found", err)
+	}
+	if _, err := db.CloseOrder(ctx, o.ID, shop.KindCancelled, "test", "x"); shop.ErrorCode(err) != shop.ECONFLICT {
+		t.Errorf("closing with an open attempt: %v, want conflict", err)
+	}
+	expired, _ := newOrder(t, db, alice.ID, -time.Second, "PS-OLD")
+	if _, err := db.StartAttempt(ctx, expired.No, alice.ID, "alipay", "test"); shop.ErrorCode(err) != shop.ECONFLICT {
+		t.Errorf("paying an expired order: %v, want conflict", err)
+	}
+}
+
+func TestApplyPayment_UnknownAttempt(t *testing.T) {
+	db, _ := openTest(t)
+	_, err := db.ApplyPayment(context.Background(), shop.PaymentFacts{OutTradeNo: "NOPE-1", Status: "succeeded"}, "m_demo",
+		shop.Source{Actor: shop.ActorNotification, WebhookID: "evt_1"})
+	if shop.ErrorCode(err) != shop.ENOTFOUND {
+		t.Errorf("err = %v, want not found", err)
+	}
+	var n int
+	_ = db.SQL().QueryRow(`SELECT COUNT(*) FROM processed_webhooks`).Scan(&n)
+	if n != 0 {
+		t.Errorf("webhook recorded for a refused message")
+	}
+}
+
+func TestSessionStore(t *testing.T) {
+	db, _ := openTest(t)
+	now := time.Now()
+	db.Now = func() time.Time { return now }
+	s := db.NewSessionStore([]byte("secret-one-secret-one"))
+	if err := s.Commit("tok-1", []byte("data"), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok, err := s.Find("tok-1"); err != nil || !ok || string(b) != "data" {
+		t.Errorf("Find = %q, %v, %v", b, ok, err)
+	}
+	var stored string
+	_ = db.SQL().QueryRow(`SELECT token_hash FROM sessions`).Scan(&stored)
+	if strings.Contains(stored, "tok-1") {
+		t.Error("the token is stored in clear")
+	}
+	if _, ok, _ := db.NewSessionStore([]byte("another-secret-xxxx")).Find("tok-1"); ok {
+		t.Error("a new SESSION_SECRET still finds old sessions")
+	}
+	now = now.Add(2 * time.Hour)
+	if _, ok, _ := s.Find("tok-1"); ok {
+		t.Error("expired session found")
+	}
+	_ = s.Commit("tok-2", []byte("x"), now.Add(time.Hour))
+	_ = s.Delete("tok-2")
+	if _, ok, _ := s.Find("tok-2"); ok {
+		t.Error("deleted session found")
+	}
+}
