@@ -199,6 +199,16 @@ func TestFlow_CancelClosesTheGatewayPayment(t *testing.T) {
 	if resp, _ := alice.post("/orders/"+no+"/pay", url.Values{"method": {"alipay"}}); resp.Request.URL.Path != "/orders/"+no+"/result" {
 		t.Errorf("paying a closed order ended at %s", resp.Request.URL.Path)
 	}
+	if resp, body := alice.get("/readyz"); resp.StatusCode != 200 {
+		t.Errorf("readyz = %d %s with the gateway up", resp.StatusCode, body)
+	}
+	f.gw.Stop()
+	if resp, _ := alice.get("/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz = %d with the gateway down, want 503", resp.StatusCode)
+	}
+	if resp, _ := alice.get("/healthz"); resp.StatusCode != 200 {
+		t.Errorf("healthz = %d, want 200 while the process is up", resp.StatusCode)
+	}
 }
 
 // TestFlow_ExpiryFindsTheLostPayment: the order's time runs out while its

@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
+	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
 
 func TestCrossOriginFormsRefused(t *testing.T) {
@@ -201,5 +203,38 @@ func TestSignup(t *testing.T) {
 	other := e.browser()
 	if resp, body := other.post("/signup", form); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "already exists") {
 		t.Errorf("duplicate email: status %d", resp.StatusCode)
+	}
+}
+
+// TestPay_GatewayDownLosesNothing: with the gateway unreachable the customer
+// is told to try again, and the order and its attempt stay as they were so
+// the next click continues with the same out_trade_no.
+func TestPay_GatewayDownLosesNothing(t *testing.T) {
+	e := newEnv(t, "")
+	u := e.user("alice@example.com")
+	o, err := e.db.CreateOrder(context.Background(), sqlite.NewOrder{UserID: u.ID, Actor: "test", Currency: "CNY", TTL: time.Hour,
+		Items: []shop.OrderItem{{ProductID: 1, Name: "Tea", UnitPrice: 6800, Quantity: 1}},
+		NewNo: func() (string, error) { return "PS-DOWN", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.signIn("alice@example.com", "alice-sandbox")
+	for try := 1; try <= 2; try++ {
+		resp, _ := b.post("/orders/"+o.No+"/pay", url.Values{"method": {"card"}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/orders/"+o.No+"/pay" {
+			t.Fatalf("try %d: status %d to %q", try, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		_, body := b.get("/orders/" + o.No + "/pay")
+		if !strings.Contains(body, "could not be reached") {
+			t.Errorf("try %d: page does not say the provider is unreachable", try)
+		}
+		attempts, _ := e.db.Attempts(context.Background(), o.ID)
+		if len(attempts) != 1 || attempts[0].Status != shop.AttemptCreating || attempts[0].OutTradeNo != "PS-DOWN-1" {
+			t.Errorf("try %d: attempts = %+v, want the one attempt still being created", try, attempts)
+		}
+	}
+	if got := e.order(o.No).Status; got != shop.OrderPendingPayment {
+		t.Errorf("order = %s, want still awaiting payment", got)
 	}
 }
