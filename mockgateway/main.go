@@ -19,8 +19,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/docs"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/httpapi"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/metrics"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisconn"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/timers"
@@ -67,8 +69,10 @@ func run(log *slog.Logger, args []string) error {
 		log.Warn("ADMIN_TOKEN is not set; generated one for this run", "admin_token", cfg.AdminToken)
 	}
 
+	mx := metrics.New(svc.Store())
 	api := httpapi.New(svc, httpapi.Config{
 		AdminToken: cfg.AdminToken, Demo: demo, FaultHold: cfg.FaultHold, OpenAPI: docs.OpenAPI,
+		Metrics: mx.Handler(),
 	}, log)
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -80,6 +84,14 @@ func run(log *slog.Logger, args []string) error {
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workers.Go(func() {
 		(&timers.Runner{Service: svc, Log: log}).Run(workCtx)
+	})
+	workers.Go(func() {
+		// On stop it waits for the attempts in flight (at most
+		// NOTIFY_TIMEOUT) and records them.
+		(&dispatcher.Dispatcher{
+			Service: svc, Log: log, Timeout: cfg.NotifyTimeout,
+			Concurrency: cfg.NotifyConcurrency, Observer: mx,
+		}).Run(workCtx)
 	})
 
 	serveErr := make(chan error, 1)

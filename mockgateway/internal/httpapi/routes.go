@@ -38,6 +38,10 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/refunds/:id", s.handleRefundGet)
 	v1.POST("/test_helpers/refunds/:id/succeed", s.handleHelperRefundSucceed)
 	v1.POST("/test_helpers/refunds/:id/fail", s.handleHelperRefundFail)
+	v1.GET("/events", s.handleEventList)
+	v1.GET("/events/:id", s.handleEventGet)
+	v1.POST("/events/:id/redeliver", s.handleEventRedeliver)
+	v1.POST("/test_helpers/events/deliver_due", s.handleHelperDeliverDue)
 
 	admin := r.Group("/admin/api", s.authAdmin, readBody)
 	admin.POST("/merchants", s.handleAdminMerchantCreate)
