@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,20 +31,25 @@ type flow struct {
 	api *gatewayclient.Client // the test's own client, as the demo merchant
 	app *app
 	url string
+	// scenario rides on every payment the shop creates (setScenario).
+	scenario atomic.Pointer[string]
 }
 
 // scenarioTransport adds a Mock-Scenario header to the shop's payment
 // creations: how a QA engineer makes the gateway misbehave for one shop
 // without touching it.
-type scenarioTransport struct{ scenario string }
+type scenarioTransport struct{ scenario *atomic.Pointer[string] }
 
 func (s scenarioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPost && r.URL.Path == "/v1/payments" {
+	if sc := s.scenario.Load(); sc != nil && *sc != "" && r.Method == http.MethodPost && r.URL.Path == "/v1/payments" {
 		r = r.Clone(r.Context())
-		r.Header.Set(gatewayclient.HeaderScenario, s.scenario)
+		r.Header.Set(gatewayclient.HeaderScenario, *sc)
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+// setScenario changes the scenario of the payments the shop creates next.
+func (f *flow) setScenario(s string) { f.scenario.Store(&s) }
 
 // startFlow starts a gateway and a shop. mod changes the shop's config;
 // scenario, when set, rides on every payment the shop creates.
@@ -69,10 +75,8 @@ func startFlow(t *testing.T, gwEnv map[string]string, mod func(*config), scenari
 	if mod != nil {
 		mod(&cfg)
 	}
-	var opt options
-	if scenario != "" {
-		opt.gatewayHTTP = &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{scenario}}
-	}
+	f.setScenario(scenario)
+	opt := options{gatewayHTTP: &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{&f.scenario}}}
 	logOut := io.Discard
 	if testing.Verbose() {
 		logOut = os.Stderr

@@ -154,3 +154,22 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 	out.OrderStatus = o.Status
 	return out, nil
 }
+
+// NoteUnverified adds a flagged entry to the order a refused (unverifiable)
+// notification claims to be about, so QA sees on the timeline that it came
+// and why it was refused. Nothing else is taken from such a message; when it
+// names nothing of ours, nothing is written.
+func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, webhookID, eventType, reason string) error {
+	var orderID int64
+	err := d.db.QueryRowContext(ctx, `SELECT order_id FROM payment_attempts WHERE out_trade_no = ?
+		UNION ALL SELECT order_id FROM refunds WHERE out_refund_no = ? LIMIT 1`, outTradeNo, outRefundNo).Scan(&orderID)
+	if isNoRows(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: note unverified: %w", err)
+	}
+	return addEntries(ctx, d.db, shop.TimelineEntry{OrderID: orderID, At: d.now(), Kind: shop.KindNotificationRejected, Actor: shop.ActorNotification,
+		Flagged: true, Message: fmt.Sprintf("Refused a notification claiming to be %s (%s): %s. Nothing in it was used; the order was not changed.",
+			webhookID, eventType, reason)})
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -31,6 +32,7 @@ func (s *Server) handleWebhook(c *gin.Context) {
 	}
 	if err := s.cfg.Verifier.Verify(body, c.Request.Header); err != nil {
 		s.log.Warn("notification refused", "err", err, "webhook_id", c.GetHeader(webhook.HeaderID), "request_id", requestID(c.Request.Context()))
+		s.noteUnverified(c, body, err)
 		c.JSON(http.StatusUnauthorized, gin.H{"error": "signature or timestamp not valid"})
 		return
 	}
@@ -84,5 +86,42 @@ func (s *Server) handleWebhook(c *gin.Context) {
 	default:
 		s.log.Error("notification not applied", "webhook_id", src.WebhookID, "err", applied, "request_id", requestID(ctx))
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error; please retry"})
+	}
+}
+
+// noteUnverified flags a refused notification on the timeline of the order
+// it names, if any. Only the names are read from the unverified body, to find
+// the order; the cause comes from the verifier.
+func (s *Server) noteUnverified(c *gin.Context, body []byte, verr error) {
+	var env gatewayapi.Envelope
+	if json.Unmarshal(body, &env) != nil {
+		return
+	}
+	var names struct {
+		OutTradeNo  string `json:"out_trade_no"`
+		OutRefundNo string `json:"out_refund_no"`
+	}
+	if json.Unmarshal(env.Data.Object, &names) != nil || (names.OutTradeNo == "" && names.OutRefundNo == "") {
+		return
+	}
+	reason := "its signature does not match"
+	switch {
+	case errors.Is(verr, webhook.ErrTimestampTooOld):
+		reason = "its timestamp is more than 5 minutes old"
+	case errors.Is(verr, webhook.ErrTimestampTooNew):
+		reason = "its timestamp is more than 5 minutes in the future"
+	case errors.Is(verr, webhook.ErrMissingHeaders), errors.Is(verr, webhook.ErrInvalidHeaders):
+		reason = "its signature headers are missing or malformed"
+	}
+	id := c.GetHeader(webhook.HeaderID)
+	if len(id) > 100 {
+		id = id[:100]
+	}
+	typ := env.Type
+	if len(typ) > 50 {
+		typ = typ[:50]
+	}
+	if err := s.db.NoteUnverified(c.Request.Context(), names.OutTradeNo, names.OutRefundNo, id, typ, reason); err != nil {
+		s.log.Error("note refused notification", "err", err, "request_id", requestID(c.Request.Context()))
 	}
 }

@@ -49,6 +49,15 @@ func TestWebhook_RefusesBadSignatures(t *testing.T) {
 	if got := e.order(o.No).Status; got != shop.OrderPendingPayment {
 		t.Errorf("order = %s after refused notifications, want pending_payment", got)
 	}
+	refused := e.entries(o.ID, shop.KindNotificationRejected)
+	if len(refused) != 4 {
+		t.Fatalf("refused entries = %d, want one per refused delivery (4): %+v", len(refused), refused)
+	}
+	for i, want := range []string{"signature does not match", "more than 5 minutes old", "in the future", "signature does not match"} {
+		if !refused[i].Flagged || !strings.Contains(refused[i].Message, want) || !strings.Contains(refused[i].Message, "evt_forged") {
+			t.Errorf("entry %d = %+v, want flagged and saying %q", i, refused[i], want)
+		}
+	}
 	// A refused delivery is not recorded: the genuine one with the same id
 	// is still applied.
 	if got := e.notify(e.signer, "evt_forged", time.Now(), body); got != http.StatusOK {
