@@ -18,7 +18,7 @@ import (
 	"github.com/paysandbox/paysandbox/shared/gatewaytest"
 )
 
-// hookDelivery is one notification request a notifyReceiver got.
+// hookDelivery is one notification request a receiver got.
 type hookDelivery struct {
 	At     time.Time
 	Header http.Header
@@ -26,7 +26,7 @@ type hookDelivery struct {
 	Status int // what the notifyReceiver answered
 }
 
-// ID is the hookDelivery's webhook-id.
+// ID is the delivery's webhook-id.
 func (d hookDelivery) ID() string { return d.Header.Get("webhook-id") }
 
 // Envelope decodes the body.
@@ -84,7 +84,7 @@ func (rc *notifyReceiver) setAnswer(f func(n int, r *http.Request, body []byte) 
 	rc.mu.Unlock()
 }
 
-// deliveries returns a copy of what the notifyReceiver got so far.
+// deliveries returns a copy of what the receiver got so far.
 func (rc *notifyReceiver) deliveries() []hookDelivery {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -220,7 +220,7 @@ func waitNotify(t *testing.T, timeout time.Duration, what string, cond func() bo
 	}
 }
 
-// statuses lists the status codes of an attempt log (0 for none).
+// attemptStatuses lists the status codes of an attempt log (0 for none).
 func attemptStatuses(ev *gatewayapi.Event) []int {
 	out := make([]int, len(ev.Attempts))
 	for i, a := range ev.Attempts {
@@ -231,6 +231,7 @@ func attemptStatuses(ev *gatewayapi.Event) []int {
 	return out
 }
 
+// attemptScenario is the scenario an attempt names, "" for none.
 func attemptScenario(a gatewayapi.Attempt) string {
 	if a.Scenario == nil {
 		return ""
@@ -238,7 +239,7 @@ func attemptScenario(a gatewayapi.Attempt) string {
 	return *a.Scenario
 }
 
-// metric returns the value of one sample of the gateway's /metrics whose
+// scrapeMetric returns the value of one sample of the gateway's /metrics whose
 // line starts with prefix (name and labels), or -1 when there is none.
 func scrapeMetric(t *testing.T, g *gatewaytest.Gateway, prefix string) float64 {
 	t.Helper()
