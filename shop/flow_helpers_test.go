@@ -32,16 +32,25 @@ type flow struct {
 	app *app
 	url string
 	// scenario rides on every payment the shop creates (setScenario).
-	scenario atomic.Pointer[string]
+	scenario       atomic.Pointer[string]
+	refundScenario atomic.Pointer[string]
 }
 
 // scenarioTransport adds a Mock-Scenario header to the shop's payment
 // creations: how a QA engineer makes the gateway misbehave for one shop
 // without touching it.
-type scenarioTransport struct{ scenario *atomic.Pointer[string] }
+type scenarioTransport struct{ payments, refunds *atomic.Pointer[string] }
 
 func (s scenarioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if sc := s.scenario.Load(); sc != nil && *sc != "" && r.Method == http.MethodPost && r.URL.Path == "/v1/payments" {
+	var sc *string
+	switch {
+	case r.Method != http.MethodPost:
+	case r.URL.Path == "/v1/payments":
+		sc = s.payments.Load()
+	case r.URL.Path == "/v1/refunds":
+		sc = s.refunds.Load()
+	}
+	if sc != nil && *sc != "" {
 		r = r.Clone(r.Context())
 		r.Header.Set(gatewayclient.HeaderScenario, *sc)
 	}
@@ -50,6 +59,9 @@ func (s scenarioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // setScenario changes the scenario of the payments the shop creates next.
 func (f *flow) setScenario(s string) { f.scenario.Store(&s) }
+
+// setRefundScenario changes the scenario of the refunds the shop creates next.
+func (f *flow) setRefundScenario(s string) { f.refundScenario.Store(&s) }
 
 // startFlow starts a gateway and a shop. mod changes the shop's config;
 // scenario, when set, rides on every payment the shop creates.
@@ -76,7 +88,7 @@ func startFlow(t *testing.T, gwEnv map[string]string, mod func(*config), scenari
 		mod(&cfg)
 	}
 	f.setScenario(scenario)
-	opt := options{gatewayHTTP: &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{&f.scenario}}}
+	opt := options{gatewayHTTP: &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{&f.scenario, &f.refundScenario}}}
 	logOut := io.Discard
 	if testing.Verbose() {
 		logOut = os.Stderr

@@ -39,8 +39,26 @@ func (f *flow) deliver(id, typ string, p *gatewayapi.Payment) int {
 // produce this on its own (the shop closes payments before closing orders),
 // so the test plays a gateway that reported the payment closed by mistake:
 // it delivers a validly signed payment.closed, then the truth.
+//
+// In the second variant the refund's notification is dropped too, and the
+// reconciler settles the refund by reading it.
 func TestFlow_LatePaymentRefunded(t *testing.T) {
-	f := startFlow(t, nil, nil, "notify_drop")
+	for _, tt := range []struct {
+		name, refundScenario, settledBy string
+		reconcileAfter                  time.Duration
+	}{
+		{"refund notification", "", "reported by notification evt_", time.Hour},
+		{"refund notification dropped", "notify_drop", "reported by reconciliation with the gateway", 300 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := startFlow(t, nil, func(c *config) { c.ReconcileAfter = tt.reconcileAfter }, "notify_drop")
+			f.setRefundScenario(tt.refundScenario)
+			lateRefund(t, f, tt.settledBy)
+		})
+	}
+}
+
+func lateRefund(t *testing.T, f *flow, settledBy string) {
 	ctx := context.Background()
 	alice := f.signIn("alice@example.com", "alice-sandbox")
 	no := alice.order("3")
@@ -77,6 +95,7 @@ func TestFlow_LatePaymentRefunded(t *testing.T) {
 		"auto_refund | gateway notification: Payment attempt 1 (Alipay, " + p.ID + ") succeeded after the order was closed",
 		"refund_requested_at_gateway | reconciler: Refund " + no + "-1-auto (" + r.ID + ") requested at the gateway",
 		"refund_succeeded |",
+		settledBy,
 	} {
 		if !strings.Contains(tl, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, tl)
