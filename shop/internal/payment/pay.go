@@ -105,8 +105,9 @@ func describe(o *shop.Order) string {
 		}
 		d += fmt.Sprintf("%d × %s", it.Quantity, it.Name)
 	}
-	if len(d) > 250 {
-		d = d[:250]
+	// Cut on a character boundary: "×" and product names are multi-byte.
+	if r := []rune(d); len(r) > 250 {
+		d = string(r[:250])
 	}
 	return d
 }

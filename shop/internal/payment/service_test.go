@@ -1,0 +1,47 @@
+package payment
+
+import (
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+func TestExpiresIn(t *testing.T) {
+	start := time.Date(2026, 5, 12, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		left time.Duration
+		want int
+	}{
+		{30 * time.Minute, 1800},
+		{90*time.Second + 900*time.Millisecond, 90},
+		{10 * time.Second, 60},  // the gateway's minimum
+		{-time.Minute, 60},      // already past: the order closes anyway
+		{48 * time.Hour, 86400}, // the gateway's maximum
+		{1500 * time.Millisecond, 60},
+	}
+	for _, tt := range tests {
+		a := &shop.Attempt{CreatedAt: start, ExpiresAt: start.Add(tt.left)}
+		if got := expiresIn(a); got != tt.want {
+			t.Errorf("expiresIn(%v left) = %d, want %d", tt.left, got, tt.want)
+		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	o := &shop.Order{Items: []shop.OrderItem{{Name: "Tea", Quantity: 2}, {Name: "Cups", Quantity: 1}}}
+	if got, want := describe(o), "2 × Tea, 1 × Cups"; got != want {
+		t.Errorf("describe = %q, want %q", got, want)
+	}
+	long := &shop.Order{}
+	for range 40 {
+		long.Items = append(long.Items, shop.OrderItem{Name: "A rather long product name", Quantity: 1})
+	}
+	for range 40 {
+		long.Items = append(long.Items, shop.OrderItem{Name: "龙井茶", Quantity: 1})
+	}
+	if got := describe(long); utf8.RuneCountInString(got) > 250 || !utf8.ValidString(got) {
+		t.Errorf("description has %d characters (valid UTF-8: %v), want at most 250", utf8.RuneCountInString(got), utf8.ValidString(got))
+	}
+}
