@@ -49,6 +49,11 @@ func (s *Server) injectBefore(c *gin.Context, sc gateway.Scenario) bool {
 // a TCP RST instead of an orderly close.
 func (s *Server) drop(c *gin.Context, reset bool) {
 	c.Set(ctxAnswer, &answer{dropped: true})
+	// Free the Idempotency-Key first: once the connection is gone the client
+	// retries at once, and must find the key free, not in flight.
+	if release, ok := c.Get(ctxIdemRelease); ok {
+		release.(func())()
+	}
 	conn, _, err := c.Writer.Hijack()
 	if err != nil {
 		// Cannot take the connection over (HTTP/2): abort the stream.

@@ -19,8 +19,9 @@ import (
 const IdempotencyTTL = 24 * time.Hour
 
 const (
-	ctxScenario = "paysandbox.scenario"
-	ctxIdemKey  = "paysandbox.idem_key"
+	ctxScenario    = "paysandbox.scenario"
+	ctxIdemKey     = "paysandbox.idem_key"
+	ctxIdemRelease = "paysandbox.idem_release"
 )
 
 // pipeline runs every authenticated /v1 call: it validates Mock-Scenario,
@@ -63,20 +64,20 @@ func (s *Server) pipeline(c *gin.Context) {
 			return
 		}
 		c.Set(ctxIdemKey, key)
+		// A fault that drops the connection frees the key before the client
+		// can retry (see drop); afterwards there is nothing left to settle.
+		c.Set(ctxIdemRelease, func() {
+			if err := s.svc.Store().IdemRelease(context.WithoutCancel(ctx), m.ID, key, fp); err != nil {
+				s.log.Error("idempotency key not released", "request_id", c.GetString(ctxRequestID), "err", err)
+			}
+		})
 	}
 
 	c.Next()
 
 	a := answerOf(c)
 	if a != nil && a.dropped {
-		// api_timeout or api_reset: nothing changed and nothing was said;
-		// the key is freed so that a retry runs afresh.
-		if fp != "" {
-			if err := s.svc.Store().IdemRelease(context.WithoutCancel(ctx), m.ID, key, fp); err != nil {
-				s.log.Error("idempotency key not released", "request_id", c.GetString(ctxRequestID), "err", err)
-			}
-		}
-		return
+		return // api_timeout or api_reset: drop already freed the key
 	}
 	if a == nil {
 		a = &answer{}
