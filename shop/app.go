@@ -36,12 +36,14 @@ type app struct {
 type options struct {
 	// gatewayHTTP replaces the HTTP client used for the gateway.
 	gatewayHTTP *http.Client
+	// db adds options to opening the database.
+	db []sqlite.Option
 }
 
 // newApp opens the database, learns the merchant id from the gateway and
 // builds every component.
 func newApp(ctx context.Context, cfg config, log *slog.Logger, opt options) (*app, error) {
-	db, err := sqlite.Open(ctx, cfg.DB)
+	db, err := sqlite.Open(ctx, cfg.DB, opt.db...)
 	if err != nil {
 		return nil, err
 	}

@@ -15,10 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
 	"github.com/paysandbox/paysandbox/shared/gatewaytest"
 	"github.com/paysandbox/paysandbox/shared/redistest"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
+	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
@@ -88,7 +91,8 @@ func startFlow(t *testing.T, gwEnv map[string]string, mod func(*config), scenari
 		mod(&cfg)
 	}
 	f.setScenario(scenario)
-	opt := options{gatewayHTTP: &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{&f.scenario, &f.refundScenario}}}
+	opt := options{gatewayHTTP: &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{&f.scenario, &f.refundScenario}},
+		db: []sqlite.Option{sqlite.WithSeedPasswordCost(bcrypt.MinCost)}}
 	logOut := io.Discard
 	if testing.Verbose() {
 		logOut = os.Stderr

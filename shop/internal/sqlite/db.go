@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 )
 
@@ -30,11 +31,21 @@ type DB struct {
 	db *sql.DB
 	// Now is the clock of every timestamp the store writes; tests replace it.
 	Now func() time.Time
+	// seedCost is the bcrypt cost of the demo users' hashes.
+	seedCost int
 }
+
+// Option changes how Open sets up the database.
+type Option func(*DB)
+
+// WithSeedPasswordCost sets the bcrypt cost of the seeded demo users
+// (default bcrypt.DefaultCost). Tests lower it: hashing at the default cost
+// under the race detector takes most of a test's time.
+func WithSeedPasswordCost(cost int) Option { return func(d *DB) { d.seedCost = cost } }
 
 // Open opens (creating if needed) the database at path, applies the
 // migrations it has not seen yet and seeds an empty database.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("sqlite: create %s: %w", dir, err)
@@ -52,7 +63,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	d := &DB{db: db, Now: time.Now}
+	d := &DB{db: db, Now: time.Now, seedCost: bcrypt.DefaultCost}
+	for _, o := range opts {
+		o(d)
+	}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

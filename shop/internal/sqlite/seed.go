@@ -54,7 +54,7 @@ func (d *DB) seed(ctx context.Context) error {
 		}
 	}
 	for _, u := range DemoUsers {
-		hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.DefaultCost)
+		hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), d.seedCost)
 		if err != nil {
 			return fmt.Errorf("sqlite: seed user: %w", err)
 		}

@@ -7,13 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
 func openTest(t *testing.T) (*DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "nested", "shop.db")
-	db, err := Open(context.Background(), path)
+	db, err := Open(context.Background(), path, WithSeedPasswordCost(bcrypt.MinCost))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func TestOpen_MigratesSeedsOnceAndEnforces(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTest(t)
 	db.Close()
-	db, err := Open(ctx, path) // a second start must not seed again
+	db, err := Open(ctx, path, WithSeedPasswordCost(bcrypt.MinCost)) // a second start must not seed again
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
 	"github.com/paysandbox/paysandbox/shared/webhook"
@@ -44,7 +46,7 @@ type env struct {
 // on its own (the flow tests in package main use the real gateway).
 func newEnv(t *testing.T, publicURL string) *env {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shop.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shop.db"), sqlite.WithSeedPasswordCost(bcrypt.MinCost))
 	if err != nil {
 		t.Fatal(err)
 	}
