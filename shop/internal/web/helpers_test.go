@@ -44,7 +44,7 @@ type env struct {
 // newEnv starts the shop's handlers on a real SQLite file and a real
 // listener. The gateway is unreachable: these tests cover what the shop does
 // on its own (the flow tests in package main use the real gateway).
-func newEnv(t *testing.T, publicURL string) *env {
+func newEnv(t *testing.T, publicURL string, methods ...string) *env {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shop.db"), sqlite.WithSeedPasswordCost(bcrypt.MinCost))
 	if err != nil {
@@ -53,7 +53,10 @@ func newEnv(t *testing.T, publicURL string) *env {
 	t.Cleanup(func() { db.Close() })
 	gw := gatewayclient.New("http://127.0.0.1:1", "sk_test_demo", gatewayclient.WithMaxAttempts(1))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := payment.New(db, gw, payment.Config{MerchantID: testMerchant, PublicURL: "http://shop.test", Methods: gatewayapi.Methods, Log: log})
+	if len(methods) == 0 {
+		methods = gatewayapi.Methods
+	}
+	svc := payment.New(db, gw, payment.Config{MerchantID: testMerchant, PublicURL: "http://shop.test", Methods: methods, Log: log})
 	v, err := webhook.NewVerifier(testSecret)
 	if err != nil {
 		t.Fatal(err)

@@ -238,3 +238,31 @@ func TestPay_GatewayDownLosesNothing(t *testing.T) {
 		t.Errorf("order = %s, want still awaiting payment", got)
 	}
 }
+
+// TestPay_OnlyConfiguredMethods: PAYMENT_METHODS decides what is offered and
+// what is accepted.
+func TestPay_OnlyConfiguredMethods(t *testing.T) {
+	e := newEnv(t, "", "card", "wechat")
+	u := e.user("alice@example.com")
+	o, err := e.db.CreateOrder(context.Background(), sqlite.NewOrder{UserID: u.ID, Actor: "test", Currency: "CNY", TTL: time.Hour,
+		Items: []shop.OrderItem{{ProductID: 1, Name: "Tea", UnitPrice: 6800, Quantity: 1}},
+		NewNo: func() (string, error) { return "PS-METHODS", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.signIn("alice@example.com", "alice-sandbox")
+	_, body := b.get("/orders/" + o.No + "/pay")
+	for method, offered := range map[string]bool{"card": true, "wechat": true, "alipay": false, "unionpay": false} {
+		if got := strings.Contains(body, `value="`+method+`"`); got != offered {
+			t.Errorf("%s offered = %v, want %v", method, got, offered)
+		}
+	}
+	b.post("/orders/"+o.No+"/pay", url.Values{"method": {"alipay"}})
+	if _, body := b.get("/orders/" + o.No + "/pay"); !strings.Contains(body, "Choose one of the offered payment methods") {
+		t.Error("a method that is not offered was not refused with a message")
+	}
+	if attempts, _ := e.db.Attempts(context.Background(), o.ID); len(attempts) != 0 {
+		t.Errorf("attempts = %+v, want none", attempts)
+	}
+}
