@@ -126,6 +126,12 @@ func (s *Service) PrepareDelivery(ctx context.Context, merchantID, queue, member
 			return nil, false, s.exhaust(ctx, merchantID, ev.ID)
 		}
 		if ev.Scheduled == 0 {
+			if !ev.RulesApplied {
+				held, err := s.applyNotifyRules(ctx, merchantID, ev)
+				if err != nil || held {
+					return nil, false, err
+				}
+			}
 			turn, err := s.outOfOrderTurn(ctx, merchantID, ev)
 			if err != nil || !turn {
 				return nil, false, err

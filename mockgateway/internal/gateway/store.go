@@ -50,6 +50,9 @@ type EventRecord struct {
 	DeliveryStatus string               `json:"delivery_status"`
 	NextAttemptAt  *time.Time           `json:"next_attempt_at"`
 	Attempts       []gatewayapi.Attempt `json:"attempts"`
+	// RulesApplied is set once the fault rules for notifications have been
+	// consulted for this event (before its first attempt).
+	RulesApplied bool `json:"rules_applied,omitempty"`
 	// Scheduled counts the schedule slots used so far (redeliveries use none).
 	Scheduled int       `json:"scheduled"`
 	CreatedAt time.Time `json:"created_at"`

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/gatewayclient"
+	"github.com/paysandbox/paysandbox/shared/gatewaytest"
+)
+
+// adminFault creates a fault rule and returns its id.
+func adminFault(t *testing.T, g *gatewaytest.Gateway, rule map[string]any) string {
+	t.Helper()
+	body, _ := json.Marshal(rule)
+	resp, err := g.Request(context.Background(), "POST", "/admin/api/faults", body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ ID string }
+	decode(t, resp, http.StatusCreated, &out)
+	return out.ID
+}
+
+type faultRuleView struct {
+	ID        string
+	Hits      int64
+	Remaining *int64
+}
+
+func adminFaults(t *testing.T, g *gatewaytest.Gateway) map[string]faultRuleView {
+	t.Helper()
+	resp, err := g.Request(context.Background(), "GET", "/admin/api/faults", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l gatewayapi.List[faultRuleView]
+	decode(t, resp, http.StatusOK, &l)
+	out := map[string]faultRuleView{}
+	for _, r := range l.Data {
+		out[r.ID] = r
+	}
+	return out
+}
+
+// Fault rules with operation "notify" shape the notifications of the
+// objects they match, count one hit per event and count down remaining —
+// how QA breaks a shop's notifications without touching the shop.
+func TestNotify_FaultRules(t *testing.T) {
+	g := gatewaytest.Start(t, map[string]string{"NOTIFY_SCHEDULE": "0s,100ms,100ms,100ms", "TIME_SCALE": "0.2"})
+	m, cr := scenarioSetup(t, g, nil)
+	ctx := context.Background()
+
+	create := func(otn string, amount int64) *gatewayapi.Payment {
+		p, err := m.c.CreatePayment(ctx, &gatewayclient.CreatePaymentParams{OutTradeNo: otn, Amount: amount, Method: "wechat", Subject: "Tea"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.c.SucceedPayment(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	drop := adminFault(t, g, map[string]any{
+		"match": map[string]any{"merchant_id": m.ID, "operation": "notify", "out_trade_no_prefix": "QA-"}, "scenario": "notify_drop=2", "remaining": 1,
+	})
+	hit := create("QA-1", 1999)
+	again := create("QA-2", 1999) // the rule is used up by then
+	other := create("PROD-1", 1999)
+
+	for _, p := range []*gatewayapi.Payment{hit, again, other} {
+		ev := m.event(t, p.ID, "payment.succeeded")
+		m.waitEvent(t, ev.ID, 20*time.Second, "delivery of "+p.OutTradeNo, delivered)
+	}
+	ev := m.getEvent(t, m.event(t, hit.ID, "payment.succeeded").ID)
+	if len(ev.Attempts) != 3 || attemptScenario(ev.Attempts[0]) != "notify_drop" || attemptScenario(ev.Attempts[1]) != "notify_drop" || ev.Attempts[2].StatusCode == nil {
+		t.Fatalf("QA-1 attempts = %+v, want two dropped by the rule then one sent", ev.Attempts)
+	}
+	for _, p := range []*gatewayapi.Payment{again, other} {
+		if ev := m.getEvent(t, m.event(t, p.ID, "payment.succeeded").ID); len(ev.Attempts) != 1 || attemptScenario(ev.Attempts[0]) != "" {
+			t.Errorf("%s attempts = %+v, want one clean attempt", p.OutTradeNo, ev.Attempts)
+		}
+	}
+	if r := adminFaults(t, g)[drop]; r.Hits != 1 || r.Remaining == nil || *r.Remaining != 0 {
+		t.Errorf("rule after use: %+v", r)
+	}
+
+	// A hold from a rule moves the first attempt; deliver_due releases it.
+	hold := adminFault(t, g, map[string]any{
+		"match": map[string]any{"merchant_id": m.ID, "operation": "notify", "method": "wechat", "out_trade_no_prefix": "HOLD-"}, "scenario": "notify_delay=1h",
+	})
+	before := cr.count()
+	held := create("HOLD-1", 1999)
+	hev := m.event(t, held.ID, "payment.succeeded")
+	m.waitEvent(t, hev.ID, 10*time.Second, "the rule's hold", func(e *gatewayapi.Event) bool {
+		return e.NextAttemptAt != nil && e.NextAttemptAt.Sub(e.CreatedAt) > 10*time.Minute
+	})
+	if cr.count() != before {
+		t.Fatalf("a held notification was sent")
+	}
+	if _, err := m.c.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := m.waitEvent(t, hev.ID, 10*time.Second, "release by deliver_due", delivered)
+	if attemptScenario(done.Attempts[0]) != "notify_delay" {
+		t.Errorf("attempt scenario = %q, want notify_delay", attemptScenario(done.Attempts[0]))
+	}
+	if r := adminFaults(t, g)[hold]; r.Hits != 1 || r.Remaining != nil {
+		t.Errorf("hold rule: %+v, want one hit per event and no limit", r)
+	}
+}
