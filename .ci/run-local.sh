@@ -27,8 +27,11 @@ sleep 1
 cat <<MSG
 
   PaySandbox is running.
-    shop:     ${SHOP_PUBLIC_URL}      (demo logins: see README.md, "Demo users")
-    gateway:  ${PUBLIC_URL}      (API key sk_test_demo; admin token ${ADMIN_TOKEN})
+    shop:     ${SHOP_PUBLIC_URL}
+              customers alice@example.com / alice-sandbox, bob@example.com / bob-sandbox
+              back office support@example.com / support-sandbox
+    gateway:  ${PUBLIC_URL}   API key sk_test_demo, admin token ${ADMIN_TOKEN}
+              test card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined
   Ctrl-C stops both.
 
 MSG
