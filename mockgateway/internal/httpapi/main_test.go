@@ -36,8 +36,7 @@ type testEnv struct {
 	Demo   *gatewayapi.Merchant
 	Admin  string
 	Server *Server
-	// Now is the service clock; tests move it with Advance.
-	now    time.Time
+	// offset moves the service clock ahead of the wall clock (Advance).
 	offset time.Duration
 }
 
