@@ -41,7 +41,7 @@ func (s *Server) handlePaymentCreate(c *gin.Context) {
 	if currency == "" {
 		currency = "CNY"
 	}
-	sc, ok := s.begin(c, Facts{Operation: "create_payment", Method: in.Method, Amount: in.Amount, OutTradeNo: in.OutTradeNo, Creates: "payment"})
+	sc, ok := s.begin(c, Facts{Operation: gateway.OpCreatePayment, Method: in.Method, Amount: in.Amount, OutTradeNo: in.OutTradeNo, Creates: "payment"})
 	if !ok {
 		return
 	}
@@ -59,15 +59,28 @@ func (s *Server) handlePaymentCreate(c *gin.Context) {
 }
 
 func (s *Server) handlePaymentGet(c *gin.Context) {
-	p, err := s.svc.Payment(c.Request.Context(), merchant(c), c.Param("id"))
+	s.replyPayment(c)(s.svc.Payment(c.Request.Context(), merchant(c), c.Param("id")))
+}
+
+// replyPayment answers a lookup of one payment: its error, or the payment
+// once begin has let the call through.
+func (s *Server) replyPayment(c *gin.Context) func(*gateway.PaymentRecord, error) {
+	return func(p *gateway.PaymentRecord, err error) {
+		replyFound(s, c, err, func() (Facts, any) { return paymentFacts(gateway.OpGetPayment, p), p.Payment })
+	}
+}
+
+// replyFound answers a lookup: the error, or what found returns once begin
+// (fault rules, scenarios) has let the call through.
+func replyFound(s *Server, c *gin.Context, err error, found func() (Facts, any)) {
 	if err != nil {
 		replyError(c, err)
 		return
 	}
-	if _, ok := s.begin(c, paymentFacts("get_payment", p)); !ok {
-		return
+	facts, obj := found()
+	if _, ok := s.begin(c, facts); ok {
+		reply(c, http.StatusOK, obj)
 	}
-	reply(c, http.StatusOK, p.Payment)
 }
 
 func paymentFacts(op string, p *gateway.PaymentRecord) Facts {
@@ -79,15 +92,7 @@ func paymentFacts(op string, p *gateway.PaymentRecord) Facts {
 func (s *Server) handlePaymentList(c *gin.Context) {
 	ctx := c.Request.Context()
 	if otn, ok := c.GetQuery("out_trade_no"); ok {
-		p, err := s.svc.PaymentByOutTradeNo(ctx, merchant(c), otn)
-		if err != nil {
-			replyError(c, err)
-			return
-		}
-		if _, ok := s.begin(c, paymentFacts("get_payment", p)); !ok {
-			return
-		}
-		reply(c, http.StatusOK, p.Payment)
+		s.replyPayment(c)(s.svc.PaymentByOutTradeNo(ctx, merchant(c), otn))
 		return
 	}
 	q, ok := listQuery(c)
@@ -142,7 +147,7 @@ func listQuery(c *gin.Context) (gateway.ListQuery, bool) {
 }
 
 func (s *Server) handlePaymentClose(c *gin.Context) {
-	s.paymentAction(c, "close_payment", func(m *gatewayapi.Merchant, id string) (*gateway.PaymentRecord, error) {
+	s.paymentAction(c, gateway.OpClosePayment, func(m *gatewayapi.Merchant, id string) (*gateway.PaymentRecord, error) {
 		return s.svc.ClosePayment(c.Request.Context(), m, id)
 	})
 }

@@ -42,7 +42,7 @@ func (s *Server) handleRefundCreate(c *gin.Context) {
 		replyError(c, err)
 		return
 	}
-	facts := paymentFacts("create_refund", p)
+	facts := paymentFacts(gateway.OpCreateRefund, p)
 	facts.Creates = "refund"
 	if req.Amount != nil {
 		facts.Amount = *req.Amount
@@ -69,15 +69,14 @@ func refundFacts(op string, re *gateway.RefundRecord) Facts {
 }
 
 func (s *Server) handleRefundGet(c *gin.Context) {
-	re, err := s.svc.Refund(c.Request.Context(), merchant(c), c.Param("id"))
-	if err != nil {
-		replyError(c, err)
-		return
+	s.replyRefund(c)(s.svc.Refund(c.Request.Context(), merchant(c), c.Param("id")))
+}
+
+// replyRefund answers a lookup of one refund.
+func (s *Server) replyRefund(c *gin.Context) func(*gateway.RefundRecord, error) {
+	return func(re *gateway.RefundRecord, err error) {
+		replyFound(s, c, err, func() (Facts, any) { return refundFacts(gateway.OpGetRefund, re), re.Refund })
 	}
-	if _, ok := s.begin(c, refundFacts("get_refund", re)); !ok {
-		return
-	}
-	reply(c, http.StatusOK, re.Refund)
 }
 
 // handleRefundList answers GET /v1/refunds: the refund itself when
@@ -86,15 +85,7 @@ func (s *Server) handleRefundList(c *gin.Context) {
 	ctx := c.Request.Context()
 	m := merchant(c)
 	if orn, ok := c.GetQuery("out_refund_no"); ok {
-		re, err := s.svc.RefundByOutRefundNo(ctx, m, orn)
-		if err != nil {
-			replyError(c, err)
-			return
-		}
-		if _, ok := s.begin(c, refundFacts("get_refund", re)); !ok {
-			return
-		}
-		reply(c, http.StatusOK, re.Refund)
+		s.replyRefund(c)(s.svc.RefundByOutRefundNo(ctx, m, orn))
 		return
 	}
 	q, ok := listQuery(c)
