@@ -22,9 +22,11 @@ const (
 )
 
 // Error is a failure with a stable code and a message meant for a person.
+// Field, when set, names the form field the message belongs next to.
 type Error struct {
 	Code    string
 	Message string
+	Field   string
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("shop: %s: %s", e.Code, e.Message) }
@@ -32,6 +34,20 @@ func (e *Error) Error() string { return fmt.Sprintf("shop: %s: %s", e.Code, e.Me
 // Errorf returns an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns an EINVALID *Error about one form field.
+func FieldErrorf(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// ErrorField returns the field an *Error is about, "" when none.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }
 
 // ErrorCode returns the code of err, EINTERNAL for any other error and "" for

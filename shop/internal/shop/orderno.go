@@ -14,11 +14,23 @@ const orderNoAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 // a billion per day). The store's unique index catches the rare collision and
 // the caller draws again.
 func NewOrderNo(now time.Time, random io.Reader) (string, error) {
+	return newNo("PS", now, random)
+}
+
+// NewRequestNo returns a human-readable refund request number such as
+// "RF-20260512-7K3Q9X", drawn like an order number. Its gateway refunds are
+// {request_no}-{attempt} (RefundOutNo), well inside out_refund_no's 64
+// characters.
+func NewRequestNo(now time.Time, random io.Reader) (string, error) {
+	return newNo("RF", now, random)
+}
+
+func newNo(prefix string, now time.Time, random io.Reader) (string, error) {
 	b := make([]byte, 6)
 	if _, err := io.ReadFull(random, b); err != nil {
 		return "", err
 	}
-	out := []byte("PS-" + now.UTC().Format("20060102") + "-")
+	out := []byte(prefix + "-" + now.UTC().Format("20060102") + "-")
 	for _, c := range b {
 		out = append(out, orderNoAlphabet[int(c)%len(orderNoAlphabet)])
 	}

@@ -136,7 +136,7 @@ func TestDecideRefund(t *testing.T) {
 			if tt.mod != nil {
 				tt.mod(&ff)
 			}
-			d := DecideRefund(tt.order, r, "pay_1", ff, "m_demo", src, now)
+			d := DecideRefund(tt.order, r, nil, "pay_1", ff, "m_demo", src, now)
 			if (d.Mismatch != "") != tt.mismatch || d.RefundStatus != tt.wantRefund || d.OrderStatus != tt.wantOrder {
 				t.Errorf("decision = %+v; want refund %q order %q mismatch %v", d, tt.wantRefund, tt.wantOrder, tt.mismatch)
 			}
@@ -150,7 +150,7 @@ func TestDecideRefund(t *testing.T) {
 		done.Status = RefundSucceeded
 		ff := f
 		ff.Status = RefundFailed
-		d := DecideRefund(closed, done, "pay_1", ff, "m_demo", src, now)
+		d := DecideRefund(closed, done, nil, "pay_1", ff, "m_demo", src, now)
 		if d.RefundStatus != "" || d.OrderStatus != "" || len(d.Entries) != 1 || d.Entries[0].Kind != KindNotificationIgnored {
 			t.Errorf("decision = %+v, want only an ignored entry", d)
 		}

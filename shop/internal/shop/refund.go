@@ -37,8 +37,14 @@ type Refund struct {
 	Status          string
 	GatewayRefundID string
 	FailureCode     string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// RequestID is the customer's refund request a requested refund
+	// belongs to; 0 for an automatic refund.
+	RequestID int64
+	// Retried: support retried this failed refund as a new one, so it has
+	// left the back office's list of failed refunds.
+	Retried   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // AutoRefundNo is the out_refund_no of the automatic refund of an attempt:
@@ -61,15 +67,26 @@ type RefundFacts struct {
 
 // RefundDecision is what applying RefundFacts does.
 type RefundDecision struct {
-	Mismatch     string
-	RefundStatus string
-	OrderStatus  string
-	Entries      []TimelineEntry
+	Mismatch      string
+	RefundStatus  string
+	OrderStatus   string
+	RequestStatus string
+	// AddRefunded is added to the order's refunded amount: the money of a
+	// requested refund, once it succeeded.
+	AddRefunded int64
+	Entries     []TimelineEntry
+	Notice      *Notice
+}
+
+// Changed reports whether the decision changes anything but the timeline.
+func (d RefundDecision) Changed() bool {
+	return d.RefundStatus != "" || d.OrderStatus != "" || d.RequestStatus != "" || d.AddRefunded != 0
 }
 
 // DecideRefund decides what the gateway's facts about refund r of order o
-// do. Like payments, a refund only moves forward.
-func DecideRefund(o Order, r Refund, paymentID string, f RefundFacts, merchantID string, src Source, now time.Time) RefundDecision {
+// do; req is the refund request r belongs to, nil for an automatic refund.
+// Like payments, a refund only moves forward.
+func DecideRefund(o Order, r Refund, req *RefundRequest, paymentID string, f RefundFacts, merchantID string, src Source, now time.Time) RefundDecision {
 	entry := func(kind, msg string, flagged bool) TimelineEntry {
 		return TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Message: msg, Actor: src.Actor, Flagged: flagged, WebhookID: src.WebhookID}
 	}
@@ -87,8 +104,12 @@ func DecideRefund(o Order, r Refund, paymentID string, f RefundFacts, merchantID
 		m = fmt.Sprintf("currency %q is not the refund's %q", f.Currency, r.Currency)
 	}
 	if m != "" {
+		what := "a message"
+		if f.EventType != "" {
+			what = "notification " + src.WebhookID + " (" + f.EventType + ")"
+		}
 		return RefundDecision{Mismatch: m, Entries: []TimelineEntry{
-			entry(KindNotificationRejected, fmt.Sprintf("Refused a message about refund %s: %s. Nothing was changed.", r.OutRefundNo, m), true)}}
+			entry(KindNotificationRejected, fmt.Sprintf("Refused %s about refund %s: %s. Nothing was changed.", what, r.OutRefundNo, m), true)}}
 	}
 	settled := r.Status == RefundSucceeded || r.Status == RefundFailed
 	switch f.Status {
@@ -106,23 +127,68 @@ func DecideRefund(o Order, r Refund, paymentID string, f RefundFacts, merchantID
 			return RefundDecision{}
 		}
 	default:
-		return RefundDecision{Mismatch: fmt.Sprintf("unknown refund status %q", f.Status)}
+		return RefundDecision{Mismatch: fmt.Sprintf("unknown refund status %q", f.Status), Entries: []TimelineEntry{
+			entry(KindNotificationRejected, fmt.Sprintf("Refused a message about refund %s: unknown refund status %q.", r.OutRefundNo, f.Status), true)}}
 	}
-	d := RefundDecision{RefundStatus: f.Status}
+	if f.Status == RefundFailed {
+		return refundFailed(o, r, req, fmt.Sprintf("Refund %s of %s failed: %s (%s); reported by %s. Support must retry it.",
+			r.OutRefundNo, money.Format(r.Amount, r.Currency), f.FailureCode, f.FailureMessage, src.via()), entry)
+	}
+	d := RefundDecision{RefundStatus: RefundSucceeded}
 	amount := money.Format(r.Amount, r.Currency)
-	// Only the automatic refund of a closed order moves the order: a refund
-	// of a second payment leaves the paid order as it is.
-	closedOrderRefund := r.Kind == RefundAuto && o.PaidAttemptID == 0 && o.Status == OrderRefunding
-	if f.Status == RefundSucceeded {
-		if closedOrderRefund {
-			d.OrderStatus = OrderRefunded
+	msg := fmt.Sprintf("Refund %s of %s succeeded; reported by %s.", r.OutRefundNo, amount, src.via())
+	switch {
+	case req != nil:
+		// A requested refund returns part or all of the paid order.
+		d.RequestStatus, d.AddRefunded = RequestRefunded, r.Amount
+		refunded := o.RefundedAmount + r.Amount
+		to := OrderPartiallyRefunded
+		if refunded >= o.Total {
+			to = OrderRefunded
 		}
-		d.Entries = append(d.Entries, entry(KindRefundSucceeded, fmt.Sprintf("Refund %s of %s succeeded; reported by %s.", r.OutRefundNo, amount, src.via()), false))
-		return d
+		msg += fmt.Sprintf(" %s of %s refunded in total.", money.Format(refunded, o.Currency), money.Format(o.Total, o.Currency))
+		if CanTransition(o.Status, to) {
+			d.OrderStatus = to
+		} else {
+			msg += fmt.Sprintf(" The order stays %s.", StateLabel(o.Status))
+		}
+		d.Notice = requestNotice(req, NoticeRefundSucceeded, fmt.Sprintf("Your refund of %s for order %s has been paid back to your original payment method.",
+			amount, o.No), now)
+	case o.PaidAttemptID == 0 && o.Status == OrderRefunding:
+		// The automatic refund of a closed order; a refund of a second
+		// payment leaves the paid order as it is.
+		d.OrderStatus = OrderRefunded
 	}
-	if closedOrderRefund {
-		d.OrderStatus = OrderRefundFailed
+	d.Entries = append(d.Entries, entry(KindRefundSucceeded, msg, false))
+	return d
+}
+
+// RefundRefused decides what the gateway's refusal to create refund r (for
+// good, e.g. payment_not_refundable) does: the same as a failed refund.
+func RefundRefused(o Order, r Refund, req *RefundRequest, code, message, actor string, now time.Time) RefundDecision {
+	entry := func(kind, msg string, flagged bool) TimelineEntry {
+		return TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Message: msg, Actor: actor, Flagged: flagged}
 	}
-	d.Entries = append(d.Entries, entry(KindRefundFailed, fmt.Sprintf("Refund %s of %s failed: %s (%s); reported by %s. Support must retry it.", r.OutRefundNo, amount, f.FailureCode, f.FailureMessage, src.via()), true))
+	return refundFailed(o, r, req, fmt.Sprintf("The gateway refused refund %s: %s (%s). Support must look at it.", r.OutRefundNo, code, message), entry)
+}
+
+// refundFailed is a failed refund: flagged for support; the order of a
+// request, or of a closed order refunded automatically, is refund_failed
+// until support retries, and the customer of a request is told the refund
+// is pending.
+func refundFailed(o Order, r Refund, req *RefundRequest, msg string, entry func(kind, msg string, flagged bool) TimelineEntry) RefundDecision {
+	d := RefundDecision{RefundStatus: RefundFailed}
+	if req != nil || (o.PaidAttemptID == 0 && o.Status == OrderRefunding) {
+		if CanTransition(o.Status, OrderRefundFailed) {
+			d.OrderStatus = OrderRefundFailed
+		}
+	}
+	e := entry(KindRefundFailed, msg, true)
+	d.Entries = append(d.Entries, e)
+	if req != nil {
+		d.RequestStatus = RequestRefundFailed
+		d.Notice = requestNotice(req, NoticeRefundDelayed, fmt.Sprintf("Your refund of %s for order %s is pending: the payment provider could not complete it yet. "+
+			"Customer service will try again; you do not need to do anything.", money.Format(r.Amount, r.Currency), o.No), e.At)
+	}
 	return d
 }

@@ -18,6 +18,11 @@ const (
 	KindNotificationRejected = "notification_rejected"
 	KindNotificationIgnored  = "notification_ignored"
 	KindGatewayError         = "gateway_error"
+	// The refund request flow (issue 7).
+	KindRefundRequestCreated  = "refund_request_created"
+	KindRefundRequestApproved = "refund_request_approved"
+	KindRefundRequestRejected = "refund_request_rejected"
+	KindRefundRetried         = "refund_retried"
 )
 
 // Actors of timeline entries other than people, who are "customer <email>"
@@ -31,6 +36,10 @@ const (
 
 // ActorCustomer names a customer in the timeline.
 func ActorCustomer(email string) string { return "customer " + email }
+
+// ActorSupport names a support user in the timeline: by name, because that
+// is how colleagues and customers know them.
+func ActorSupport(name string) string { return "support " + name }
 
 // TimelineEntry is one thing that happened to an order: what, why, and who
 // or what did it. Flagged entries need a person's attention (a rejected

@@ -131,6 +131,11 @@ func (d *DB) FindOrder(ctx context.Context, no string) (*shop.Order, error) {
 	return findOrder(ctx, d.db, `order_no = ?`, no)
 }
 
+// FindOrderByID returns an order by id whoever owns it. Errors: ENOTFOUND.
+func (d *DB) FindOrderByID(ctx context.Context, id int64) (*shop.Order, error) {
+	return findOrder(ctx, d.db, `id = ?`, id)
+}
+
 // ListOrdersForUser returns a user's orders, newest first, without items.
 func (d *DB) ListOrdersForUser(ctx context.Context, userID int64) ([]shop.Order, error) {
 	return d.listOrders(ctx, `user_id = ? ORDER BY created_at DESC, id DESC LIMIT 200`, userID)

@@ -8,17 +8,31 @@ import (
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
-const refundCols = `id, order_id, attempt_id, kind, out_refund_no, amount, currency, reason, status, COALESCE(gateway_refund_id, ''),
-	failure_code, created_at, updated_at`
+// refundColumns lists a refund's columns, each prefixed (a table alias).
+func refundColumns(p string) string {
+	return p + `id, ` + p + `order_id, ` + p + `attempt_id, ` + p + `kind, ` + p + `out_refund_no, ` + p + `amount, ` + p + `currency, ` +
+		p + `reason, ` + p + `status, COALESCE(` + p + `gateway_refund_id, ''), ` + p + `failure_code, COALESCE(` + p + `request_id, 0), ` +
+		p + `retried, ` + p + `created_at, ` + p + `updated_at`
+}
+
+var refundCols = refundColumns("")
+
+// refundDest returns the scan destinations of refundColumns and a function
+// that finishes the refund once scanned.
+func refundDest(r *shop.Refund) ([]any, func()) {
+	var created, updated int64
+	return []any{&r.ID, &r.OrderID, &r.AttemptID, &r.Kind, &r.OutRefundNo, &r.Amount, &r.Currency, &r.Reason, &r.Status,
+			&r.GatewayRefundID, &r.FailureCode, &r.RequestID, &r.Retried, &created, &updated},
+		func() { r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated) }
+}
 
 func scanRefund(row interface{ Scan(...any) error }) (*shop.Refund, error) {
 	var r shop.Refund
-	var created, updated int64
-	if err := row.Scan(&r.ID, &r.OrderID, &r.AttemptID, &r.Kind, &r.OutRefundNo, &r.Amount, &r.Currency, &r.Reason, &r.Status,
-		&r.GatewayRefundID, &r.FailureCode, &created, &updated); err != nil {
+	dest, done := refundDest(&r)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+	done()
 	return &r, nil
 }
 
@@ -69,17 +83,14 @@ func (d *DB) FindRefundTarget(ctx context.Context, refundID int64) (*RefundTarge
 }
 
 func findRefundTarget(ctx context.Context, q querier, where string, args ...any) (*RefundTarget, error) {
-	row := q.QueryRowContext(ctx, `SELECT r.id, r.order_id, r.attempt_id, r.kind, r.out_refund_no, r.amount, r.currency, r.reason, r.status,
-		COALESCE(r.gateway_refund_id, ''), r.failure_code, r.created_at, r.updated_at, COALESCE(a.payment_id, '')
+	row := q.QueryRowContext(ctx, `SELECT `+refundColumns("r.")+`, COALESCE(a.payment_id, '')
 		FROM refunds r JOIN payment_attempts a ON a.id = r.attempt_id WHERE `+where, args...)
 	var t RefundTarget
-	var created, updated int64
-	r := &t.Refund
-	if err := row.Scan(&r.ID, &r.OrderID, &r.AttemptID, &r.Kind, &r.OutRefundNo, &r.Amount, &r.Currency, &r.Reason, &r.Status,
-		&r.GatewayRefundID, &r.FailureCode, &created, &updated, &t.PaymentID); err != nil {
+	dest, done := refundDest(&t.Refund)
+	if err := row.Scan(append(dest, &t.PaymentID)...); err != nil {
 		return nil, notFound(err, "Refund")
 	}
-	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+	done()
 	return &t, nil
 }
 
@@ -134,8 +145,12 @@ func (d *DB) ApplyRefund(ctx context.Context, f shop.RefundFacts, merchantID str
 	if err != nil {
 		return nil, err
 	}
-	dec := shop.DecideRefund(*o, t.Refund, t.PaymentID, f, merchantID, src, now)
-	out := &Applied{OrderID: o.ID, OrderNo: o.No, Changed: dec.RefundStatus != "" || dec.OrderStatus != ""}
+	req, err := refundRequestOf(ctx, tx, &t.Refund)
+	if err != nil {
+		return nil, err
+	}
+	dec := shop.DecideRefund(*o, t.Refund, req, t.PaymentID, f, merchantID, src, now)
+	out := &Applied{OrderID: o.ID, OrderNo: o.No, Changed: dec.Changed()}
 	if dec.Mismatch != "" {
 		if err := addEntries(ctx, tx, dec.Entries...); err != nil {
 			return nil, err
@@ -145,18 +160,7 @@ func (d *DB) ApplyRefund(ctx context.Context, f shop.RefundFacts, merchantID str
 		}
 		return out, shop.Errorf(shop.EMISMATCH, "%s", dec.Mismatch)
 	}
-	if dec.RefundStatus != "" {
-		if _, err := tx.ExecContext(ctx, `UPDATE refunds SET status = ?, gateway_refund_id = COALESCE(gateway_refund_id, ?), failure_code = ?, updated_at = ? WHERE id = ?`,
-			dec.RefundStatus, f.RefundID, f.FailureCode, ms(now), t.Refund.ID); err != nil {
-			return nil, fmt.Errorf("sqlite: apply refund: %w", err)
-		}
-	}
-	if dec.OrderStatus != "" {
-		if err := setOrderStatus(ctx, tx, o, dec.OrderStatus, now); err != nil {
-			return nil, err
-		}
-	}
-	if err := addEntries(ctx, tx, dec.Entries...); err != nil {
+	if err := applyRefundDecision(ctx, tx, o, &t.Refund, req, dec, f.RefundID, f.FailureCode, now); err != nil {
 		return nil, err
 	}
 	if err := recordWebhook(ctx, tx, src, f.EventType, o.ID, ms(now)); err != nil {
@@ -167,6 +171,53 @@ func (d *DB) ApplyRefund(ctx context.Context, f shop.RefundFacts, merchantID str
 	}
 	out.OrderStatus = o.Status
 	return out, nil
+}
+
+// refundRequestOf returns the request a refund belongs to, nil for an
+// automatic refund.
+func refundRequestOf(ctx context.Context, q querier, r *shop.Refund) (*shop.RefundRequest, error) {
+	if r.RequestID == 0 {
+		return nil, nil
+	}
+	return findRequest(ctx, q, `id = ?`, r.RequestID)
+}
+
+// applyRefundDecision writes a refund decision: the refund, its request,
+// the order's state and refunded amount, the timeline and the customer's
+// notice.
+func applyRefundDecision(ctx context.Context, tx querier, o *shop.Order, r *shop.Refund, req *shop.RefundRequest, dec shop.RefundDecision,
+	gatewayID, failureCode string, now time.Time) error {
+	if dec.RefundStatus != "" {
+		var gid any
+		if gatewayID != "" {
+			gid = gatewayID
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refunds SET status = ?, gateway_refund_id = COALESCE(gateway_refund_id, ?), failure_code = ?, updated_at = ? WHERE id = ?`,
+			dec.RefundStatus, gid, failureCode, ms(now), r.ID); err != nil {
+			return fmt.Errorf("sqlite: apply refund: %w", err)
+		}
+	}
+	if dec.RequestStatus != "" && req != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE refund_requests SET status = ?, updated_at = ? WHERE id = ?`, dec.RequestStatus, ms(now), req.ID); err != nil {
+			return fmt.Errorf("sqlite: apply refund: %w", err)
+		}
+	}
+	if dec.AddRefunded != 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET refunded_amount = refunded_amount + ?, updated_at = ? WHERE id = ?`,
+			dec.AddRefunded, ms(now), o.ID); err != nil {
+			return fmt.Errorf("sqlite: apply refund: %w", err)
+		}
+		o.RefundedAmount += dec.AddRefunded
+	}
+	if dec.OrderStatus != "" {
+		if err := setOrderStatus(ctx, tx, o, dec.OrderStatus, now); err != nil {
+			return err
+		}
+	}
+	if err := addEntries(ctx, tx, dec.Entries...); err != nil {
+		return err
+	}
+	return addNotice(ctx, tx, dec.Notice)
 }
 
 // RefundRefused records that the gateway refused to create a refund for good
@@ -188,18 +239,13 @@ func (d *DB) RefundRefused(ctx context.Context, refundID int64, code, message, a
 	if err != nil {
 		return err
 	}
+	req, err := refundRequestOf(ctx, tx, &t.Refund)
+	if err != nil {
+		return err
+	}
 	now := d.now()
-	if _, err := tx.ExecContext(ctx, `UPDATE refunds SET status = ?, failure_code = ?, updated_at = ? WHERE id = ?`,
-		shop.RefundFailed, code, ms(now), refundID); err != nil {
-		return fmt.Errorf("sqlite: refund refused: %w", err)
-	}
-	if t.Refund.Kind == shop.RefundAuto && o.PaidAttemptID == 0 && o.Status == shop.OrderRefunding {
-		if err := setOrderStatus(ctx, tx, o, shop.OrderRefundFailed, now); err != nil {
-			return err
-		}
-	}
-	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: o.ID, At: now, Kind: shop.KindRefundFailed, Actor: actor, Flagged: true,
-		Message: fmt.Sprintf("The gateway refused refund %s: %s (%s). Support must look at it.", t.Refund.OutRefundNo, code, message)}); err != nil {
+	dec := shop.RefundRefused(*o, t.Refund, req, code, message, actor, now)
+	if err := applyRefundDecision(ctx, tx, o, &t.Refund, req, dec, "", code, now); err != nil {
 		return err
 	}
 	return tx.Commit()

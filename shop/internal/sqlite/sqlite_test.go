@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,8 +42,9 @@ func TestOpen_MigratesSeedsOnceAndEnforces(t *testing.T) {
 	_ = q.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&migrations)
 	_ = q.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
 	_ = q.QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
-	if products != len(demoProducts) || users != len(DemoUsers) || migrations != 1 {
-		t.Errorf("products, users, migrations = %d, %d, %d; want %d, %d, 1", products, users, migrations, len(demoProducts), len(DemoUsers))
+	files := migrationFiles(t)
+	if products != len(demoProducts) || users != len(DemoUsers) || migrations != len(files) || len(files) < 2 {
+		t.Errorf("products, users, migrations = %d, %d, %d; want %d, %d, %d", products, users, migrations, len(demoProducts), len(DemoUsers), len(files))
 	}
 	if mode != "wal" || fk != 1 {
 		t.Errorf("journal_mode = %q, foreign_keys = %d; want wal, 1", mode, fk)
@@ -174,4 +176,14 @@ func TestSessionStore(t *testing.T) {
 	if _, ok, _ := s.Find("tok-2"); ok {
 		t.Error("deleted session found")
 	}
+}
+
+// migrationFiles lists the embedded migrations.
+func migrationFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -51,6 +51,7 @@ func registerValidations() {
 var labels = map[string]string{
 	"name": "Name", "email": "Email", "phone": "Phone", "address": "Address", "city": "City",
 	"postal_code": "Postal code", "password": "Password", "password_confirm": "Password confirmation",
+	"amount": "Amount", "reason": "Reason", "details": "Details", "note": "Note",
 }
 
 // formErrors turns a binding error into messages per field. Anything that

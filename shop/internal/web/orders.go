@@ -33,12 +33,15 @@ type orderPage struct {
 	Attempts []shop.Attempt
 	Timeline []shop.TimelineEntry
 	Refunds  []shop.Refund
+	Requests []shop.RefundRequest
 	CanPay   bool
+	// CanRefund: the customer may ask for (more of) the money back.
+	CanRefund bool
 }
 
 func (s *Server) orderDetails(c *gin.Context, o *shop.Order) (*orderPage, error) {
 	ctx := c.Request.Context()
-	p := &orderPage{Order: o, CanPay: o.Status == shop.OrderPendingPayment && o.TimeLeft(s.cfg.Now()) > 0}
+	p := &orderPage{Order: o, CanPay: o.Status == shop.OrderPendingPayment && o.TimeLeft(s.cfg.Now()) > 0, CanRefund: shop.CanRequestRefund(o)}
 	var err error
 	if p.Attempts, err = s.db.Attempts(ctx, o.ID); err != nil {
 		return nil, err
@@ -47,6 +50,9 @@ func (s *Server) orderDetails(c *gin.Context, o *shop.Order) (*orderPage, error)
 		return nil, err
 	}
 	if p.Refunds, err = s.db.Refunds(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	if p.Requests, err = s.db.RefundRequests(ctx, o.ID); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -23,11 +23,15 @@ type renderer struct {
 }
 
 var funcs = template.FuncMap{
-	"money":       money.Format,
-	"stateLabel":  shop.StateLabel,
-	"methodLabel": shop.MethodLabel,
-	"qrMethod":    shop.QRMethod,
-	"when":        func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+	"money":        money.Format,
+	"stateLabel":   shop.StateLabel,
+	"methodLabel":  shop.MethodLabel,
+	"qrMethod":     shop.QRMethod,
+	"reasonLabel":  shop.ReasonLabel,
+	"requestLabel": shop.RequestStatusLabel,
+	"noticeClass":  noticeClass,
+	"refundable":   shop.Refundable,
+	"when":         func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
 	// dict builds the argument of the "field" partial.
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
@@ -81,7 +85,9 @@ type view struct {
 	Title     string
 	User      *shop.User
 	CartCount int
-	Flash     string
+	// Unread counts the signed-in user's notices not yet seen.
+	Unread int
+	Flash  string
 	// Refresh, when positive, makes the page reload itself after that many
 	// seconds (status polling that needs no JavaScript).
 	Refresh int
@@ -97,6 +103,14 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 		return
 	}
 	v := view{Title: title, User: s.currentUser(c), CartCount: s.cartCount(c), Flash: s.popFlash(c), Refresh: refresh, Data: data}
+	if v.User != nil {
+		n, err := s.db.UnreadNotices(c.Request.Context(), v.User.ID)
+		if err != nil {
+			// The badge is not worth failing the page for.
+			s.log.Warn("unread notices", "err", err, "request_id", requestID(c.Request.Context()))
+		}
+		v.Unread = n
+	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
 		s.log.Error("render failed", "page", page, "err", err, "request_id", requestID(c.Request.Context()))

@@ -35,4 +35,19 @@ func (s *Server) routes(r *gin.Engine) {
 	auth.GET("/orders/:no/return", s.handleReturn)
 	auth.GET("/orders/:no/result", s.handleResult)
 	auth.POST("/orders/:no/cancel", s.handleCancel)
+	auth.GET("/orders/:no/refund", s.handleRefundForm)
+	auth.POST("/orders/:no/refund", s.handleRefundRequest)
+	auth.GET("/refunds/:no", s.handleRefundResult)
+	auth.GET("/notifications", s.handleNotices)
+
+	// The back office: support only; anyone else gets 404.
+	admin := r.Group("/admin", s.requireSupport)
+	admin.GET("", s.handleAdminQueue)
+	admin.GET("/refunds/:no", s.handleAdminReview)
+	admin.POST("/refunds/:no/approve", s.handleAdminApprove)
+	admin.POST("/refunds/:no/reject", s.handleAdminReject)
+	admin.GET("/failed", s.handleAdminFailed)
+	admin.POST("/failed/:refund/retry", s.handleAdminRetry)
+	admin.GET("/orders", s.handleAdminOrders)
+	admin.GET("/orders/:no", s.handleAdminOrder)
 }

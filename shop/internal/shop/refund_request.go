@@ -1,0 +1,168 @@
+package shop
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paysandbox/paysandbox/shared/money"
+)
+
+// Refund request statuses. A request waits for customer service
+// (pending_review), is rejected or approved; an approved request is refunding
+// until its gateway refund settles: refunded, or refund_failed until support
+// retries it.
+const (
+	RequestPendingReview = "pending_review"
+	RequestRejected      = "rejected"
+	RequestRefunding     = "refunding"
+	RequestRefundFailed  = "refund_failed"
+	RequestRefunded      = "refunded"
+)
+
+// RequestOpen reports whether a request still occupies its order: an order
+// has at most one open request (DESIGN §8).
+func RequestOpen(status string) bool {
+	return status == RequestPendingReview || status == RequestRefunding || status == RequestRefundFailed
+}
+
+// RefundRequest is a customer's request for (part of) an order's money back,
+// reviewed by customer service. Amounts are in fen.
+type RefundRequest struct {
+	ID      int64
+	No      string
+	OrderID int64
+	UserID  int64
+	Amount  int64
+	// Currency is the order's.
+	Currency string
+	// Reason is a code of RefundReasons; Details the customer's own words.
+	Reason  string
+	Details string
+	Status  string
+	// PrevOrderStatus is the order's state when the request was made; a
+	// rejection returns the order to it.
+	PrevOrderStatus string
+	// Attempt numbers the request's gateway refunds: 0 until approval, then
+	// 1, raised only by a support retry. It is stored before the gateway is
+	// called, so a repeated approval can only repeat out_refund_no
+	// {No}-{Attempt}, which the gateway answers with the same refund.
+	Attempt      int
+	DecidedByID  int64
+	DecidedBy    string // the support user's name
+	DecisionNote string
+	DecidedAt    *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// OutRefundNo is the gateway number of the request's current refund.
+func (r *RefundRequest) OutRefundNo() string { return RefundOutNo(r.No, r.Attempt) }
+
+// RefundOutNo is the out_refund_no of attempt n of a refund request.
+func RefundOutNo(requestNo string, n int) string { return fmt.Sprintf("%s-%d", requestNo, n) }
+
+// RefundReason is one choice of the request form.
+type RefundReason struct {
+	Code, Label string
+}
+
+// RefundReasonOther needs the customer's own words.
+const RefundReasonOther = "other"
+
+// RefundReasons are what a customer may choose from, in the form's order.
+var RefundReasons = []RefundReason{
+	{"not_received", "I did not receive the order"},
+	{"damaged", "An item arrived damaged or defective"},
+	{"wrong_item", "I received the wrong item"},
+	{"not_as_described", "An item is not as described"},
+	{"changed_mind", "I changed my mind"},
+	{RefundReasonOther, "Another reason"},
+}
+
+// ReasonLabel is how a reason code is shown.
+func ReasonLabel(code string) string {
+	for _, r := range RefundReasons {
+		if r.Code == code {
+			return r.Label
+		}
+	}
+	return code
+}
+
+// MaxRefundDetails bounds the customer's free text, in characters.
+const MaxRefundDetails = 500
+
+// RequestStatusLabel is how a request's status is shown to the customer.
+func RequestStatusLabel(s string) string {
+	switch s {
+	case RequestPendingReview:
+		return "Waiting for customer service"
+	case RequestRejected:
+		return "Rejected"
+	case RequestRefunding:
+		return "Approved, refund in progress"
+	case RequestRefundFailed:
+		// DESIGN §1: "refund pending" while support retries.
+		return "Refund pending"
+	case RequestRefunded:
+		return "Refunded"
+	}
+	return s
+}
+
+// Refundable is how much of an order's payment may still be asked back.
+func Refundable(o *Order) int64 { return max(o.Total-o.RefundedAmount, 0) }
+
+// CanRequestRefund reports whether the customer may ask for a refund of o
+// now: the order is paid or partially refunded and money is left.
+func CanRequestRefund(o *Order) bool {
+	return (o.Status == OrderPaid || o.Status == OrderPartiallyRefunded) && Refundable(o) > 0
+}
+
+// CheckRefundRequest checks a customer's request against the order. Errors:
+// ECONFLICT when the order cannot be refunded now (not paid, or a request
+// is already open); EINVALID with the field for a bad amount, reason or
+// details.
+func CheckRefundRequest(o *Order, amount int64, reason, details string) error {
+	if o.Status == OrderRefundRequested || o.Status == OrderRefunding || o.Status == OrderRefundFailed {
+		return Errorf(ECONFLICT, "Order %s already has a refund in progress; you can ask again once it is settled.", o.No)
+	}
+	if !CanRequestRefund(o) {
+		return Errorf(ECONFLICT, "Order %s is %s; it cannot be refunded.", o.No, StateLabel(o.Status))
+	}
+	left := Refundable(o)
+	switch {
+	case amount <= 0:
+		return FieldErrorf("amount", "Amount must be at least %s.", money.Format(1, o.Currency))
+	case amount > left:
+		return FieldErrorf("amount", "Amount must be at most %s, what is left to refund of this order.", money.Format(left, o.Currency))
+	}
+	if ReasonLabel(reason) == reason {
+		return FieldErrorf("reason", "Choose a reason from the list.")
+	}
+	if utf8.RuneCountInString(details) > MaxRefundDetails {
+		return FieldErrorf("details", "Details must be at most %d characters.", MaxRefundDetails)
+	}
+	if reason == RefundReasonOther && strings.TrimSpace(details) == "" {
+		return FieldErrorf("details", "Tell us the reason in a few words.")
+	}
+	return nil
+}
+
+// Describe is the request's reason in one line, for the timeline, the
+// back office and the gateway refund's reason.
+func (r *RefundRequest) Describe() string {
+	if r.Details == "" {
+		return ReasonLabel(r.Reason)
+	}
+	return ReasonLabel(r.Reason) + ": " + r.Details
+}
+
+// RequestedEntry is the timeline entry of a new request.
+func RequestedEntry(o *Order, r *RefundRequest, actor string, now time.Time) TimelineEntry {
+	return TimelineEntry{OrderID: o.ID, At: now, Kind: KindRefundRequestCreated, Actor: actor,
+		Message: fmt.Sprintf("Refund request %s for %s (of %s still refundable). Reason: %s Waiting for customer service; the order was %s.",
+			r.No, money.Format(r.Amount, r.Currency), money.Format(Refundable(o), o.Currency), Sentence(r.Describe()), StateLabel(r.PrevOrderStatus))}
+}

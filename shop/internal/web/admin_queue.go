@@ -1,0 +1,30 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
+)
+
+type queueRow struct {
+	sqlite.QueueItem
+	Age string
+}
+
+// handleAdminQueue is the back office's start page: the refund requests
+// waiting for review, oldest first.
+func (s *Server) handleAdminQueue(c *gin.Context) {
+	items, err := s.db.RefundQueue(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := s.cfg.Now()
+	rows := make([]queueRow, len(items))
+	for i, it := range items {
+		rows[i] = queueRow{QueueItem: it, Age: age(now, it.Request.CreatedAt)}
+	}
+	s.render(c, http.StatusOK, "admin_queue", "Refund queue", rows, 0)
+}

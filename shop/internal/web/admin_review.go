@@ -1,0 +1,117 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
+)
+
+// reviewPage is one refund request with everything support needs to decide
+// it: the order, its payments, refunds, earlier requests and timeline.
+type reviewPage struct {
+	Request  *shop.RefundRequest
+	Age      string
+	Customer *shop.User
+	Order    *orderPage
+	Note     string
+	Errors   fieldErrors
+}
+
+func (s *Server) reviewDetails(c *gin.Context, no string) (*reviewPage, error) {
+	ctx := c.Request.Context()
+	r, err := s.db.FindRefundRequest(ctx, no)
+	if err != nil {
+		return nil, err
+	}
+	p := &reviewPage{Request: r, Age: age(s.cfg.Now(), r.CreatedAt)}
+	if p.Customer, err = s.db.FindUserByID(ctx, r.UserID); err != nil {
+		return nil, err
+	}
+	p.Order, err = s.adminOrder(ctx, c, r.OrderID)
+	return p, err
+}
+
+// adminOrder loads an order with its details for the back office.
+func (s *Server) adminOrder(ctx context.Context, c *gin.Context, orderID int64) (*orderPage, error) {
+	o, err := s.db.FindOrderByID(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return s.orderDetails(c, o)
+}
+
+func (s *Server) handleAdminReview(c *gin.Context) {
+	p, err := s.reviewDetails(c, c.Param("no"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_review", "Refund request "+p.Request.No, p, 0)
+}
+
+func (s *Server) handleAdminApprove(c *gin.Context) { s.decide(c, true) }
+
+func (s *Server) handleAdminReject(c *gin.Context) { s.decide(c, false) }
+
+// decide records support's approval or rejection. A missing note
+// re-renders the review page with the error next to the note; a request
+// decided meanwhile (a double click, a colleague) is said so on the review
+// page.
+func (s *Server) decide(c *gin.Context, approve bool) {
+	no := c.Param("no")
+	var f noteForm
+	if err := c.ShouldBind(&f); err != nil {
+		s.reviewAgain(c, no, f.Note, formErrors(err))
+		return
+	}
+	ctx := c.Request.Context()
+	u := s.currentUser(c)
+	var flash string
+	var err error
+	if approve {
+		var r *shop.Refund
+		if r, err = s.pay.ApproveRefund(ctx, u, no, f.note()); err == nil {
+			flash = approvedFlash(no, r)
+		}
+	} else if err = s.pay.RejectRefund(ctx, u, no, f.note()); err == nil {
+		flash = "Refund request " + no + " rejected; the customer was told why."
+	}
+	switch {
+	case err == nil:
+		s.setFlash(c, flash)
+		c.Redirect(http.StatusSeeOther, "/admin")
+	case shop.ErrorField(err) != "":
+		s.reviewAgain(c, no, f.Note, fieldErrors{shop.ErrorField(err): shop.ErrorMessage(err)})
+	case shop.ErrorCode(err) == shop.ECONFLICT:
+		s.setFlash(c, shop.ErrorMessage(err))
+		c.Redirect(http.StatusSeeOther, "/admin/refunds/"+no)
+	default:
+		s.fail(c, err)
+	}
+}
+
+// reviewAgain re-renders the review page with the support user's note and
+// what is wrong with it.
+func (s *Server) reviewAgain(c *gin.Context, no, note string, errs fieldErrors) {
+	p, err := s.reviewDetails(c, no)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Note, p.Errors = note, errs
+	s.render(c, http.StatusUnprocessableEntity, "admin_review", "Refund request "+no, p, 0)
+}
+
+// approvedFlash says what became of the approved request's refund.
+func approvedFlash(no string, r *shop.Refund) string {
+	switch r.Status {
+	case shop.RefundCreating:
+		return "Refund request " + no + " approved. The gateway could not be reached just now; refund " + r.OutRefundNo + " will be sent automatically."
+	case shop.RefundFailed:
+		return "Refund request " + no + " approved, but the gateway refused refund " + r.OutRefundNo + " (" + r.FailureCode + "); it is in the failed refunds list."
+	}
+	return "Refund request " + no + " approved: refund " + r.OutRefundNo + " was sent to the gateway."
+}
