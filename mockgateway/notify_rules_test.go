@@ -68,14 +68,18 @@ func TestNotify_FaultRules(t *testing.T) {
 	drop := adminFault(t, g, map[string]any{
 		"match": map[string]any{"merchant_id": m.ID, "operation": "notify", "out_trade_no_prefix": "QA-"}, "scenario": "notify_drop=2", "remaining": 1,
 	})
-	hit := create("QA-1", 1999)
-	again := create("QA-2", 1999) // the rule is used up by then
-	other := create("PROD-1", 1999)
-
-	for _, p := range []*gatewayapi.Payment{hit, again, other} {
+	settle := func(p *gatewayapi.Payment) {
 		ev := m.event(t, p.ID, "payment.succeeded")
 		m.waitEvent(t, ev.ID, 20*time.Second, "delivery of "+p.OutTradeNo, delivered)
 	}
+	// One at a time: two first attempts due together race for the one
+	// application the rule has left, and either may win.
+	hit := create("QA-1", 1999)
+	settle(hit)
+	again := create("QA-2", 1999) // the rule is used up by now
+	other := create("PROD-1", 1999)
+	settle(again)
+	settle(other)
 	ev := m.getEvent(t, m.event(t, hit.ID, "payment.succeeded").ID)
 	if len(ev.Attempts) != 3 || attemptScenario(ev.Attempts[0]) != "notify_drop" || attemptScenario(ev.Attempts[1]) != "notify_drop" || ev.Attempts[2].StatusCode == nil {
 		t.Fatalf("QA-1 attempts = %+v, want two dropped by the rule then one sent", ev.Attempts)
