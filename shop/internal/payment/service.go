@@ -1,7 +1,7 @@
 // Package payment runs the shop's side of the payment flow against the
 // gateway: opening and reusing payment attempts, closing them, applying what
 // the gateway says (notifications, reads, return redirects) and creating
-// automatic refunds. It owns every gateway call the shop makes; the rules
+// automatic refunds and the refunds support approves or retries. It owns every gateway call the shop makes; the rules
 // themselves are in package shop and every write is one store transaction.
 package payment
 

@@ -2,8 +2,10 @@
 // every RECONCILE_EVERY it reads from the gateway the payment attempts and
 // refunds that have been pending longer than RECONCILE_AFTER and applies them
 // exactly as a notification would be applied, closes orders past ORDER_TTL,
-// and creates queued automatic refunds. A lost notification therefore never
-// leaves a paid order unpaid.
+// and creates refunds written but not yet accepted by the gateway (queued
+// automatic refunds, approvals and retries made while it was unreachable). A
+// lost notification therefore never leaves a paid order unpaid, nor an
+// approved refund stuck in refunding.
 package reconciler
 
 import (
