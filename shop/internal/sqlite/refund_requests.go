@@ -10,18 +10,11 @@ import (
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
-// requestColumns lists a request's columns, each prefixed (a table alias).
+// requestColumns lists a request's columns under a table alias;
+// scanRequest scans them.
 func requestColumns(p string) string {
-	cols := []string{"id", "request_no", "order_id", "user_id", "amount", "currency", "reason", "details", "status", "prev_order_status",
-		"attempt", "COALESCE(%sdecided_by_id, 0)", "decided_by", "decision_note", "decided_at", "created_at", "updated_at"}
-	for i, c := range cols {
-		if strings.Contains(c, "%s") {
-			cols[i] = fmt.Sprintf(c, p)
-		} else {
-			cols[i] = p + c
-		}
-	}
-	return strings.Join(cols, ", ")
+	return columnList(p, "id", "request_no", "order_id", "user_id", "amount", "currency", "reason", "details", "status", "prev_order_status",
+		"attempt", "COALESCE(%sdecided_by_id, 0)", "decided_by", "decision_note", "decided_at", "created_at", "updated_at")
 }
 
 var requestCols = requestColumns("")

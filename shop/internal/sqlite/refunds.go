@@ -8,11 +8,11 @@ import (
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
-// refundColumns lists a refund's columns, each prefixed (a table alias).
+// refundColumns lists a refund's columns under a table alias; refundDest
+// scans them.
 func refundColumns(p string) string {
-	return p + `id, ` + p + `order_id, ` + p + `attempt_id, ` + p + `kind, ` + p + `out_refund_no, ` + p + `amount, ` + p + `currency, ` +
-		p + `reason, ` + p + `status, COALESCE(` + p + `gateway_refund_id, ''), ` + p + `failure_code, COALESCE(` + p + `request_id, 0), ` +
-		p + `retried, ` + p + `created_at, ` + p + `updated_at`
+	return columnList(p, "id", "order_id", "attempt_id", "kind", "out_refund_no", "amount", "currency", "reason", "status",
+		"COALESCE(%sgateway_refund_id, '')", "failure_code", "COALESCE(%srequest_id, 0)", "retried", "created_at", "updated_at")
 }
 
 var refundCols = refundColumns("")

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -30,17 +29,12 @@ func (s *Server) reviewDetails(c *gin.Context, no string) (*reviewPage, error) {
 	if p.Customer, err = s.db.FindUserByID(ctx, r.UserID); err != nil {
 		return nil, err
 	}
-	p.Order, err = s.adminOrder(ctx, c, r.OrderID)
-	return p, err
-}
-
-// adminOrder loads an order with its details for the back office.
-func (s *Server) adminOrder(ctx context.Context, c *gin.Context, orderID int64) (*orderPage, error) {
-	o, err := s.db.FindOrderByID(ctx, orderID)
+	o, err := s.db.FindOrderByID(ctx, r.OrderID)
 	if err != nil {
 		return nil, err
 	}
-	return s.orderDetails(c, o)
+	p.Order, err = s.orderDetails(c, o)
+	return p, err
 }
 
 func (s *Server) handleAdminReview(c *gin.Context) {
