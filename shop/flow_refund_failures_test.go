@@ -285,3 +285,30 @@ func TestFlow_RefundNotificationFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestFlow_RefundApprovedWhileGatewayDown: support approves while the gateway
+// is down. The approval stands and support is told the refund will follow;
+// once the gateway is back and the refund is older than RECONCILE_AFTER, the
+// reconciler creates it with the number written at approval.
+func TestFlow_RefundApprovedWhileGatewayDown(t *testing.T) {
+	f := startFlow(t, nil, func(c *config) { c.ReconcileAfter = 500 * time.Millisecond }, "")
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	sam := f.signIn("support@example.com", "support-sandbox")
+	no, p := alice.paidOrder("1")
+	req := alice.requestRefund(no, "68", "not_received", "")
+	f.gw.Stop()
+	_, body := sam.decide(req, "approve", "Refunding.")
+	must(t, body, "could not be reached just now; refund "+req+"-1 will be sent automatically")
+	if o := f.order(no); o.Status != shop.OrderRefunding {
+		t.Fatalf("order = %s, want refunding", o.Status)
+	}
+	f.gw.Restart()
+	f.eventually(15*time.Second, "refund never created after the gateway came back", func() bool { return f.order(no).Status == shop.OrderRefunded })
+	refunds := f.gatewayRefunds(p.ID)
+	if len(refunds) != 1 || refunds[0].OutRefundNo != req+"-1" {
+		t.Errorf("gateway refunds = %+v, want %s-1 only", refunds, req)
+	}
+	if tl := f.timeline(no); !strings.Contains(tl, "refund_requested_at_gateway | reconciler: Refund "+req+"-1") {
+		t.Errorf("timeline:\n%s", tl)
+	}
+}

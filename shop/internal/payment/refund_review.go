@@ -40,12 +40,11 @@ func (s *Service) RetryRefund(ctx context.Context, support *shop.User, outRefund
 // send creates a just-written refund at the gateway and returns it as it
 // stands afterwards. The decision is already committed, so a gateway that
 // cannot be reached is not the support user's problem: the refund stays
-// "creating" and the reconciler, kicked now, sends it with the same
-// out_refund_no and Idempotency-Key.
+// "creating" and the reconciler sends it with the same out_refund_no and
+// Idempotency-Key once it is older than RECONCILE_AFTER.
 func (s *Service) send(ctx context.Context, r *shop.Refund, actor string) *shop.Refund {
 	if err := s.SubmitRefund(ctx, r, actor); err != nil {
-		s.cfg.Log.Warn("refund not created at the gateway yet; the reconciler will retry", "out_refund_no", r.OutRefundNo, "err", err)
-		s.cfg.RefundQueued()
+		s.cfg.Log.Warn("refund not created at the gateway yet; the reconciler will send it", "out_refund_no", r.OutRefundNo, "err", err)
 	}
 	t, err := s.db.FindRefundTarget(ctx, r.ID)
 	if err != nil {

@@ -85,7 +85,7 @@ func (r *Reconciler) Once(ctx context.Context) error {
 	for i := range orders {
 		note(orders[i].No, r.svc.CloseExpired(ctx, &orders[i], shop.ActorReconciler))
 	}
-	queued, err := r.db.RefundsToCreate(ctx, batch)
+	queued, err := r.db.RefundsToCreate(ctx, before, batch)
 	note("list queued refunds", err)
 	for i := range queued {
 		note(queued[i].OutRefundNo, r.svc.SubmitRefund(ctx, &queued[i], shop.ActorReconciler))

@@ -218,14 +218,16 @@ func writeReview(ctx context.Context, tx querier, o *shop.Order, rv *shop.Review
 	return addNotice(ctx, tx, rv.Notice)
 }
 
-// insertRefund writes a refund before it is sent to the gateway.
+// insertRefund writes a refund of a support decision before it is sent to
+// the gateway. The deciding request sends it; the reconciler takes over
+// only later (handoff, see RefundsToCreate).
 func insertRefund(ctx context.Context, tx querier, r *shop.Refund) error {
 	var reqID any
 	if r.RequestID != 0 {
 		reqID = r.RequestID
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO refunds (order_id, attempt_id, kind, out_refund_no, amount, currency, reason, status, request_id,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		handoff, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		r.OrderID, r.AttemptID, r.Kind, r.OutRefundNo, r.Amount, r.Currency, r.Reason, r.Status, reqID, ms(r.CreatedAt), ms(r.UpdatedAt))
 	if isUnique(err) {
 		return shop.Errorf(shop.ECONFLICT, "Refund %s exists already.", r.OutRefundNo)

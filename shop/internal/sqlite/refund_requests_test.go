@@ -130,6 +130,14 @@ func TestApproveRefundRequest_Concurrent(t *testing.T) {
 	if req, _ := db.FindRefundRequest(ctx, r.No); req.Attempt != 1 || req.Status != shop.RequestRefunding || req.DecidedBy != "Sam Support" {
 		t.Errorf("request = %+v", req)
 	}
+	// The approving request sends the refund; the reconciler takes it over
+	// only once it is older than its hand-off time.
+	if q, _ := db.RefundsToCreate(ctx, got[0].CreatedAt.Add(-time.Millisecond), 10); len(q) != 0 {
+		t.Errorf("the reconciler may send a refund support just approved: %+v", q)
+	}
+	if q, _ := db.RefundsToCreate(ctx, got[0].CreatedAt, 10); len(q) != 1 || q[0].OutRefundNo != r.No+"-1" {
+		t.Errorf("the reconciler does not take over a refund left unsent: %+v", q)
+	}
 }
 
 // TestRefundRequest_Lifecycle walks a request through the store: approved,
@@ -250,7 +258,7 @@ func TestRetryRefund_Automatic(t *testing.T) {
 	if _, err := db.ApplyPayment(ctx, facts, "m_demo", shop.Source{Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	queued, _ := db.RefundsToCreate(ctx, 10)
+	queued, _ := db.RefundsToCreate(ctx, time.Time{}, 10) // automatic: the reconciler's at once
 	if len(queued) != 1 {
 		t.Fatalf("queued = %+v", queued)
 	}

@@ -59,9 +59,11 @@ func (d *DB) Refunds(ctx context.Context, orderID int64) ([]shop.Refund, error) 
 }
 
 // RefundsToCreate returns refunds written but not yet accepted by the
-// gateway.
-func (d *DB) RefundsToCreate(ctx context.Context, limit int) ([]shop.Refund, error) {
-	return listRefunds(ctx, d.db, `status = ? ORDER BY id LIMIT ?`, shop.RefundCreating, limit)
+// gateway that are the reconciler's to send: automatic ones at once; those
+// of a support decision, which the deciding request sends itself, once they
+// were written before handoffBefore.
+func (d *DB) RefundsToCreate(ctx context.Context, handoffBefore time.Time, limit int) ([]shop.Refund, error) {
+	return listRefunds(ctx, d.db, `status = ? AND (handoff = 0 OR updated_at <= ?) ORDER BY id LIMIT ?`, shop.RefundCreating, ms(handoffBefore), limit)
 }
 
 // StaleRefunds returns refunds pending at the gateway since before the given
