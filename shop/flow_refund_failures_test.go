@@ -291,7 +291,7 @@ func TestFlow_RefundNotificationFaults(t *testing.T) {
 // once the gateway is back and the refund is older than RECONCILE_AFTER, the
 // reconciler creates it with the number written at approval.
 func TestFlow_RefundApprovedWhileGatewayDown(t *testing.T) {
-	f := startFlow(t, nil, func(c *config) { c.ReconcileAfter = 500 * time.Millisecond }, "")
+	f := startFlow(t, map[string]string{"REFUND_DELAY": "500ms"}, func(c *config) { c.ReconcileAfter = 500 * time.Millisecond }, "")
 	alice := f.signIn("alice@example.com", "alice-sandbox")
 	sam := f.signIn("support@example.com", "support-sandbox")
 	no, p := alice.paidOrder("1")
