@@ -18,9 +18,11 @@ build:
 	$(GO) build -o $(BIN)/mockgateway ./mockgateway
 	$(GO) build -o $(BIN)/shop ./shop
 
-## test: install what the tests need, lint, run every test with the race detector
+## test: install what the tests need, lint, run every test with the race detector.
+## -count=1: the shop's tests run a gateway binary they build themselves, a dependency
+## Go's test cache cannot see, so a cached pass could hide a gateway change.
 test: deps-test lint
-	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 ## deps-test: install redis-server (and chromium for the browser tests) when missing
 deps-test:
