@@ -22,11 +22,7 @@ func (d *DB) RetryRefund(ctx context.Context, outRefundNo string, support *shop.
 	if err != nil {
 		return nil, err
 	}
-	o, err := findOrder(ctx, tx, `id = ?`, t.Refund.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	req, err := refundRequestOf(ctx, tx, &t.Refund)
+	o, req, err := refundOrder(ctx, tx, &t.Refund)
 	if err != nil {
 		return nil, err
 	}

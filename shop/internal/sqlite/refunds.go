@@ -143,11 +143,7 @@ func (d *DB) ApplyRefund(ctx context.Context, f shop.RefundFacts, merchantID str
 	if err != nil {
 		return nil, err
 	}
-	o, err := findOrder(ctx, tx, `id = ?`, t.Refund.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	req, err := refundRequestOf(ctx, tx, &t.Refund)
+	o, req, err := refundOrder(ctx, tx, &t.Refund)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +173,20 @@ func (d *DB) ApplyRefund(ctx context.Context, f shop.RefundFacts, merchantID str
 
 // refundRequestOf returns the request a refund belongs to, nil for an
 // automatic refund.
+// refundOrder loads what a refund decision needs besides the refund: its
+// order and, unless it is automatic, the customer's request.
+func refundOrder(ctx context.Context, q querier, r *shop.Refund) (*shop.Order, *shop.RefundRequest, error) {
+	o, err := findOrder(ctx, q, `id = ?`, r.OrderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := refundRequestOf(ctx, q, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, req, nil
+}
+
 func refundRequestOf(ctx context.Context, q querier, r *shop.Refund) (*shop.RefundRequest, error) {
 	if r.RequestID == 0 {
 		return nil, nil
@@ -237,11 +247,7 @@ func (d *DB) RefundRefused(ctx context.Context, refundID int64, code, message, a
 	if t.Refund.Status != shop.RefundCreating {
 		return nil
 	}
-	o, err := findOrder(ctx, tx, `id = ?`, t.Refund.OrderID)
-	if err != nil {
-		return err
-	}
-	req, err := refundRequestOf(ctx, tx, &t.Refund)
+	o, req, err := refundOrder(ctx, tx, &t.Refund)
 	if err != nil {
 		return err
 	}
