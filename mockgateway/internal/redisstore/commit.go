@@ -87,6 +87,9 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		if err := p.object("pay:"+pay.ID, pay.Version, pay, nil, b.DataRetention); err != nil {
 			return err
 		}
+		// The merchant number lives as long as its payment: a payment kept
+		// alive by a late change must not lose its out_trade_no claim.
+		p.ops = append(p.ops, op{O: "ttl", K: p.key("otn:" + pay.OutTradeNo), T: msDur(b.DataRetention)})
 	}
 	for i, re := range b.Refunds {
 		if i == 0 && b.NewRefund {
@@ -97,6 +100,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		if err := p.object("re:"+re.ID, re.Version, re, nil, b.DataRetention); err != nil {
 			return err
 		}
+		p.ops = append(p.ops, op{O: "ttl", K: p.key("orn:" + re.OutRefundNo), T: msDur(b.DataRetention)})
 	}
 	for _, ev := range b.Events {
 		var body []byte

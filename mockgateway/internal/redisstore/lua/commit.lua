@@ -32,6 +32,8 @@ for _, op in ipairs(ops) do
     if op.t then redis.call('PEXPIRE', key, op.t) end
   elseif op.o == 'zrem' then
     redis.call('ZREM', key, op.m)
+  elseif op.o == 'ttl' then
+    redis.call('PEXPIRE', key, op.t)
   elseif op.o == 'trim' then
     redis.call('ZREMRANGEBYLEX', key, '-', '(' .. op.m)
   end
