@@ -20,7 +20,6 @@ const IdempotencyTTL = 24 * time.Hour
 
 const (
 	ctxScenario    = "paysandbox.scenario"
-	ctxIdemKey     = "paysandbox.idem_key"
 	ctxIdemRelease = "paysandbox.idem_release"
 )
 
@@ -63,7 +62,6 @@ func (s *Server) pipeline(c *gin.Context) {
 			writeError(c, gateway.Errorf(gateway.IdempotencyKeyReused, "Idempotency-Key", "This Idempotency-Key was used with a different request; use a new key for a new request."))
 			return
 		}
-		c.Set(ctxIdemKey, key)
 		// A fault that drops the connection frees the key before the client
 		// can retry (see drop); afterwards there is nothing left to settle.
 		c.Set(ctxIdemRelease, func() {
