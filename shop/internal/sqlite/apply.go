@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
@@ -44,6 +46,26 @@ func seenWebhook(ctx context.Context, tx querier, src shop.Source, eventType str
 	return true, 0, nil
 }
 
+// beginApply opens the transaction that applies a gateway message. A
+// webhook-id applied before is answered at once: the duplicate is noted on
+// the timeline, committed, and returned as dup (tx is then nil).
+func (d *DB) beginApply(ctx context.Context, src shop.Source, eventType string) (tx *sql.Tx, now time.Time, dup *Applied, err error) {
+	tx, err = d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, now, nil, fmt.Errorf("sqlite: apply %s: %w", eventType, err)
+	}
+	now = d.now()
+	seen, orderID, err := seenWebhook(ctx, tx, src, eventType, ms(now))
+	if err == nil && seen {
+		dup, err = &Applied{OrderID: orderID, Duplicate: true}, tx.Commit()
+	}
+	if err != nil || dup != nil {
+		_ = tx.Rollback()
+		return nil, now, dup, err
+	}
+	return tx, now, nil, nil
+}
+
 func recordWebhook(ctx context.Context, tx querier, src shop.Source, eventType string, orderID any, at int64) error {
 	if src.WebhookID == "" {
 		return nil
@@ -76,19 +98,11 @@ func (d *DB) RecordIrrelevant(ctx context.Context, src shop.Source, eventType st
 // not match our records (a flagged entry is committed, the id is not
 // recorded, so a correct retry still applies).
 func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID string, src shop.Source) (*Applied, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: apply payment: %w", err)
+	tx, now, dup, err := d.beginApply(ctx, src, f.EventType)
+	if err != nil || dup != nil {
+		return dup, err
 	}
 	defer tx.Rollback()
-	now := d.now()
-	dup, orderID, err := seenWebhook(ctx, tx, src, f.EventType, ms(now))
-	if err != nil {
-		return nil, err
-	}
-	if dup {
-		return &Applied{OrderID: orderID, Duplicate: true}, tx.Commit()
-	}
 	a, err := findAttempt(ctx, tx, `out_trade_no = ?`, f.OutTradeNo)
 	if err != nil {
 		return nil, err

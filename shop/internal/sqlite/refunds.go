@@ -126,19 +126,11 @@ func (d *DB) RefundCreated(ctx context.Context, refundID int64, gatewayID, actor
 // transaction with the webhook-id, like ApplyPayment. Errors: ENOTFOUND for
 // a refund that is not ours; EMISMATCH as for payments.
 func (d *DB) ApplyRefund(ctx context.Context, f shop.RefundFacts, merchantID string, src shop.Source) (*Applied, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: apply refund: %w", err)
+	tx, now, dup, err := d.beginApply(ctx, src, f.EventType)
+	if err != nil || dup != nil {
+		return dup, err
 	}
 	defer tx.Rollback()
-	now := d.now()
-	dup, orderID, err := seenWebhook(ctx, tx, src, f.EventType, ms(now))
-	if err != nil {
-		return nil, err
-	}
-	if dup {
-		return &Applied{OrderID: orderID, Duplicate: true}, tx.Commit()
-	}
 	t, err := findRefundTarget(ctx, tx, `r.out_refund_no = ?`, f.OutRefundNo)
 	if err != nil {
 		return nil, err
