@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -77,8 +78,9 @@ func TestBinary_BadConfig(t *testing.T) {
 			cmd := exec.CommandContext(ctx, gatewaytest.Binary(t))
 			cmd.Env = append(os.Environ(), tc.name+"="+tc.value, "GATEWAY_ADDR=127.0.0.1:0")
 			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("started with %s=%s", tc.name, tc.value)
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("with %s=%s: %v, want exit status 1 at start\n%s", tc.name, tc.value, err, out)
 			}
 			if !strings.Contains(string(out), tc.name) {
 				t.Errorf("message does not name %s:\n%s", tc.name, out)

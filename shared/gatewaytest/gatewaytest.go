@@ -76,6 +76,8 @@ type Gateway struct {
 	cmd  *exec.Cmd
 	log  *syncBuffer
 	done chan struct{}
+	// exit is what the process's Wait returned; read after done closes.
+	exit error
 }
 
 // Options configure Start. Env is added to the gateway's environment (it
@@ -129,7 +131,7 @@ func StartWith(tb testing.TB, opts Options) *Gateway {
 	}
 	g.start(bin)
 	tb.Cleanup(func() {
-		g.Stop()
+		_ = g.Stop()
 		if tb.Failed() {
 			tb.Logf("mockgateway %s log:\n%s", addr, g.Log())
 		}
@@ -154,7 +156,7 @@ func (g *Gateway) start(bin string) {
 	}
 	g.cmd = cmd
 	g.done = make(chan struct{})
-	go func() { _ = cmd.Wait(); close(g.done) }()
+	go func() { g.exit = cmd.Wait(); close(g.done) }()
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -177,10 +179,12 @@ func (g *Gateway) start(bin string) {
 	}
 }
 
-// Stop stops the gateway gracefully (SIGTERM), killing it after 10 s.
-func (g *Gateway) Stop() {
+// Stop stops the gateway gracefully (SIGTERM), killing it after 10 s, and
+// returns how the process ended: nil for a clean exit. Stopping a stopped
+// gateway returns nil.
+func (g *Gateway) Stop() error {
 	if g.cmd == nil {
-		return
+		return nil
 	}
 	_ = g.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -190,6 +194,7 @@ func (g *Gateway) Stop() {
 		<-g.done
 	}
 	g.cmd = nil
+	return g.exit
 }
 
 // Kill stops the gateway with SIGKILL, as a crash would.
@@ -205,7 +210,7 @@ func (g *Gateway) Kill() {
 // Restart starts the gateway again with the same address, Redis and env.
 func (g *Gateway) Restart() {
 	g.tb.Helper()
-	g.Stop()
+	_ = g.Stop()
 	g.start(Binary(g.tb))
 }
 

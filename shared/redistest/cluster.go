@@ -2,13 +2,11 @@ package redistest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,10 +18,6 @@ import (
 // addresses. The nodes stop when the test ends.
 func Cluster(tb testing.TB) []string {
 	tb.Helper()
-	server, err := exec.LookPath("redis-server")
-	if err != nil {
-		tb.Fatalf("redistest: redis-server not found; install it with `sudo apt-get install -y redis-server`")
-	}
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
 		tb.Fatalf("redistest: redis-cli not found; it comes with Debian's redis-tools (a dependency of redis-server)")
@@ -31,27 +25,17 @@ func Cluster(tb testing.TB) []string {
 	dir := tb.TempDir()
 	var addrs []string
 	for i := range 3 {
-		port, err := FreePort()
-		if err != nil {
-			tb.Fatal(err)
-		}
 		nodeDir := filepath.Join(dir, strconv.Itoa(i))
 		if err := os.MkdirAll(nodeDir, 0o755); err != nil {
 			tb.Fatal(err)
 		}
-		cmd := exec.Command(server, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(nodeDir, "nodes.conf"),
-			"--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no", "--dir", nodeDir,
-			"--logfile", filepath.Join(nodeDir, "redis.log"))
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			tb.Fatalf("redistest: start cluster node: %v", err)
+		node, addr, err := startServer(nodeDir, "--cluster-enabled", "yes",
+			"--cluster-config-file", filepath.Join(nodeDir, "nodes.conf"), "--cluster-node-timeout", "2000")
+		if err != nil {
+			tb.Fatalf("redistest: cluster node: %v", err)
 		}
-		tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
-	}
-	for _, a := range addrs {
-		waitPing(tb, a)
+		tb.Cleanup(func() { _ = node.Process.Kill(); _ = node.Wait() })
+		addrs = append(addrs, addr)
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
@@ -77,18 +61,5 @@ func Cluster(tb testing.TB) []string {
 			tb.Fatalf("redistest: cluster %v not ready after 30s", addrs)
 		}
 		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func waitPing(tb testing.TB, addr string) {
-	tb.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			tb.Fatalf("redistest: %s does not answer", addr)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

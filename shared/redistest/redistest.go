@@ -104,45 +104,82 @@ func boot() {
 		baseURL = u
 		return
 	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		bootErr = fmt.Errorf("redis-server not found; install it with `sudo apt-get install -y redis-server` (make test does this) or set TEST_REDIS_URL")
-		return
-	}
-	port, err := FreePort()
-	if err != nil {
-		bootErr = err
-		return
-	}
+	var err error
 	dir, err = os.MkdirTemp("", "redistest-")
 	if err != nil {
 		bootErr = err
 		return
 	}
-	cmd = exec.Command(bin,
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--databases", strconv.Itoa(databases),
-		"--save", "", "--appendonly", "no", "--dir", dir,
-		"--logfile", filepath.Join(dir, "redis.log"))
-	// The server dies with the test binary even when TestMain never returns.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		bootErr = fmt.Errorf("start redis-server: %w", err)
-		return
+	var addr string
+	cmd, addr, bootErr = startServer(dir, "--databases", strconv.Itoa(databases))
+	if bootErr == nil {
+		baseURL = "redis://" + addr + "/0"
 	}
-	baseURL = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
-	defer c.Close()
+}
+
+// startServer starts a redis-server on a free loopback port with its files
+// in dir and extra arguments, and waits until it answers PING.
+func startServer(dir string, extra ...string) (*exec.Cmd, string, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, "", fmt.Errorf("redis-server not found; install it with `sudo apt-get install -y redis-server` (make test does this) or set TEST_REDIS_URL")
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, "", err
+	}
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir,
+		"--logfile", filepath.Join(dir, "redis.log")}, extra...)
+	c := exec.Command(bin, args...)
+	// The server dies with the test binary even when TestMain never returns.
+	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := c.Start(); err != nil {
+		return nil, "", fmt.Errorf("start redis-server: %w", err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	client := redis.NewClient(&redis.Options{Addr: addr})
+	defer client.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if err := c.Ping(context.Background()).Err(); err == nil {
-			return
-		} else if time.Now().After(deadline) {
+		err := client.Ping(context.Background()).Err()
+		if err == nil {
+			return c, addr, nil
+		}
+		if time.Now().After(deadline) {
+			_ = c.Process.Kill()
+			_ = c.Wait()
 			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-			bootErr = fmt.Errorf("redis-server on port %d did not answer: %v\n%s", port, err, log)
-			return
+			return nil, "", fmt.Errorf("redis-server on %s did not answer: %v\n%s", addr, err, log)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Dedicated is a redis-server of one test, for tests that stop it.
+type Dedicated struct {
+	URL string
+	cmd *exec.Cmd
+}
+
+// Server starts a redis-server for the calling test alone; it stops when
+// the test ends, or earlier with Kill.
+func Server(tb testing.TB) *Dedicated {
+	tb.Helper()
+	c, addr, err := startServer(tb.TempDir())
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	d := &Dedicated{URL: "redis://" + addr + "/0", cmd: c}
+	tb.Cleanup(d.Kill)
+	return d
+}
+
+// Kill stops the server at once, as a crash would.
+func (d *Dedicated) Kill() {
+	if d.cmd.ProcessState == nil {
+		_ = d.cmd.Process.Kill()
+		_ = d.cmd.Wait()
 	}
 }
 
