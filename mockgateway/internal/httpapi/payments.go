@@ -37,10 +37,6 @@ func (s *Server) handlePaymentCreate(c *gin.Context) {
 	if req.ExpiresIn != nil {
 		in.ExpiresIn = time.Duration(*req.ExpiresIn) * time.Second
 	}
-	currency := in.Currency
-	if currency == "" {
-		currency = "CNY"
-	}
 	sc, ok := s.begin(c, Facts{Operation: gateway.OpCreatePayment, Method: in.Method, Amount: in.Amount, OutTradeNo: in.OutTradeNo, Creates: "payment"})
 	if !ok {
 		return
@@ -51,11 +47,7 @@ func (s *Server) handlePaymentCreate(c *gin.Context) {
 		replyError(c, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	reply(c, status, p.Payment)
+	replyCreated(c, created, p.Payment)
 }
 
 func (s *Server) handlePaymentGet(c *gin.Context) {

@@ -57,11 +57,7 @@ func (s *Server) handleRefundCreate(c *gin.Context) {
 		replyError(c, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	reply(c, status, re.Refund)
+	replyCreated(c, created, re.Refund)
 }
 
 func refundFacts(op string, re *gateway.RefundRecord) Facts {

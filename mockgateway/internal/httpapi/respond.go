@@ -64,6 +64,16 @@ func reply(c *gin.Context, status int, v any) {
 	c.Set(ctxAnswer, &answer{status: status, body: body, store: true})
 }
 
+// replyCreated answers a create call: 201 with a new object, 200 with the
+// existing one its merchant number named.
+func replyCreated(c *gin.Context, created bool, v any) {
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	reply(c, status, v)
+}
+
 // replyError records an error answer that came from the business logic.
 func replyError(c *gin.Context, err error) {
 	status, body := errorBody(c, err)
