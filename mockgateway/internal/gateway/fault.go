@@ -2,10 +2,9 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
-
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
 
 // Operations a fault rule can match (DESIGN §7).
@@ -154,7 +153,50 @@ func (s *Service) TakeFault(ctx context.Context, f CallFacts) (Scenario, *FaultR
 	return Scenario{}, nil, nil
 }
 
-// PaymentFacts describe a payment for fault matching.
-func PaymentFacts(op string, p *gatewayapi.Payment) CallFacts {
-	return CallFacts{MerchantID: p.MerchantID, Operation: op, Method: p.Method, Amount: p.Amount, OutTradeNo: p.OutTradeNo}
+// CallScenario settles the scenario of an API call: the header's (sc) —
+// refused with scenario_invalid when its object-level names cannot act on
+// the call — merged with the oldest matching fault rule, which is taken
+// (counted) here. creates is "payment" or "refund" for calls that create
+// one, "" otherwise. A rule's names that cannot act on the call are left out
+// rather than refused: a rule is written for many calls.
+func (s *Service) CallScenario(ctx context.Context, header Scenario, f CallFacts, creates string) (Scenario, *FaultRule, error) {
+	if msg := levelMismatch(header, creates); msg != "" {
+		return header, nil, Errorf(ScenarioInvalid, "Mock-Scenario", "%s", msg)
+	}
+	ruleSc, rule, err := s.TakeFault(ctx, f)
+	if err != nil {
+		return header, nil, err
+	}
+	return header.Merge(fitting(ruleSc, creates)), rule, nil
+}
+
+// levelMismatch explains why a header scenario does not fit a call, or
+// returns "".
+func levelMismatch(sc Scenario, creates string) string {
+	switch {
+	case creates == "" && !sc.Stored().IsZero():
+		return fmt.Sprintf("%q acts on a created object, and this call creates none; send it when creating the payment or refund. Only api_* scenarios apply here.", sc.Stored().String())
+	case creates == "payment" && sc.HasLevel(LevelRefund):
+		return "refund_* scenarios are given when creating the refund, not the payment."
+	case creates == "refund" && sc.HasLevel(LevelPayment):
+		return "auto_succeed and auto_fail are given when creating the payment, not a refund."
+	}
+	return ""
+}
+
+// fitting keeps the names of a scenario that can act on a call.
+func fitting(sc Scenario, creates string) Scenario {
+	return sc.Only(func(level string) bool {
+		switch level {
+		case LevelAPI:
+			return true
+		case LevelObject:
+			return creates != ""
+		case LevelPayment:
+			return creates == "payment"
+		case LevelRefund:
+			return creates == "refund"
+		}
+		return false
+	})
 }

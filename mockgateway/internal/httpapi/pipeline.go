@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -194,21 +193,16 @@ const ctxBegun = "paysandbox.begun"
 // (latency, error, timeout, reset). It returns false when the call has been
 // answered (or dropped) already.
 func (s *Server) begin(c *gin.Context, f Facts) (gateway.Scenario, bool) {
-	header := scenario(c)
-	if msg := levelMismatch(header, f.Creates); msg != "" {
-		replyInvalid(c, gateway.Errorf(gateway.ScenarioInvalid, "Mock-Scenario", "%s", msg))
-		return header, false
-	}
-	ruleSc, rule, err := s.svc.TakeFault(c.Request.Context(), gateway.CallFacts{
+	sc, rule, err := s.svc.CallScenario(c.Request.Context(), scenario(c), gateway.CallFacts{
 		MerchantID: merchant(c).ID, Operation: f.Operation, Method: f.Method, Amount: f.Amount, OutTradeNo: f.OutTradeNo,
-	})
-	if err != nil {
+	}, f.Creates)
+	if gateway.ErrorCode(err) == gateway.ScenarioInvalid {
+		replyInvalid(c, err)
+		return sc, false
+	} else if err != nil {
 		replyError(c, err)
-		return header, false
+		return sc, false
 	}
-	// A rule's names that cannot act on this call are left out rather than
-	// refused: the rule was written for many calls.
-	sc := header.Merge(fitting(ruleSc, f.Creates))
 	c.Set(ctxScenario, sc)
 	c.Set(ctxBegun, true)
 	if api := sc.API(); !api.IsZero() {
@@ -220,35 +214,4 @@ func (s *Server) begin(c *gin.Context, f Facts) (gateway.Scenario, bool) {
 		s.log.Info("injecting fault", attrs...)
 	}
 	return sc, s.injectBefore(c, sc)
-}
-
-// levelMismatch explains why a header scenario does not fit the call, or
-// returns "".
-func levelMismatch(sc gateway.Scenario, creates string) string {
-	switch {
-	case creates == "" && !sc.Stored().IsZero():
-		return fmt.Sprintf("%q acts on a created object, and this call creates none; send it when creating the payment or refund. Only api_* scenarios apply here.", sc.Stored().String())
-	case creates == "payment" && sc.HasLevel(gateway.LevelRefund):
-		return "refund_* scenarios are given when creating the refund, not the payment."
-	case creates == "refund" && sc.HasLevel(gateway.LevelPayment):
-		return "auto_succeed and auto_fail are given when creating the payment, not a refund."
-	}
-	return ""
-}
-
-// fitting keeps the names of a rule's scenario that can act on the call.
-func fitting(sc gateway.Scenario, creates string) gateway.Scenario {
-	return sc.Only(func(level string) bool {
-		switch level {
-		case gateway.LevelAPI:
-			return true
-		case gateway.LevelObject:
-			return creates != ""
-		case gateway.LevelPayment:
-			return creates == "payment"
-		case gateway.LevelRefund:
-			return creates == "refund"
-		}
-		return false
-	})
 }
