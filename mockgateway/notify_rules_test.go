@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -11,40 +9,6 @@ import (
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
 	"github.com/paysandbox/paysandbox/shared/gatewaytest"
 )
-
-// adminFault creates a fault rule and returns its id.
-func adminFault(t *testing.T, g *gatewaytest.Gateway, rule map[string]any) string {
-	t.Helper()
-	body, _ := json.Marshal(rule)
-	resp, err := g.Request(context.Background(), "POST", "/admin/api/faults", body, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out struct{ ID string }
-	decode(t, resp, http.StatusCreated, &out)
-	return out.ID
-}
-
-type faultRuleView struct {
-	ID        string
-	Hits      int64
-	Remaining *int64
-}
-
-func adminFaults(t *testing.T, g *gatewaytest.Gateway) map[string]faultRuleView {
-	t.Helper()
-	resp, err := g.Request(context.Background(), "GET", "/admin/api/faults", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l gatewayapi.List[faultRuleView]
-	decode(t, resp, http.StatusOK, &l)
-	out := map[string]faultRuleView{}
-	for _, r := range l.Data {
-		out[r.ID] = r
-	}
-	return out
-}
 
 // Fault rules with operation "notify" shape the notifications of the
 // objects they match, count one hit per event and count down remaining —
@@ -65,7 +29,7 @@ func TestNotify_FaultRules(t *testing.T) {
 		return p
 	}
 
-	drop := adminFault(t, g, map[string]any{
+	drop := g.AddFault(map[string]any{
 		"match": map[string]any{"merchant_id": m.ID, "operation": "notify", "out_trade_no_prefix": "QA-"}, "scenario": "notify_drop=2", "remaining": 1,
 	})
 	settle := func(p *gatewayapi.Payment) {
@@ -89,12 +53,12 @@ func TestNotify_FaultRules(t *testing.T) {
 			t.Errorf("%s attempts = %+v, want one clean attempt", p.OutTradeNo, ev.Attempts)
 		}
 	}
-	if r := adminFaults(t, g)[drop]; r.Hits != 1 || r.Remaining == nil || *r.Remaining != 0 {
+	if r := g.Faults()[drop.ID]; r.Hits != 1 || r.Remaining == nil || *r.Remaining != 0 {
 		t.Errorf("rule after use: %+v", r)
 	}
 
 	// A hold from a rule moves the first attempt; deliver_due releases it.
-	hold := adminFault(t, g, map[string]any{
+	hold := g.AddFault(map[string]any{
 		"match": map[string]any{"merchant_id": m.ID, "operation": "notify", "method": "wechat", "out_trade_no_prefix": "HOLD-"}, "scenario": "notify_delay=1h",
 	})
 	before := cr.count()
@@ -113,7 +77,7 @@ func TestNotify_FaultRules(t *testing.T) {
 	if attemptScenario(done.Attempts[0]) != "notify_delay" {
 		t.Errorf("attempt scenario = %q, want notify_delay", attemptScenario(done.Attempts[0]))
 	}
-	if r := adminFaults(t, g)[hold]; r.Hits != 1 || r.Remaining != nil {
+	if r := g.Faults()[hold.ID]; r.Hits != 1 || r.Remaining != nil {
 		t.Errorf("hold rule: %+v, want one hit per event and no limit", r)
 	}
 }

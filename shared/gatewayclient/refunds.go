@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
@@ -38,5 +39,27 @@ func (c *Client) GetRefund(ctx context.Context, id string, opts ...RequestOption
 func (c *Client) GetRefundByOutRefundNo(ctx context.Context, outRefundNo string, opts ...RequestOption) (*gatewayapi.Refund, error) {
 	var out gatewayapi.Refund
 	q := url.Values{"out_refund_no": {outRefundNo}}
+	return &out, c.call(ctx, http.MethodGet, "/v1/refunds?"+q.Encode(), nil, &out, opts)
+}
+
+// ListRefundsParams filters GET /v1/refunds; zero values are left out.
+type ListRefundsParams struct {
+	PaymentID     string
+	Status        string
+	Limit         int
+	StartingAfter string
+}
+
+// ListRefunds lists refunds (of one payment when PaymentID is set), newest
+// first.
+func (c *Client) ListRefunds(ctx context.Context, p ListRefundsParams, opts ...RequestOption) (*gatewayapi.List[gatewayapi.Refund], error) {
+	q := url.Values{}
+	setNonEmpty(q, "payment_id", p.PaymentID)
+	setNonEmpty(q, "status", p.Status)
+	setNonEmpty(q, "starting_after", p.StartingAfter)
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	var out gatewayapi.List[gatewayapi.Refund]
 	return &out, c.call(ctx, http.MethodGet, "/v1/refunds?"+q.Encode(), nil, &out, opts)
 }
