@@ -278,3 +278,21 @@ func TestClient_DeliverDueCount(t *testing.T) {
 		t.Errorf("body = %q, want {} for a POST without parameters", rec.body[0])
 	}
 }
+
+func TestListQuery(t *testing.T) {
+	tests := []struct {
+		limit   int
+		after   string
+		filters []string
+		want    string
+	}{
+		{0, "", nil, ""},
+		{20, "pay_1", []string{"status", "pending", "method", ""}, "limit=20&starting_after=pay_1&status=pending"},
+		{0, "", []string{"payment_id", "pay_2"}, "payment_id=pay_2"},
+	}
+	for _, tt := range tests {
+		if got := listQuery(tt.limit, tt.after, tt.filters...).Encode(); got != tt.want {
+			t.Errorf("listQuery(%d, %q, %q) = %q, want %q", tt.limit, tt.after, tt.filters, got, tt.want)
+		}
+	}
+}

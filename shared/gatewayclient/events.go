@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
@@ -20,14 +19,7 @@ type ListEventsParams struct {
 
 // ListEvents lists notifications with their delivery state, newest first.
 func (c *Client) ListEvents(ctx context.Context, p ListEventsParams, opts ...RequestOption) (*gatewayapi.List[gatewayapi.Event], error) {
-	q := url.Values{}
-	setNonEmpty(q, "object_id", p.ObjectID)
-	setNonEmpty(q, "type", p.Type)
-	setNonEmpty(q, "delivery_status", p.DeliveryStatus)
-	setNonEmpty(q, "starting_after", p.StartingAfter)
-	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
+	q := listQuery(p.Limit, p.StartingAfter, "object_id", p.ObjectID, "type", p.Type, "delivery_status", p.DeliveryStatus)
 	var out gatewayapi.List[gatewayapi.Event]
 	return &out, c.call(ctx, http.MethodGet, "/v1/events?"+q.Encode(), nil, &out, opts)
 }

@@ -62,13 +62,7 @@ func (c *Client) GetPaymentByOutTradeNo(ctx context.Context, outTradeNo string, 
 
 // ListPayments lists payments, newest first.
 func (c *Client) ListPayments(ctx context.Context, p ListPaymentsParams, opts ...RequestOption) (*gatewayapi.List[gatewayapi.Payment], error) {
-	q := url.Values{}
-	setNonEmpty(q, "status", p.Status)
-	setNonEmpty(q, "method", p.Method)
-	setNonEmpty(q, "starting_after", p.StartingAfter)
-	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
+	q := listQuery(p.Limit, p.StartingAfter, "status", p.Status, "method", p.Method)
 	var out gatewayapi.List[gatewayapi.Payment]
 	return &out, c.call(ctx, http.MethodGet, "/v1/payments?"+q.Encode(), nil, &out, opts)
 }
@@ -80,8 +74,18 @@ func (c *Client) ClosePayment(ctx context.Context, id string, opts ...RequestOpt
 	return &out, c.call(ctx, http.MethodPost, "/v1/payments/"+url.PathEscape(id)+"/close", nil, &out, opts)
 }
 
-func setNonEmpty(q url.Values, k, v string) {
-	if v != "" {
-		q.Set(k, v)
+// listQuery builds the query of a list call from its page and its filters
+// (name, value pairs); empty values and a zero limit are left out.
+func listQuery(limit int, startingAfter string, filters ...string) url.Values {
+	q := url.Values{}
+	filters = append(filters, "starting_after", startingAfter)
+	for i := 0; i+1 < len(filters); i += 2 {
+		if filters[i+1] != "" {
+			q.Set(filters[i], filters[i+1])
+		}
 	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	return q
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
@@ -53,13 +52,7 @@ type ListRefundsParams struct {
 // ListRefunds lists refunds (of one payment when PaymentID is set), newest
 // first.
 func (c *Client) ListRefunds(ctx context.Context, p ListRefundsParams, opts ...RequestOption) (*gatewayapi.List[gatewayapi.Refund], error) {
-	q := url.Values{}
-	setNonEmpty(q, "payment_id", p.PaymentID)
-	setNonEmpty(q, "status", p.Status)
-	setNonEmpty(q, "starting_after", p.StartingAfter)
-	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
+	q := listQuery(p.Limit, p.StartingAfter, "payment_id", p.PaymentID, "status", p.Status)
 	var out gatewayapi.List[gatewayapi.Refund]
 	return &out, c.call(ctx, http.MethodGet, "/v1/refunds?"+q.Encode(), nil, &out, opts)
 }
