@@ -104,15 +104,7 @@ func (s *Server) handlePaymentList(c *gin.Context) {
 		return
 	}
 	ps, more, err := s.svc.ListPayments(ctx, merchant(c), f, q)
-	if err != nil {
-		replyError(c, err)
-		return
-	}
-	out := make([]gatewayapi.Payment, len(ps))
-	for i, p := range ps {
-		out[i] = p.Payment
-	}
-	reply(c, http.StatusOK, list(out, more))
+	replyList(c, ps, more, err, func(p *gateway.PaymentRecord) gatewayapi.Payment { return p.Payment })
 }
 
 func oneOf(v string, set []string) bool {

@@ -97,15 +97,7 @@ func (s *Server) handleRefundList(c *gin.Context) {
 		return
 	}
 	res, more, err := s.svc.ListRefunds(ctx, m, c.Query("payment_id"), status, q)
-	if err != nil {
-		replyError(c, err)
-		return
-	}
-	out := make([]gatewayapi.Refund, len(res))
-	for i, re := range res {
-		out[i] = re.Refund
-	}
-	reply(c, http.StatusOK, list(out, more))
+	replyList(c, res, more, err, func(re *gateway.RefundRecord) gatewayapi.Refund { return re.Refund })
 }
 
 func (s *Server) handleHelperRefundSucceed(c *gin.Context) {

@@ -131,6 +131,20 @@ func writeJSON(c *gin.Context, status int, v any) {
 	c.Data(status, "application/json", body)
 }
 
+// replyList answers a list call: its error, or the page of records turned
+// into their public objects.
+func replyList[R, T any](c *gin.Context, recs []R, more bool, err error, public func(R) T) {
+	if err != nil {
+		replyError(c, err)
+		return
+	}
+	out := make([]T, len(recs))
+	for i, r := range recs {
+		out[i] = public(r)
+	}
+	reply(c, http.StatusOK, list(out, more))
+}
+
 func list[T any](data []T, more bool) gatewayapi.List[T] {
 	if data == nil {
 		data = []T{}
