@@ -37,11 +37,11 @@ func TestOpen_MigratesSeedsOnceAndEnforces(t *testing.T) {
 	var mode string
 	var fk int
 	q := db.SQL()
-	_ = q.QueryRow(`SELECT COUNT(*) FROM products`).Scan(&products)
-	_ = q.QueryRow(`SELECT COUNT(*) FROM users`).Scan(&users)
-	_ = q.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&migrations)
-	_ = q.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
-	_ = q.QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
+	scanOne(t, db, `SELECT COUNT(*) FROM products`, &products)
+	scanOne(t, db, `SELECT COUNT(*) FROM users`, &users)
+	scanOne(t, db, `SELECT COUNT(*) FROM schema_migrations`, &migrations)
+	scanOne(t, db, `PRAGMA journal_mode`, &mode)
+	scanOne(t, db, `PRAGMA foreign_keys`, &fk)
 	files := migrationFiles(t)
 	if products != len(demoProducts) || users != len(DemoUsers) || migrations != len(files) || len(files) < 2 {
 		t.Errorf("products, users, migrations = %d, %d, %d; want %d, %d, %d", products, users, migrations, len(demoProducts), len(DemoUsers), len(files))
@@ -142,7 +142,7 @@ func TestApplyPayment_UnknownAttempt(t *testing.T) {
 		t.Errorf("err = %v, want not found", err)
 	}
 	var n int
-	_ = db.SQL().QueryRow(`SELECT COUNT(*) FROM processed_webhooks`).Scan(&n)
+	scanOne(t, db, `SELECT COUNT(*) FROM processed_webhooks`, &n)
 	if n != 0 {
 		t.Errorf("webhook recorded for a refused message")
 	}
@@ -160,7 +160,7 @@ func TestSessionStore(t *testing.T) {
 		t.Errorf("Find = %q, %v, %v", b, ok, err)
 	}
 	var stored string
-	_ = db.SQL().QueryRow(`SELECT token_hash FROM sessions`).Scan(&stored)
+	scanOne(t, db, `SELECT token_hash FROM sessions`, &stored)
 	if strings.Contains(stored, "tok-1") {
 		t.Error("the token is stored in clear")
 	}
@@ -171,10 +171,23 @@ func TestSessionStore(t *testing.T) {
 	if _, ok, _ := s.Find("tok-1"); ok {
 		t.Error("expired session found")
 	}
-	_ = s.Commit("tok-2", []byte("x"), now.Add(time.Hour))
-	_ = s.Delete("tok-2")
+	if err := s.Commit("tok-2", []byte("x"), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete("tok-2"); err != nil {
+		t.Fatal(err)
+	}
 	if _, ok, _ := s.Find("tok-2"); ok {
 		t.Error("deleted session found")
+	}
+}
+
+// scanOne runs a query that returns one row and scans it into dest; a query
+// that fails fails the test, so an assertion on dest cannot pass by accident.
+func scanOne(t *testing.T, db *DB, query string, dest ...any) {
+	t.Helper()
+	if err := db.SQL().QueryRow(query).Scan(dest...); err != nil {
+		t.Fatalf("%s: %v", query, err)
 	}
 }
 
