@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -34,14 +35,15 @@ func TestDescribe(t *testing.T) {
 	if got, want := describe(o), "2 × Tea, 1 × Cups"; got != want {
 		t.Errorf("describe = %q, want %q", got, want)
 	}
-	long := &shop.Order{}
-	for range 40 {
-		long.Items = append(long.Items, shop.OrderItem{Name: "A rather long product name", Quantity: 1})
-	}
-	for range 40 {
-		long.Items = append(long.Items, shop.OrderItem{Name: "龙井茶", Quantity: 1})
-	}
-	if got := describe(long); utf8.RuneCountInString(got) > 250 || !utf8.ValidString(got) {
-		t.Errorf("description has %d characters (valid UTF-8: %v), want at most 250", utf8.RuneCountInString(got), utf8.ValidString(got))
+	// One line whose name is Chinese (3 bytes a character) after "1 × "
+	// (5 bytes, 4 characters): a cut at byte 250 would land inside the 82nd
+	// character and leave invalid UTF-8; a cut at 250 characters keeps
+	// exactly 250 of them.
+	long := &shop.Order{Items: []shop.OrderItem{{Name: strings.Repeat("龙井茶", 100), Quantity: 1}}}
+	full := "1 × " + strings.Repeat("龙井茶", 100)
+	got := describe(long)
+	if !utf8.ValidString(got) || utf8.RuneCountInString(got) != 250 || !strings.HasPrefix(full, got) {
+		t.Errorf("description = %q (%d characters, valid UTF-8: %v), want the first 250 characters of %q",
+			got, utf8.RuneCountInString(got), utf8.ValidString(got), full)
 	}
 }
