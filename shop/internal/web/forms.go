@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -43,6 +44,12 @@ func registerValidations() {
 				}
 			}
 			return digits >= 5
+		})
+		// maxbytes=n bounds a string's length in bytes, not characters:
+		// bcrypt reads at most 72 bytes of a password.
+		_ = v.RegisterValidation("maxbytes", func(fl validator.FieldLevel) bool {
+			n, err := strconv.Atoi(fl.Param())
+			return err == nil && len(fl.Field().String()) <= n
 		})
 	})
 }
@@ -86,6 +93,8 @@ func message(label string, fe validator.FieldError) string {
 		return fmt.Sprintf("%s must be at most %s characters.", label, fe.Param())
 	case "min":
 		return fmt.Sprintf("%s must be at least %s characters.", label, fe.Param())
+	case "maxbytes":
+		return fmt.Sprintf("%s must be at most %s bytes; a Chinese character takes 3, so at most %d of them.", label, fe.Param(), atoi(fe.Param())/3)
 	case "len":
 		return fmt.Sprintf("%s must be exactly %s characters.", label, fe.Param())
 	case "numeric":
@@ -96,4 +105,9 @@ func message(label string, fe validator.FieldError) string {
 		return label + " does not match the password."
 	}
 	return label + " is not valid."
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -206,6 +206,30 @@ func TestSignup(t *testing.T) {
 	}
 }
 
+// TestSignup_PasswordBytes: bcrypt takes at most 72 bytes, and 30 Chinese
+// characters are 90. The form says so next to the password instead of
+// failing with a 500, and keeps the rest of the input.
+func TestSignup_PasswordBytes(t *testing.T) {
+	e := newEnv(t, "")
+	long := strings.Repeat("密", 30)
+	form := url.Values{"name": {"Dan"}, "email": {"dan@example.com"}, "password": {long}, "password_confirm": {long}}
+	resp, body := e.browser().post("/signup", form)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Password must be at most 72 bytes") ||
+		!strings.Contains(body, `value="dan@example.com"`) || strings.Contains(body, long) {
+		t.Errorf("90-byte password: status %d; want 422 with the error next to the password, input kept, password not echoed\n%s", resp.StatusCode, body)
+	}
+	if _, err := e.db.FindUserByEmail(context.Background(), "dan@example.com"); shop.ErrorCode(err) != shop.ENOTFOUND {
+		t.Errorf("user stored despite the error: %v", err)
+	}
+	// 24 such characters are exactly 72 bytes: accepted.
+	ok := strings.Repeat("密", 24)
+	form.Set("password", ok)
+	form.Set("password_confirm", ok)
+	if resp, body := e.browser().post("/signup", form); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("72-byte password: status %d, want 303\n%s", resp.StatusCode, body)
+	}
+}
+
 // TestPay_GatewayDownLosesNothing: with the gateway unreachable the customer
 // is told to try again, and the order and its attempt stay as they were so
 // the next click continues with the same out_trade_no.
