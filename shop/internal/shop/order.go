@@ -44,16 +44,6 @@ func CanTransition(from, to string) bool {
 	return false
 }
 
-// IsPaidState reports whether an order in state s has been paid at some
-// point and not closed before that: every state after "paid".
-func IsPaidState(s string) bool {
-	switch s {
-	case OrderPaid, OrderRefundRequested, OrderRefunded, OrderPartiallyRefunded, OrderRefundFailed:
-		return true
-	}
-	return false
-}
-
 // StateLabel is how a state is shown to a customer.
 func StateLabel(s string) string {
 	switch s {
@@ -120,6 +110,11 @@ type Order struct {
 	ClosedAt      *time.Time
 	UpdatedAt     time.Time
 }
+
+// Paid reports whether a payment of the order was accepted as paying it.
+// Its state cannot tell: "refunding" follows both a paid order's approved
+// refund and a closed order's refund of a payment that came too late.
+func (o *Order) Paid() bool { return o.PaidAttemptID != 0 }
 
 // TimeLeft is how long the order may still be paid at now.
 func (o *Order) TimeLeft(now time.Time) time.Duration {

@@ -70,7 +70,7 @@ func (s *Server) handleResult(c *gin.Context) {
 	}
 	refresh := 0
 	switch {
-	case shop.IsPaidState(o.Status):
+	case o.Paid():
 		p.Outcome = "paid"
 	case o.Status != shop.OrderPendingPayment:
 		p.Outcome = "closed"

@@ -234,3 +234,42 @@ func TestBackOffice_GatewayDown(t *testing.T) {
 		}
 	}
 }
+
+// TestResult_PaidOrderBeingRefunded: the result page of an order that was
+// paid says so whatever happened since (here: a refund in progress); an
+// order that was closed before its payment arrived (refunded automatically,
+// also "refunding") was never paid and does not say it was.
+func TestResult_PaidOrderBeingRefunded(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	o, _ := e.paidOrder("alice@example.com", 1999)
+	r := e.requested(o, "alice@example.com", 1999)
+	if _, err := e.db.ApproveRefundRequest(ctx, r.No, e.user("support@example.com"), "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.order(o.No).Status; got != shop.OrderRefunding {
+		t.Fatalf("order = %s, want refunding", got)
+	}
+	alice := e.browser()
+	alice.signIn("alice@example.com", "alice-sandbox")
+	if _, body := alice.get("/orders/" + o.No + "/result"); !strings.Contains(body, "Payment received") || strings.Contains(body, "Payment not completed") {
+		t.Errorf("result page of a paid order being refunded:\n%s", body)
+	}
+
+	late, a := e.pendingOrder("alice@example.com", 2500)
+	if got := e.notify(e.signer, "evt_late_c", time.Now(), event("evt_late_c", gatewayapi.EventPaymentClosed, a, "closed", nil)); got != 200 {
+		t.Fatalf("closed: status %d", got)
+	}
+	if _, err := e.db.CloseOrder(ctx, late.ID, shop.KindCancelled, "customer alice@example.com", "Cancelled."); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.notify(e.signer, "evt_late_s", time.Now(), event("evt_late_s", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)); got != 200 {
+		t.Fatalf("succeeded: status %d", got)
+	}
+	if got := e.order(late.No).Status; got != shop.OrderRefunding {
+		t.Fatalf("late order = %s, want refunding", got)
+	}
+	if _, body := alice.get("/orders/" + late.No + "/result"); strings.Contains(body, "Payment received") || !strings.Contains(body, "Payment not completed") {
+		t.Errorf("result page of a closed order refunding a late payment:\n%s", body)
+	}
+}
