@@ -41,6 +41,14 @@ func (s *Service) Pay(ctx context.Context, u *shop.User, orderNo, method string)
 			return s.create(ctx, plan.Order, a)
 		}
 		p, err := s.gw.GetPayment(ctx, a.PaymentID)
+		if gatewayclient.IsNotFound(err) {
+			// The gateway forgot the payment: the attempt is closed and
+			// the next round opens a new one.
+			if err := s.forgotten(ctx, a, a.PaymentID, actor); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, unavailable(err, "checking your payment")
 		}
@@ -114,7 +122,7 @@ func describe(o *shop.Order) string {
 
 // closeAttempt settles an open attempt at the gateway: it closes the
 // payment, or learns that it succeeded (then the order becomes paid, or the
-// money is refunded), or that it never existed.
+// money is refunded), or that it never existed or no longer exists.
 func (s *Service) closeAttempt(ctx context.Context, a *shop.Attempt, actor string) error {
 	id := a.PaymentID
 	if id == "" {
@@ -131,11 +139,23 @@ func (s *Service) closeAttempt(ctx context.Context, a *shop.Attempt, actor strin
 	if gatewayclient.ErrorCode(err) == gatewayclient.CodePaymentNotClosable {
 		p, err = s.gw.GetPayment(ctx, id)
 	}
+	if gatewayclient.IsNotFound(err) {
+		return s.forgotten(ctx, a, id, actor)
+	}
 	if err != nil {
 		return unavailable(err, "closing an earlier payment")
 	}
 	_, err = s.ApplyPayment(ctx, PaymentFacts(p, ""), shop.Source{Actor: actor})
 	return err
+}
+
+// forgotten closes an attempt whose payment the gateway answers 404 for: it
+// had the payment (we hold its id) and lost it, which a reset or a restart
+// of its embedded Redis does. Nothing can be paid or closed there any more,
+// so the attempt is closed here, flagged, and the order may go on.
+func (s *Service) forgotten(ctx context.Context, a *shop.Attempt, paymentID, actor string) error {
+	return s.db.CloseAttemptLocally(ctx, a.ID, actor, fmt.Sprintf("the gateway has no record of payment %s any more "+
+		"(its data were reset or lost), so it can be neither paid nor closed there.", paymentID), true)
 }
 
 // closeOpenAttempts settles every open attempt of an order at the gateway.

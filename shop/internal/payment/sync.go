@@ -11,11 +11,15 @@ import (
 
 // SyncAttempt reads an attempt's payment from the gateway and applies it as
 // a notification would be applied. An attempt the gateway never created is
-// left for its order's expiry, when closing settles it.
+// left for its order's expiry, when closing settles it (its create call may
+// still be on its way); one whose payment the gateway forgot is closed.
 func (s *Service) SyncAttempt(ctx context.Context, a *shop.Attempt, actor string) error {
 	p, err := s.gw.GetPaymentByOutTradeNo(ctx, a.OutTradeNo)
-	if gatewayclient.IsNotFound(err) && a.Status == shop.AttemptCreating {
-		return nil
+	if gatewayclient.IsNotFound(err) {
+		if a.Status == shop.AttemptCreating {
+			return nil
+		}
+		return s.forgotten(ctx, a, a.PaymentID, actor)
 	}
 	if err != nil {
 		return fmt.Errorf("payment: read %s: %w", a.OutTradeNo, err)
@@ -39,6 +43,9 @@ func (s *Service) CheckReturn(ctx context.Context, a *shop.Attempt, paymentID st
 		return shop.Errorf(shop.EMISMATCH, "The return link names another payment.")
 	}
 	p, err := s.gw.GetPayment(ctx, paymentID)
+	if gatewayclient.IsNotFound(err) && a.PaymentID != "" {
+		return s.forgotten(ctx, a, a.PaymentID, shop.ActorReturn)
+	}
 	if err != nil {
 		return unavailable(err, "confirming your payment")
 	}
@@ -61,11 +68,12 @@ func (s *Service) SubmitRefund(ctx context.Context, r *shop.Refund, actor string
 		PaymentID: t.PaymentID, OutRefundNo: r.OutRefundNo, Amount: r.Amount, Reason: r.Reason, NotifyURL: s.NotifyURL(),
 	}, gatewayclient.WithIdempotencyKey("refund-"+r.OutRefundNo))
 	if err != nil {
-		if gatewayclient.IsTemporary(err) || gatewayclient.IsNotFound(err) {
-			// Not yet: a 404 is a gateway without the refund API or a
-			// payment not yet visible; both may pass.
+		if gatewayclient.IsTemporary(err) {
 			return fmt.Errorf("payment: create refund %s: %w", r.OutRefundNo, err)
 		}
+		// Any other answer is for good, a 404 included: the gateway does
+		// not know the payment (it was reset), and asking again will not
+		// change that.
 		var e *gatewayclient.Error
 		msg := err.Error()
 		if errors.As(err, &e) {
@@ -83,9 +91,15 @@ func (s *Service) SubmitRefund(ctx context.Context, r *shop.Refund, actor string
 	return nil
 }
 
-// SyncRefund reads a pending refund from the gateway and applies it.
+// SyncRefund reads a pending refund from the gateway and applies it; one
+// the gateway no longer has fails.
 func (s *Service) SyncRefund(ctx context.Context, r *shop.Refund, actor string) error {
 	got, err := s.gw.GetRefundByOutRefundNo(ctx, r.OutRefundNo)
+	if gatewayclient.IsNotFound(err) {
+		// It accepted the refund and has forgotten it (a reset): the
+		// money will not move, so the refund failed and support decides.
+		return s.db.RefundMissing(ctx, r.ID, actor)
+	}
 	if err != nil {
 		return fmt.Errorf("payment: read refund %s: %w", r.OutRefundNo, err)
 	}

@@ -172,6 +172,21 @@ func RefundRefused(o Order, r Refund, req *RefundRequest, code, message, actor s
 	return refundFailed(o, r, req, fmt.Sprintf("The gateway refused refund %s: %s (%s). Support must look at it.", r.OutRefundNo, code, message), entry)
 }
 
+// CodeRefundMissing is the failure code of a refund the gateway had
+// accepted and then lost (404 when read back): its code for "no such
+// object".
+const CodeRefundMissing = "resource_missing"
+
+// RefundMissing decides what a refund the gateway no longer knows does
+// (its state was reset): the same as a failed refund, which support retries.
+func RefundMissing(o Order, r Refund, req *RefundRequest, actor string, now time.Time) RefundDecision {
+	entry := func(kind, msg string, flagged bool) TimelineEntry {
+		return TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Message: msg, Actor: actor, Flagged: flagged}
+	}
+	return refundFailed(o, r, req, fmt.Sprintf("The gateway has no record of refund %s of %s any more (its data were reset or lost), "+
+		"so no money will move: counted as failed. Support must retry it.", r.OutRefundNo, money.Format(r.Amount, r.Currency)), entry)
+}
+
 // refundFailed is a failed refund: flagged for support; the order of a
 // request, or of a closed order refunded automatically, is refund_failed
 // until support retries, and the customer of a request is told the refund

@@ -170,8 +170,9 @@ func (d *DB) AttemptCreated(ctx context.Context, attemptID int64, p GatewayPayme
 	return a, tx.Commit()
 }
 
-// CloseAttemptLocally closes an attempt the gateway never created (it
-// answered 404, or refused the create call for good) and says why.
+// CloseAttemptLocally closes an open attempt that the gateway never created
+// (it answered 404, or refused the create call for good) or no longer has,
+// and says why. A settled attempt is left as it is.
 func (d *DB) CloseAttemptLocally(ctx context.Context, attemptID int64, actor, why string, flagged bool) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -182,7 +183,7 @@ func (d *DB) CloseAttemptLocally(ctx context.Context, attemptID int64, actor, wh
 	if err != nil {
 		return err
 	}
-	if a.Status != shop.AttemptCreating {
+	if !a.Open() {
 		return nil
 	}
 	now := d.now()

@@ -250,3 +250,31 @@ func (d *DB) RefundRefused(ctx context.Context, refundID int64, code, message, a
 	}
 	return tx.Commit()
 }
+
+// RefundMissing records that the gateway has no record of a refund it had
+// accepted (its state was reset): the refund failed, like a refund.failed,
+// and is flagged for support. A settled refund is left as it is.
+func (d *DB) RefundMissing(ctx context.Context, refundID int64, actor string) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: refund missing: %w", err)
+	}
+	defer tx.Rollback()
+	t, err := findRefundTarget(ctx, tx, `r.id = ?`, refundID)
+	if err != nil {
+		return err
+	}
+	if t.Refund.Status != shop.RefundCreating && t.Refund.Status != shop.RefundPending {
+		return nil
+	}
+	o, req, err := refundOrder(ctx, tx, &t.Refund)
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	dec := shop.RefundMissing(*o, t.Refund, req, actor, now)
+	if err := applyRefundDecision(ctx, tx, o, &t.Refund, req, dec, "", shop.CodeRefundMissing, now); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
