@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
@@ -61,4 +63,45 @@ func TestFlow_GatewayAPIFaults(t *testing.T) {
 			t.Fatalf("after the gateway recovered: attempts = %+v", a)
 		}
 	})
+}
+
+// TestFlow_CancelWhileCreating: the gateway holds the create call of
+// attempt 1 (api_latency) while the customer cancels in another tab. The
+// cancel finds no payment yet (404), closes the attempt here and the order.
+// When the create answer then arrives, the live gateway payment must not
+// stay open: the shop closes it, so nothing can be paid for a closed order.
+func TestFlow_CancelWhileCreating(t *testing.T) {
+	f := startFlow(t, nil, nil, "api_latency=1s")
+	ctx := context.Background()
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	no := alice.order("3")
+	paid := make(chan error, 1)
+	go func() {
+		_, _, err := alice.postRaw("/orders/"+no+"/pay", url.Values{"method": {"alipay"}})
+		paid <- err
+	}()
+	f.eventually(5*time.Second, "attempt 1 never written", func() bool { return len(f.attempts(no)) == 1 })
+	if _, body := alice.post("/orders/"+no+"/cancel", nil); f.order(no).Status != shop.OrderClosed {
+		t.Fatalf("cancel while creating: order %s\n%s\n%s", f.order(no).Status, body, f.timeline(no))
+	}
+	if err := <-paid; err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.api.GetPaymentByOutTradeNo(ctx, no+"-1")
+	if err != nil {
+		t.Fatalf("the delayed create made no payment, the test proves nothing: %v", err)
+	}
+	if p.Status != gatewayapi.PaymentClosed {
+		t.Errorf("gateway payment of the cancelled order is %s, want closed", p.Status)
+	}
+	a := f.attempts(no)
+	if len(a) != 1 || a[0].Status != shop.AttemptClosed || a[0].PaymentID != p.ID {
+		t.Errorf("attempts = %+v, want attempt 1 closed with payment %s", a, p.ID)
+	}
+	if tl := f.timeline(no); !strings.Contains(tl, "Payment attempt 1 (Alipay) was created at the gateway as "+p.ID+" after it had been closed here") {
+		t.Errorf("timeline:\n%s", tl)
+	}
+	if got := f.order(no).Status; got != shop.OrderClosed {
+		t.Errorf("order = %s, want closed", got)
+	}
 }

@@ -95,6 +95,18 @@ func (s *Service) create(ctx context.Context, o *shop.Order, a *shop.Attempt) (*
 	if err != nil {
 		return nil, err
 	}
+	if got.Status == shop.AttemptClosed {
+		// Closed here while this call was on its way (a cancel or the
+		// expiry found no payment yet): the payment it made must not stay
+		// open at the gateway. If it succeeded meanwhile, applying it pays
+		// the order or refunds the money. Should the gateway be unreachable
+		// now, the payment expires with the order, and a success would
+		// still arrive and be applied.
+		if err := s.closePayment(ctx, got, p.ID, shop.ActorSystem); err != nil {
+			return nil, err
+		}
+		return s.db.FindAttempt(ctx, a.OrderID, a.N)
+	}
 	if p.Status != gatewayapi.PaymentPending || p.LastError != nil {
 		// An existing payment answered again (after a crash) may have moved on.
 		if _, err := s.ApplyPayment(ctx, PaymentFacts(p, ""), shop.Source{Actor: shop.ActorSystem}); err != nil {
@@ -135,6 +147,12 @@ func (s *Service) closeAttempt(ctx context.Context, a *shop.Attempt, actor strin
 		}
 		id = p.ID
 	}
+	return s.closePayment(ctx, a, id, actor)
+}
+
+// closePayment closes attempt a's gateway payment id and applies what the
+// gateway says: closed, or succeeded (it could not be closed), or unknown.
+func (s *Service) closePayment(ctx context.Context, a *shop.Attempt, id, actor string) error {
 	p, err := s.gw.ClosePayment(ctx, id)
 	if gatewayclient.ErrorCode(err) == gatewayclient.CodePaymentNotClosable {
 		p, err = s.gw.GetPayment(ctx, id)

@@ -151,21 +151,32 @@ type GatewayPayment struct {
 
 // AttemptCreated records the gateway payment of an attempt. A notification
 // may have overtaken the answer, so only a still-creating attempt becomes
-// pending; the payment's id and links are kept in every case.
+// pending; the payment's id and links are kept in every case. An attempt
+// closed here meanwhile (a cancel or the expiry found no payment while the
+// create call was on its way) stays closed, and the timeline says that its
+// payment exists after all: the caller must close it at the gateway.
 func (d *DB) AttemptCreated(ctx context.Context, attemptID int64, p GatewayPayment) (*shop.Attempt, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: attempt created: %w", err)
 	}
 	defer tx.Rollback()
+	now := d.now()
 	if _, err := tx.ExecContext(ctx, `UPDATE payment_attempts SET payment_id = ?, pay_url = ?, qr_code_url = ?, expires_at = ?,
 		status = CASE status WHEN ? THEN ? ELSE status END, updated_at = ? WHERE id = ?`,
-		p.PaymentID, p.PayURL, p.QRCodeURL, ms(p.ExpiresAt), shop.AttemptCreating, shop.AttemptPending, ms(d.now()), attemptID); err != nil {
+		p.PaymentID, p.PayURL, p.QRCodeURL, ms(p.ExpiresAt), shop.AttemptCreating, shop.AttemptPending, ms(now), attemptID); err != nil {
 		return nil, fmt.Errorf("sqlite: attempt created: %w", err)
 	}
 	a, err := findAttempt(ctx, tx, `id = ?`, attemptID)
 	if err != nil {
 		return nil, err
+	}
+	if a.Status == shop.AttemptClosed {
+		if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: a.OrderID, At: now, Kind: shop.KindAttemptClosed, Actor: shop.ActorSystem, Flagged: true,
+			Message: fmt.Sprintf("Payment attempt %d (%s) was created at the gateway as %s after it had been closed here; that payment is closed at the gateway too.",
+				a.N, shop.MethodLabel(a.Method), p.PaymentID)}); err != nil {
+			return nil, err
+		}
 	}
 	return a, tx.Commit()
 }
