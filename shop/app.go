@@ -38,6 +38,8 @@ type options struct {
 	gatewayHTTP *http.Client
 	// db adds options to opening the database.
 	db []sqlite.Option
+	// gatewayClient adds options to the gateway client (e.g. fewer tries).
+	gatewayClient []gatewayclient.Option
 }
 
 // newApp opens the database, learns the merchant id from the gateway and
@@ -52,6 +54,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, opt options) (*ap
 	if opt.gatewayHTTP != nil {
 		clientOpts = append(clientOpts, gatewayclient.WithHTTPClient(opt.gatewayHTTP))
 	}
+	clientOpts = append(clientOpts, opt.gatewayClient...)
 	a.gateway = gatewayclient.New(cfg.GatewayURL, cfg.APIKey, clientOpts...)
 	merchant, err := a.learnMerchant(ctx)
 	if err != nil {

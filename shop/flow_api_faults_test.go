@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -103,5 +104,45 @@ func TestFlow_CancelWhileCreating(t *testing.T) {
 	}
 	if got := f.order(no).Status; got != shop.OrderClosed {
 		t.Errorf("order = %s, want closed", got)
+	}
+}
+
+// TestFlow_LostCreateAnswer: the gateway makes the payment but its answer
+// is lost (api_error_after_commit with a shop that has no tries left), so
+// the attempt stays "creating" without the payment's links. The reconciler
+// reads the payment and moves the attempt to pending; the links come with
+// it, so the QR code is shown and the card customer goes to the cashier.
+func TestFlow_LostCreateAnswer(t *testing.T) {
+	f := startFlow(t, nil, func(c *config) { c.ReconcileAfter = 300 * time.Millisecond }, "notify_drop", func(o *options) {
+		o.gatewayClient = append(o.gatewayClient, gatewayclient.WithMaxAttempts(1))
+	})
+	ctx := context.Background()
+	f.gw.AddFault(map[string]any{"match": map[string]any{"operation": "create_payment"}, "scenario": "api_error_after_commit=500", "remaining": 2})
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	for _, method := range []string{"alipay", "card"} {
+		t.Run(method, func(t *testing.T) {
+			no := alice.order("1")
+			if _, body := alice.post("/orders/"+no+"/pay", url.Values{"method": {method}}); !strings.Contains(body, "could not be reached") {
+				t.Fatalf("the create answer was not lost:\n%s", body)
+			}
+			p, err := f.api.GetPaymentByOutTradeNo(ctx, no+"-1")
+			if err != nil {
+				t.Fatalf("no gateway payment behind the lost answer: %v", err)
+			}
+			f.eventually(10*time.Second, "attempt never reconciled", func() bool { return f.attempts(no)[0].Status == shop.AttemptPending })
+			if a := f.attempts(no)[0]; a.PaymentID != p.ID || a.PayURL != p.PayURL || a.QRCodeURL != p.QRCodeURL {
+				t.Errorf("attempt = %+v, want payment %s with pay_url %s and qr_code_url %s", a, p.ID, p.PayURL, p.QRCodeURL)
+			}
+			if method == "alipay" {
+				if _, body := alice.get("/orders/" + no + "/pay"); !strings.Contains(body, `src="`+p.QRCodeURL+`"`) || !strings.Contains(body, p.PayURL) {
+					t.Errorf("payment page lacks the QR code %s and link %s", p.QRCodeURL, p.PayURL)
+				}
+				return
+			}
+			st, loc, err := alice.postRaw("/orders/"+no+"/pay", url.Values{"method": {method}})
+			if err != nil || st != http.StatusSeeOther || loc != p.PayURL {
+				t.Errorf("paying by card again: %d to %q (%v), want the cashier %s", st, loc, err, p.PayURL)
+			}
+		})
 	}
 }

@@ -67,8 +67,9 @@ func (f *flow) setScenario(s string) { f.scenario.Store(&s) }
 func (f *flow) setRefundScenario(s string) { f.refundScenario.Store(&s) }
 
 // startFlow starts a gateway and a shop. mod changes the shop's config;
-// scenario, when set, rides on every payment the shop creates.
-func startFlow(t *testing.T, gwEnv map[string]string, mod func(*config), scenario string) *flow {
+// scenario, when set, rides on every payment the shop creates; seams change
+// how the shop is built (options).
+func startFlow(t *testing.T, gwEnv map[string]string, mod func(*config), scenario string, seams ...func(*options)) *flow {
 	t.Helper()
 	env := map[string]string{"NOTIFY_SCHEDULE": "0s,200ms,200ms,200ms", "REFUND_DELAY": "100ms"}
 	for k, v := range gwEnv {
@@ -93,6 +94,9 @@ func startFlow(t *testing.T, gwEnv map[string]string, mod func(*config), scenari
 	f.setScenario(scenario)
 	opt := options{gatewayHTTP: &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{&f.scenario, &f.refundScenario}},
 		db: []sqlite.Option{sqlite.WithSeedPasswordCost(bcrypt.MinCost)}}
+	for _, seam := range seams {
+		seam(&opt)
+	}
 	logOut := io.Discard
 	if testing.Verbose() {
 		logOut = os.Stderr

@@ -88,7 +88,7 @@ func (w *wrapped) Error() string   { return w.domain.Error() + ": " + w.cause.Er
 // PaymentFacts converts the gateway's payment into the domain's facts.
 func PaymentFacts(p *gatewayapi.Payment, eventType string) shop.PaymentFacts {
 	f := shop.PaymentFacts{PaymentID: p.ID, MerchantID: p.MerchantID, OutTradeNo: p.OutTradeNo, Amount: p.Amount, Currency: p.Currency,
-		Method: p.Method, Status: p.Status, EventType: eventType}
+		Method: p.Method, Status: p.Status, EventType: eventType, PayURL: p.PayURL, QRCodeURL: p.QRCodeURL}
 	if p.LastError != nil {
 		f.ErrorCode, f.ErrorMessage = p.LastError.Code, p.LastError.Message
 	}

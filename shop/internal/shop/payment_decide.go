@@ -29,6 +29,11 @@ type PaymentFacts struct {
 	// EventType is the notification's type ("payment.failed"), "" when the
 	// facts were read from the API.
 	EventType string
+	// PayURL and QRCodeURL are the payment's cashier link and QR image. The
+	// create answer brings them, but it may be lost while another message
+	// moves the attempt on, so every message that carries them fills them.
+	PayURL    string
+	QRCodeURL string
 }
 
 // Source is how the facts reached the shop; it becomes the timeline actor

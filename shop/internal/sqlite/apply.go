@@ -130,8 +130,11 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 	if dec.RecordError {
 		code, msg = f.ErrorCode, f.ErrorMessage
 	}
+	// The links are filled from any message that carries them: the create
+	// answer that would have brought them may have been lost.
 	if _, err := tx.ExecContext(ctx, `UPDATE payment_attempts SET status = ?, payment_id = COALESCE(payment_id, ?), last_error_code = ?,
-		last_error_message = ?, updated_at = ? WHERE id = ?`, status, f.PaymentID, code, msg, ms(now), a.ID); err != nil {
+		last_error_message = ?, pay_url = COALESCE(NULLIF(?, ''), pay_url), qr_code_url = COALESCE(NULLIF(?, ''), qr_code_url), updated_at = ?
+		WHERE id = ?`, status, f.PaymentID, code, msg, f.PayURL, f.QRCodeURL, ms(now), a.ID); err != nil {
 		return nil, fmt.Errorf("sqlite: apply payment: %w", err)
 	}
 	if dec.OrderStatus != "" {
