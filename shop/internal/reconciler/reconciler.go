@@ -19,8 +19,9 @@ import (
 	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
 
-// batch bounds the work of one pass; what is left waits for the next.
-const batch = 100
+// DefaultBatch bounds the work of one pass for each kind of item; what is
+// left waits for the next.
+const DefaultBatch = 100
 
 // Reconciler runs passes on a timer and on demand.
 type Reconciler struct {
@@ -28,14 +29,26 @@ type Reconciler struct {
 	svc   *payment.Service
 	every time.Duration
 	after time.Duration
+	batch int
 	log   *slog.Logger
 	kick  chan struct{}
 }
 
+// Option changes a Reconciler.
+type Option func(*Reconciler)
+
+// WithBatch sets how many items of each kind one pass handles at most
+// (default DefaultBatch).
+func WithBatch(n int) Option { return func(r *Reconciler) { r.batch = max(n, 1) } }
+
 // New returns a Reconciler that runs every `every` and looks at what has
 // been pending for at least `after`.
-func New(db *sqlite.DB, svc *payment.Service, every, after time.Duration, log *slog.Logger) *Reconciler {
-	return &Reconciler{db: db, svc: svc, every: every, after: after, log: log, kick: make(chan struct{}, 1)}
+func New(db *sqlite.DB, svc *payment.Service, every, after time.Duration, log *slog.Logger, opts ...Option) *Reconciler {
+	r := &Reconciler{db: db, svc: svc, every: every, after: after, batch: DefaultBatch, log: log, kick: make(chan struct{}, 1)}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // Kick asks for a pass soon without waiting for it (e.g. an automatic
@@ -75,22 +88,22 @@ func (r *Reconciler) Once(ctx context.Context) error {
 		}
 	}
 	before := r.db.Now().Add(-r.after)
-	attempts, err := r.db.StaleAttempts(ctx, before, batch)
+	attempts, err := r.db.StaleAttempts(ctx, before, r.batch)
 	note("list attempts", err)
 	for i := range attempts {
 		note(attempts[i].OutTradeNo, r.svc.SyncAttempt(ctx, &attempts[i], shop.ActorReconciler))
 	}
-	orders, err := r.db.ExpiredOrders(ctx, batch)
+	orders, err := r.db.ExpiredOrders(ctx, r.batch)
 	note("list expired orders", err)
 	for i := range orders {
 		note(orders[i].No, r.svc.CloseExpired(ctx, &orders[i], shop.ActorReconciler))
 	}
-	queued, err := r.db.RefundsToCreate(ctx, before, batch)
+	queued, err := r.db.RefundsToCreate(ctx, before, r.batch)
 	note("list queued refunds", err)
 	for i := range queued {
 		note(queued[i].OutRefundNo, r.svc.SubmitRefund(ctx, &queued[i], shop.ActorReconciler))
 	}
-	refunds, err := r.db.StaleRefunds(ctx, before, batch)
+	refunds, err := r.db.StaleRefunds(ctx, before, r.batch)
 	note("list refunds", err)
 	for i := range refunds {
 		note(refunds[i].OutRefundNo, r.svc.SyncRefund(ctx, &refunds[i], shop.ActorReconciler))

@@ -67,13 +67,6 @@ func (d *DB) FindAttemptByOutTradeNo(ctx context.Context, outTradeNo string) (*s
 	return findAttempt(ctx, d.db, `out_trade_no = ?`, outTradeNo)
 }
 
-// StaleAttempts returns open attempts created before the given time: the
-// ones whose notification may have been lost.
-func (d *DB) StaleAttempts(ctx context.Context, before time.Time, limit int) ([]shop.Attempt, error) {
-	return listAttempts(ctx, d.db, `status IN (?, ?) AND created_at <= ? ORDER BY created_at LIMIT ?`,
-		shop.AttemptCreating, shop.AttemptPending, ms(before), limit)
-}
-
 // AttemptPlan is what StartAttempt decided.
 type AttemptPlan struct {
 	// Attempt is the attempt to pay: an open one reused, or a new one in

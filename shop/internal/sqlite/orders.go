@@ -138,16 +138,11 @@ func (d *DB) FindOrderByID(ctx context.Context, id int64) (*shop.Order, error) {
 
 // ListOrdersForUser returns a user's orders, newest first, without items.
 func (d *DB) ListOrdersForUser(ctx context.Context, userID int64) ([]shop.Order, error) {
-	return d.listOrders(ctx, `user_id = ? ORDER BY created_at DESC, id DESC LIMIT 200`, userID)
+	return listOrders(ctx, d.db, `user_id = ? ORDER BY created_at DESC, id DESC LIMIT 200`, userID)
 }
 
-// ExpiredOrders returns orders still awaiting payment at their expiry.
-func (d *DB) ExpiredOrders(ctx context.Context, limit int) ([]shop.Order, error) {
-	return d.listOrders(ctx, `status = ? AND expires_at <= ? ORDER BY expires_at LIMIT ?`, shop.OrderPendingPayment, ms(d.now()), limit)
-}
-
-func (d *DB) listOrders(ctx context.Context, where string, args ...any) ([]shop.Order, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE `+where, args...)
+func listOrders(ctx context.Context, q querier, where string, args ...any) ([]shop.Order, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list orders: %w", err)
 	}

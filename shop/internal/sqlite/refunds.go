@@ -58,20 +58,6 @@ func (d *DB) Refunds(ctx context.Context, orderID int64) ([]shop.Refund, error) 
 	return listRefunds(ctx, d.db, `order_id = ? ORDER BY id`, orderID)
 }
 
-// RefundsToCreate returns refunds written but not yet accepted by the
-// gateway that are the reconciler's to send: automatic ones at once; those
-// of a support decision, which the deciding request sends itself, once they
-// were written before handoffBefore.
-func (d *DB) RefundsToCreate(ctx context.Context, handoffBefore time.Time, limit int) ([]shop.Refund, error) {
-	return listRefunds(ctx, d.db, `status = ? AND (handoff = 0 OR updated_at <= ?) ORDER BY id LIMIT ?`, shop.RefundCreating, ms(handoffBefore), limit)
-}
-
-// StaleRefunds returns refunds pending at the gateway since before the given
-// time: their notification may have been lost.
-func (d *DB) StaleRefunds(ctx context.Context, before time.Time, limit int) ([]shop.Refund, error) {
-	return listRefunds(ctx, d.db, `status = ? AND updated_at <= ? ORDER BY updated_at LIMIT ?`, shop.RefundPending, ms(before), limit)
-}
-
 // RefundTarget is the payment a refund returns money from.
 type RefundTarget struct {
 	Refund    shop.Refund
