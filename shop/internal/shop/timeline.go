@@ -25,6 +25,11 @@ const (
 	KindRefundRetried         = "refund_retried"
 )
 
+// UnverifiedNoteEvery bounds the notes about refused unverifiable
+// notifications: at most one per order in this time, so a stranger posting
+// order numbers cannot flood a timeline.
+const UnverifiedNoteEvery = time.Minute
+
 // Actors of timeline entries other than people, who are "customer <email>"
 // or "support <name>".
 const (
@@ -53,4 +58,8 @@ type TimelineEntry struct {
 	Actor     string
 	Flagged   bool
 	WebhookID string
+	// Internal entries are for support and the back office only; customers
+	// never see them. Notes about messages the shop could not verify are
+	// internal: anyone can cause them.
+	Internal bool
 }

@@ -172,13 +172,20 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 	return out, nil
 }
 
-// NoteUnverified adds a flagged entry to the order a refused (unverifiable)
-// notification claims to be about, so QA sees on the timeline that it came
-// and why it was refused. Nothing else is taken from such a message; when it
-// names nothing of ours, nothing is written.
-func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, webhookID, eventType, reason string) error {
+// NoteUnverified adds a flagged, support-only entry to the order a refused
+// (unverifiable) notification names, so QA sees in the back office that one
+// came and why it was refused. Anyone can send such a message, so nothing
+// of it is written (only reason, the shop's own words), customers never see
+// the entry, and an order gets at most one such note per
+// shop.UnverifiedNoteEvery. A message naming nothing of ours writes nothing.
+func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, reason string) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: note unverified: %w", err)
+	}
+	defer tx.Rollback()
 	var orderID int64
-	err := d.db.QueryRowContext(ctx, `SELECT order_id FROM payment_attempts WHERE out_trade_no = ?
+	err = tx.QueryRowContext(ctx, `SELECT order_id FROM payment_attempts WHERE out_trade_no = ?
 		UNION ALL SELECT order_id FROM refunds WHERE out_refund_no = ? LIMIT 1`, outTradeNo, outRefundNo).Scan(&orderID)
 	if isNoRows(err) {
 		return nil
@@ -186,7 +193,18 @@ func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, webhoo
 	if err != nil {
 		return fmt.Errorf("sqlite: note unverified: %w", err)
 	}
-	return addEntries(ctx, d.db, shop.TimelineEntry{OrderID: orderID, At: d.now(), Kind: shop.KindNotificationRejected, Actor: shop.ActorNotification,
-		Flagged: true, Message: fmt.Sprintf("Refused a notification claiming to be %s (%s): %s. Nothing in it was used; the order was not changed.",
-			webhookID, eventType, reason)})
+	now := d.now()
+	var recent int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM timeline WHERE order_id = ? AND kind = ? AND internal = 1 AND at > ?`,
+		orderID, shop.KindNotificationRejected, ms(now.Add(-shop.UnverifiedNoteEvery))).Scan(&recent); err != nil {
+		return fmt.Errorf("sqlite: note unverified: %w", err)
+	}
+	if recent > 0 {
+		return nil
+	}
+	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: orderID, At: now, Kind: shop.KindNotificationRejected, Actor: shop.ActorNotification,
+		Flagged: true, Internal: true, Message: fmt.Sprintf("Refused a notification naming this order: %s. Nothing in it was used and the order was not changed.", reason)}); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

@@ -160,7 +160,8 @@ func listOrders(ctx context.Context, q querier, where string, args ...any) ([]sh
 
 // Timeline returns every entry of an order, oldest first.
 func (d *DB) Timeline(ctx context.Context, orderID int64) ([]shop.TimelineEntry, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, order_id, at, kind, message, actor, flagged, webhook_id FROM timeline WHERE order_id = ? ORDER BY id`, orderID)
+	rows, err := d.db.QueryContext(ctx, `SELECT id, order_id, at, kind, message, actor, flagged, webhook_id, internal FROM timeline
+		WHERE order_id = ? ORDER BY id`, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: timeline: %w", err)
 	}
@@ -169,7 +170,7 @@ func (d *DB) Timeline(ctx context.Context, orderID int64) ([]shop.TimelineEntry,
 	for rows.Next() {
 		var e shop.TimelineEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &e.OrderID, &at, &e.Kind, &e.Message, &e.Actor, &e.Flagged, &e.WebhookID); err != nil {
+		if err := rows.Scan(&e.ID, &e.OrderID, &at, &e.Kind, &e.Message, &e.Actor, &e.Flagged, &e.WebhookID, &e.Internal); err != nil {
 			return nil, fmt.Errorf("sqlite: timeline: %w", err)
 		}
 		e.At = fromMS(at)
@@ -180,8 +181,8 @@ func (d *DB) Timeline(ctx context.Context, orderID int64) ([]shop.TimelineEntry,
 
 func addEntries(ctx context.Context, tx querier, entries ...shop.TimelineEntry) error {
 	for _, e := range entries {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO timeline (order_id, at, kind, message, actor, flagged, webhook_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			e.OrderID, ms(e.At), e.Kind, e.Message, e.Actor, e.Flagged, e.WebhookID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO timeline (order_id, at, kind, message, actor, flagged, webhook_id, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.OrderID, ms(e.At), e.Kind, e.Message, e.Actor, e.Flagged, e.WebhookID, e.Internal); err != nil {
 			return fmt.Errorf("sqlite: timeline entry: %w", err)
 		}
 	}

@@ -53,7 +53,7 @@ func (s *Server) handleAdminOrder(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if p.Order, err = s.orderDetails(c, o); err != nil {
+	if p.Order, err = s.orderDetails(c, o, true); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -33,7 +33,7 @@ func (s *Server) reviewDetails(c *gin.Context, no string) (*reviewPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Order, err = s.orderDetails(c, o)
+	p.Order, err = s.orderDetails(c, o, true)
 	return p, err
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -39,7 +40,9 @@ type orderPage struct {
 	CanRefund bool
 }
 
-func (s *Server) orderDetails(c *gin.Context, o *shop.Order) (*orderPage, error) {
+// orderDetails loads what an order page shows. The customer's page leaves
+// out support-only timeline entries (forSupport false).
+func (s *Server) orderDetails(c *gin.Context, o *shop.Order, forSupport bool) (*orderPage, error) {
 	ctx := c.Request.Context()
 	p := &orderPage{Order: o, CanPay: o.Status == shop.OrderPendingPayment && o.TimeLeft(s.cfg.Now()) > 0, CanRefund: shop.CanRequestRefund(o)}
 	var err error
@@ -48,6 +51,9 @@ func (s *Server) orderDetails(c *gin.Context, o *shop.Order) (*orderPage, error)
 	}
 	if p.Timeline, err = s.db.Timeline(ctx, o.ID); err != nil {
 		return nil, err
+	}
+	if !forSupport {
+		p.Timeline = slices.DeleteFunc(p.Timeline, func(e shop.TimelineEntry) bool { return e.Internal })
 	}
 	if p.Refunds, err = s.db.Refunds(ctx, o.ID); err != nil {
 		return nil, err
@@ -63,7 +69,7 @@ func (s *Server) handleOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, err := s.orderDetails(c, o)
+	p, err := s.orderDetails(c, o, false)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,6 +61,10 @@ func refundEvent(id, typ string, r *shop.Refund, pay string, mod func(*gatewayap
 // and its duplicate is 200 without any change.
 func TestRefundWebhook_VerifiedLikePayments(t *testing.T) {
 	e := newEnv(t, "")
+	// Refusals of unverified messages are noted once a minute per order:
+	// each case below happens a minute after the one before.
+	var skew atomic.Int64
+	e.db.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	ctx := context.Background()
 	o, a := e.paidOrder("alice@example.com", 1999)
 	r := e.requested(o, "alice@example.com", 1999)
@@ -94,6 +99,7 @@ func TestRefundWebhook_VerifiedLikePayments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			skew.Add(int64(shop.UnverifiedNoteEvery + time.Second))
 			body := refundEvent(id, gatewayapi.EventRefundSucceeded, ref, a.PaymentID, tt.mod)
 			if got := e.notify(tt.signer, id, tt.at, body); got != tt.want {
 				t.Fatalf("status = %d, want %d", got, tt.want)

@@ -89,9 +89,10 @@ func (s *Server) handleWebhook(c *gin.Context) {
 	}
 }
 
-// noteUnverified flags a refused notification on the timeline of the order
-// it names, if any. Only the names are read from the unverified body, to find
-// the order; the cause comes from the verifier.
+// noteUnverified notes a refused notification on the timeline of the order
+// it names, if any, for support only. Only the names are read from the
+// unverified body, to find the order; the cause comes from the verifier and
+// the wording is the shop's: an unsigned message can be sent by anyone.
 func (s *Server) noteUnverified(c *gin.Context, body []byte, verr error) {
 	var env gatewayapi.Envelope
 	if json.Unmarshal(body, &env) != nil {
@@ -113,15 +114,7 @@ func (s *Server) noteUnverified(c *gin.Context, body []byte, verr error) {
 	case errors.Is(verr, webhook.ErrMissingHeaders), errors.Is(verr, webhook.ErrInvalidHeaders):
 		reason = "its signature headers are missing or malformed"
 	}
-	id := c.GetHeader(webhook.HeaderID)
-	if len(id) > 100 {
-		id = id[:100]
-	}
-	typ := env.Type
-	if len(typ) > 50 {
-		typ = typ[:50]
-	}
-	if err := s.db.NoteUnverified(c.Request.Context(), names.OutTradeNo, names.OutRefundNo, id, typ, reason); err != nil {
+	if err := s.db.NoteUnverified(c.Request.Context(), names.OutTradeNo, names.OutRefundNo, reason); err != nil {
 		s.log.Error("note refused notification", "err", err, "request_id", requestID(c.Request.Context()))
 	}
 }
