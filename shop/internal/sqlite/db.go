@@ -33,6 +33,9 @@ type DB struct {
 	Now func() time.Time
 	// seedCost is the bcrypt cost of the demo users' hashes.
 	seedCost int
+	// busyTimeout is how long a statement waits for another connection's
+	// lock before it fails with "database is locked".
+	busyTimeout time.Duration
 }
 
 // Option changes how Open sets up the database.
@@ -43,6 +46,11 @@ type Option func(*DB)
 // under the race detector takes most of a test's time.
 func WithSeedPasswordCost(cost int) Option { return func(d *DB) { d.seedCost = cost } }
 
+// WithBusyTimeout sets how long a statement waits for a lock another
+// connection holds before failing (default 10 s). Tests shorten it to meet
+// a locked database, a real transient failure, without waiting.
+func WithBusyTimeout(t time.Duration) Option { return func(d *DB) { d.busyTimeout = t } }
+
 // Open opens (creating if needed) the database at path, applies the
 // migrations it has not seen yet and seeds an empty database.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
@@ -51,10 +59,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: create %s: %w", dir, err)
 		}
 	}
+	d := &DB{Now: time.Now, seedCost: bcrypt.DefaultCost, busyTimeout: 10 * time.Second}
+	for _, o := range opts {
+		o(d)
+	}
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", d.busyTimeout.Milliseconds()))
 	q.Add("_pragma", "synchronous(NORMAL)")
 	// Writers take the lock at BEGIN, so two transactions that both read
 	// then write are serialised instead of failing with SQLITE_BUSY halfway.
@@ -63,10 +75,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	d := &DB{db: db, Now: time.Now, seedCost: bcrypt.DefaultCost}
-	for _, o := range opts {
-		o(d)
-	}
+	d.db = db
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -35,6 +35,7 @@ const (
 
 type env struct {
 	t      *testing.T
+	path   string // the SQLite file
 	db     *sqlite.DB
 	srv    *Server
 	http   *httptest.Server
@@ -46,7 +47,14 @@ type env struct {
 // on its own (the flow tests in package main use the real gateway).
 func newEnv(t *testing.T, publicURL string, methods ...string) *env {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shop.db"), sqlite.WithSeedPasswordCost(bcrypt.MinCost))
+	return newEnvDB(t, publicURL, nil, methods...)
+}
+
+// newEnvDB is newEnv with options for opening the database.
+func newEnvDB(t *testing.T, publicURL string, dbOpts []sqlite.Option, methods ...string) *env {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "shop.db")
+	db, err := sqlite.Open(context.Background(), path, append([]sqlite.Option{sqlite.WithSeedPasswordCost(bcrypt.MinCost)}, dbOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +71,7 @@ func newEnv(t *testing.T, publicURL string, methods ...string) *env {
 	}
 	pages, _ := fs.Sub(templates.Shop, "shop")
 	static, _ := fs.Sub(templates.Static, "static")
-	e := &env{t: t, db: db}
+	e := &env{t: t, path: path, db: db}
 	e.http = httptest.NewUnstartedServer(nil)
 	if publicURL == "" {
 		publicURL = "http://" + e.http.Listener.Addr().String()
@@ -186,6 +194,13 @@ func event(id, typ string, a *shop.Attempt, status string, mod func(*gatewayapi.
 // notify posts a notification signed by signer at ts and returns the status.
 func (e *env) notify(signer *webhook.Signer, id string, ts time.Time, body []byte) int {
 	e.t.Helper()
+	status, _ := e.notifyAnswer(signer, id, ts, body)
+	return status
+}
+
+// notifyAnswer is notify returning the answer's body too.
+func (e *env) notifyAnswer(signer *webhook.Signer, id string, ts time.Time, body []byte) (int, string) {
+	e.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.http.URL+"/webhooks/gateway", strings.NewReader(string(body)))
 	req.Header = signer.Headers(id, ts, body)
 	req.Header.Set("Content-Type", "application/json")
@@ -193,8 +208,9 @@ func (e *env) notify(signer *webhook.Signer, id string, ts time.Time, body []byt
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(answer)
 }
 
 func (e *env) order(no string) *shop.Order {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/webhook"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
+	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
 
 func TestWebhook_RefusesBadSignatures(t *testing.T) {
@@ -262,5 +264,48 @@ func TestWebhook_UnverifiedNotesCarryNoAttackerText(t *testing.T) {
 	}
 	if got := e.order(o.No).Status; got != shop.OrderPendingPayment {
 		t.Errorf("order = %s, want unchanged", got)
+	}
+}
+
+// TestWebhook_StoreBusyIsRetried: while another connection holds the
+// database's write lock (a real SQLite lock, not a stand-in), applying a
+// notification fails. The shop answers 5xx so the gateway tries again, and
+// does not record the webhook-id, so the retry is applied rather than taken
+// for a duplicate.
+func TestWebhook_StoreBusyIsRetried(t *testing.T) {
+	e := newEnvDB(t, "", []sqlite.Option{sqlite.WithBusyTimeout(100 * time.Millisecond)})
+	ctx := context.Background()
+	o, a := e.pendingOrder("alice@example.com", 1999)
+	locker, err := sql.Open("sqlite", "file:"+e.path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	lock, err := locker.BeginTx(ctx, nil) // BEGIN IMMEDIATE: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := event("evt_busy", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)
+	if got := e.notify(e.signer, "evt_busy", time.Now(), body); got < 500 {
+		t.Errorf("notification while the store is locked: status %d, want 5xx", got)
+	}
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	var recorded int
+	if err := e.db.SQL().QueryRow(`SELECT COUNT(*) FROM processed_webhooks WHERE webhook_id = ?`, "evt_busy").Scan(&recorded); err != nil {
+		t.Fatal(err)
+	}
+	if recorded != 0 {
+		t.Fatalf("webhook-id recorded although the notification was not applied")
+	}
+	if got := e.order(o.No).Status; got != shop.OrderPendingPayment {
+		t.Fatalf("order = %s after the failed delivery, want unchanged", got)
+	}
+	if got := e.notify(e.signer, "evt_busy", time.Now(), body); got != http.StatusOK {
+		t.Fatalf("retry: status %d, want 200", got)
+	}
+	if got := e.order(o.No).Status; got != shop.OrderPaid || len(e.entries(o.ID, shop.KindNotificationIgnored)) != 0 {
+		t.Errorf("order = %s after the retry (duplicate notes: %d), want paid by the retry itself", got, len(e.entries(o.ID, shop.KindNotificationIgnored)))
 	}
 }
