@@ -13,6 +13,7 @@ import (
 	"github.com/paysandbox/paysandbox/shared/webhook"
 	"github.com/paysandbox/paysandbox/shop/internal/payment"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
+	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
 
 // maxWebhookBody bounds a notification; the gateway's are a few KiB.
@@ -22,7 +23,8 @@ const maxWebhookBody = 1 << 20
 //   - 401 for a bad signature or a stale timestamp (nothing is read);
 //   - 422 for a validly signed message that does not match our records (a
 //     flagged timeline entry, the order unchanged, the id not recorded);
-//   - 200 for applied, duplicate and irrelevant messages;
+//   - 200 for applied, duplicate ("duplicate": true) and irrelevant
+//     ("ignored": true) messages;
 //   - 500 only when the shop itself failed, so the gateway tries again.
 func (s *Server) handleWebhook(c *gin.Context) {
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxWebhookBody+1))
@@ -43,6 +45,7 @@ func (s *Server) handleWebhook(c *gin.Context) {
 	}
 	src := shop.Source{Actor: shop.ActorNotification, WebhookID: c.GetHeader(webhook.HeaderID)}
 	ctx := c.Request.Context()
+	var out *sqlite.Applied
 	var applied error
 	switch {
 	case strings.HasPrefix(env.Type, "payment."):
@@ -56,19 +59,25 @@ func (s *Server) handleWebhook(c *gin.Context) {
 			// The envelope and the payment must both be ours.
 			f.MerchantID = env.MerchantID
 		}
-		_, applied = s.pay.ApplyPayment(ctx, f, src)
+		out, applied = s.pay.ApplyPayment(ctx, f, src)
 	case strings.HasPrefix(env.Type, "refund."):
 		var r gatewayapi.Refund
 		if err := json.Unmarshal(env.Data.Object, &r); err != nil {
 			c.JSON(http.StatusBadRequest, gin.H{"error": "data.object is not a refund"})
 			return
 		}
-		_, applied = s.pay.ApplyRefund(ctx, payment.RefundFacts(&r, env.MerchantID, env.Type), src)
+		out, applied = s.pay.ApplyRefund(ctx, payment.RefundFacts(&r, env.MerchantID, env.Type), src)
 	default:
 		applied = shop.Errorf(shop.ENOTFOUND, "unknown event type")
 	}
 	switch shop.ErrorCode(applied) {
 	case "":
+		if out != nil && out.Duplicate {
+			// Already applied, or recorded as not ours: QA sees in the
+			// gateway's delivery log that the retry changed nothing.
+			c.JSON(http.StatusOK, gin.H{"received": true, "duplicate": true})
+			return
+		}
 		c.JSON(http.StatusOK, gin.H{"received": true})
 	case shop.ENOTFOUND:
 		// Not ours (another integrator on the same merchant, or an event

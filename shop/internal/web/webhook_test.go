@@ -309,3 +309,35 @@ func TestWebhook_StoreBusyIsRetried(t *testing.T) {
 		t.Errorf("order = %s after the retry (duplicate notes: %d), want paid by the retry itself", got, len(e.entries(o.ID, shop.KindNotificationIgnored)))
 	}
 }
+
+// TestWebhook_IrrelevantRetryIsDuplicate: a valid notification about
+// nothing of ours (another integrator on the same merchant) is acknowledged
+// and its webhook-id recorded, so the gateway's retry of it, with the same
+// id, is answered as a duplicate rather than looked at again.
+func TestWebhook_IrrelevantRetryIsDuplicate(t *testing.T) {
+	e := newEnv(t, "")
+	ghost := &shop.Attempt{PaymentID: "pay_other", OutTradeNo: "SOMEONE-ELSE-1", Amount: 5, Currency: "CNY", Method: "card"}
+	foreign := &shop.Refund{GatewayRefundID: "re_other", OutRefundNo: "SOMEONE-ELSE-R1", Amount: 5, Currency: "CNY"}
+	for _, tt := range []struct {
+		id   string
+		body []byte
+	}{
+		{"evt_ghost_payment", event("evt_ghost_payment", gatewayapi.EventPaymentSucceeded, ghost, "succeeded", nil)},
+		{"evt_ghost_refund", refundEvent("evt_ghost_refund", gatewayapi.EventRefundSucceeded, foreign, "pay_other", nil)},
+	} {
+		t.Run(tt.id, func(t *testing.T) {
+			if st, answer := e.notifyAnswer(e.signer, tt.id, time.Now(), tt.body); st != http.StatusOK || !strings.Contains(answer, `"ignored":true`) {
+				t.Errorf("first delivery: %d %s, want 200 ignored", st, answer)
+			}
+			for try := 2; try <= 3; try++ {
+				if st, answer := e.notifyAnswer(e.signer, tt.id, time.Now(), tt.body); st != http.StatusOK || !strings.Contains(answer, `"duplicate":true`) {
+					t.Errorf("delivery %d: %d %s, want 200 duplicate", try, st, answer)
+				}
+			}
+			var n int
+			if err := e.db.SQL().QueryRow(`SELECT COUNT(*) FROM processed_webhooks WHERE webhook_id = ?`, tt.id).Scan(&n); err != nil || n != 1 {
+				t.Errorf("recorded %d times (%v), want once", n, err)
+			}
+		})
+	}
+}
