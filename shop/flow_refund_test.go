@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/gatewayclient"
 	"github.com/paysandbox/paysandbox/shared/webhook"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
@@ -103,5 +104,69 @@ func lateRefund(t *testing.T, f *flow, settledBy string) {
 	}
 	if _, body := alice.get("/orders/" + no); !strings.Contains(body, "Refunded") || !strings.Contains(body, no+"-1-auto") {
 		t.Error("order page does not show the refund")
+	}
+}
+
+// TestFlow_SecondPaymentRefunded: two attempts of one order both succeed at
+// the gateway. The first pays the order; the second is refunded
+// automatically through the real gateway (DESIGN §8), and the order stays
+// paid by the first, with nothing counted as refunded of it. The gateway
+// cannot produce this on its own (opening attempt 2 closes attempt 1), so the
+// test plays a gateway that wrongly reported attempt 1 closed.
+func TestFlow_SecondPaymentRefunded(t *testing.T) {
+	f := startFlow(t, nil, nil, "")
+	ctx := context.Background()
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	no := alice.order("4")
+	alice.post("/orders/"+no+"/pay", url.Values{"method": {"alipay"}})
+	first, err := f.api.GetPaymentByOutTradeNo(ctx, no+"-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := *first
+	wrong.Status = gatewayapi.PaymentClosed
+	if st := f.deliver("evt_wrong_close_"+no, gatewayapi.EventPaymentClosed, &wrong); st != 200 {
+		t.Fatalf("closed notification: %d", st)
+	}
+	alice.post("/orders/"+no+"/pay", url.Values{"method": {"wechat"}})
+	second, err := f.api.GetPaymentByOutTradeNo(ctx, no+"-2")
+	if err != nil {
+		t.Fatalf("no attempt 2 at the gateway: %v", err)
+	}
+	if _, err := f.api.SucceedPayment(ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually(10*time.Second, "order never paid by attempt 1", func() bool { return f.order(no).Status == shop.OrderPaid })
+	if _, err := f.api.SucceedPayment(ctx, second.ID); err != nil {
+		t.Fatal(err)
+	}
+	var refund *gatewayapi.Refund
+	f.eventually(15*time.Second, "second payment never refunded at the gateway:\n"+f.timeline(no), func() bool {
+		r, err := f.api.GetRefundByOutRefundNo(ctx, no+"-2-auto")
+		refund = r
+		return err == nil && r.Status == gatewayapi.RefundSucceeded && strings.Contains(f.timeline(no), "refund_succeeded |")
+	})
+	if refund.PaymentID != second.ID || refund.Amount != second.Amount {
+		t.Errorf("gateway refund = %+v, want all of %s", refund, second.ID)
+	}
+	if list, err := f.api.ListRefunds(ctx, gatewayclient.ListRefundsParams{PaymentID: first.ID}); err != nil || len(list.Data) != 0 {
+		t.Errorf("refunds of the paying payment = %+v, %v; want none", list, err)
+	}
+	o := f.order(no)
+	if a := f.attempts(no); o.Status != shop.OrderPaid || o.PaidAttemptID != a[0].ID || o.RefundedAmount != 0 {
+		t.Errorf("order = %s paid by %d, refunded %d; want paid by attempt 1 (%d), nothing refunded", o.Status, o.PaidAttemptID, o.RefundedAmount, a[0].ID)
+	}
+	tl := f.timeline(no)
+	for _, want := range []string{
+		"auto_refund | gateway notification: A second payment, attempt 2 (WeChat Pay, " + second.ID + "), succeeded although the order was already paid",
+		"refund_requested_at_gateway | reconciler: Refund " + no + "-2-auto (" + refund.ID + ") requested at the gateway",
+		"refund_succeeded | gateway notification: Refund " + no + "-2-auto",
+	} {
+		if !strings.Contains(tl, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, tl)
+		}
+	}
+	if _, body := alice.get("/orders/" + no); !strings.Contains(body, "Request a refund") {
+		t.Error("the paid order no longer offers the customer a refund")
 	}
 }
