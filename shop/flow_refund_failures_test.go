@@ -28,7 +28,7 @@ func TestFlow_RefundFailedThenRetried(t *testing.T) {
 	alice := f.signIn("alice@example.com", "alice-sandbox")
 	sam := f.signIn("support@example.com", "support-sandbox")
 	no, p := alice.paidOrder("2")
-	rule := f.addFaultRule(`{"match":{"operation":"create_refund"},"scenario":"refund_fail=REFUND_REJECTED","remaining":1}`)
+	rule := f.gw.AddFault(map[string]any{"match": map[string]any{"operation": "create_refund"}, "scenario": "refund_fail=REFUND_REJECTED", "remaining": 1})
 
 	req := alice.requestRefund(no, "299.00", "not_received", "Nothing arrived.")
 	sam.decide(req, "approve", "Refunding the teapot.")
@@ -40,7 +40,7 @@ func TestFlow_RefundFailedThenRetried(t *testing.T) {
 	if first.Status != gatewayapi.RefundFailed || first.FailureCode == nil || *first.FailureCode != "REFUND_REJECTED" {
 		t.Fatalf("gateway refund -1 = %+v, want failed with REFUND_REJECTED", first)
 	}
-	if hits := f.faultHits(rule); hits != 1 {
+	if hits := f.gw.Faults()[rule.ID].Hits; hits != 1 {
 		t.Errorf("fault rule hits = %d, want 1", hits)
 	}
 	_, body := alice.get("/orders/" + no)

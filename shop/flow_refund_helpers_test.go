@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/gatewayclient"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
@@ -64,63 +63,14 @@ func (f *flow) request(no string) *shop.RefundRequest {
 	return r
 }
 
-// gatewayRefunds lists a payment's refunds at the gateway
-// (GET /v1/refunds?payment_id=), newest first.
+// gatewayRefunds lists a payment's refunds at the gateway, newest first.
 func (f *flow) gatewayRefunds(paymentID string) []gatewayapi.Refund {
 	f.t.Helper()
-	resp, err := f.gw.Request(context.Background(), http.MethodGet, "/v1/refunds?limit=100&payment_id="+url.QueryEscape(paymentID), nil, nil)
+	list, err := f.api.ListRefunds(context.Background(), gatewayclient.ListRefundsParams{PaymentID: paymentID, Limit: 100})
 	if err != nil {
 		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var list gatewayapi.List[gatewayapi.Refund]
-	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || json.Unmarshal(b, &list) != nil {
-		f.t.Fatalf("list refunds: %d %s", resp.StatusCode, b)
 	}
 	return list.Data
-}
-
-// addFaultRule makes the gateway misbehave through its admin API, as a QA
-// engineer would, and returns the rule's id.
-func (f *flow) addFaultRule(rule string) string {
-	f.t.Helper()
-	resp, err := f.gw.Request(context.Background(), http.MethodPost, "/admin/api/faults", []byte(rule), nil)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct{ ID string }
-	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &out) != nil {
-		f.t.Fatalf("add fault rule: %d %s", resp.StatusCode, b)
-	}
-	return out.ID
-}
-
-// faultHits returns how often a fault rule has applied.
-func (f *flow) faultHits(id string) int64 {
-	f.t.Helper()
-	resp, err := f.gw.Request(context.Background(), http.MethodGet, "/admin/api/faults", nil, nil)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var list struct {
-		Data []struct {
-			ID   string
-			Hits int64
-		}
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &list); err != nil {
-		f.t.Fatalf("list fault rules: %v %s", err, b)
-	}
-	for _, r := range list.Data {
-		if r.ID == id {
-			return r.Hits
-		}
-	}
-	f.t.Fatalf("fault rule %s not listed: %s", id, b)
-	return 0
 }
 
 // addSupportUser creates another support user, so a test can tell whose

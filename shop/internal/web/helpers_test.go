@@ -21,16 +21,12 @@ import (
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
+	"github.com/paysandbox/paysandbox/shared/gatewaytest"
 	"github.com/paysandbox/paysandbox/shared/webhook"
 	"github.com/paysandbox/paysandbox/shop/internal/payment"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 	"github.com/paysandbox/paysandbox/templates"
-)
-
-const (
-	testSecret   = "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"
-	testMerchant = "m_demo"
 )
 
 type env struct {
@@ -64,8 +60,8 @@ func newEnvDB(t *testing.T, publicURL string, dbOpts []sqlite.Option, methods ..
 	if len(methods) == 0 {
 		methods = gatewayapi.Methods
 	}
-	svc := payment.New(db, gw, payment.Config{MerchantID: testMerchant, PublicURL: "http://shop.test", Methods: methods, Log: log})
-	v, err := webhook.NewVerifier(testSecret)
+	svc := payment.New(db, gw, payment.Config{MerchantID: gatewaytest.DemoMerchantID, PublicURL: "http://shop.test", Methods: methods, Log: log})
+	v, err := webhook.NewVerifier(gatewaytest.DemoWebhookSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +81,7 @@ func newEnvDB(t *testing.T, publicURL string, dbOpts []sqlite.Option, methods ..
 	e.http.Config.Handler = e.srv
 	e.http.Start()
 	t.Cleanup(e.http.Close)
-	e.signer, _ = webhook.NewSigner(testSecret)
+	e.signer, _ = webhook.NewSigner(gatewaytest.DemoWebhookSecret)
 	return e
 }
 
@@ -177,7 +173,7 @@ func (e *env) pendingOrder(email string, amount int64) (*shop.Order, *shop.Attem
 
 // event builds a notification body about attempt a.
 func event(id, typ string, a *shop.Attempt, status string, mod func(*gatewayapi.Payment)) []byte {
-	p := gatewayapi.Payment{ID: a.PaymentID, Object: "payment", MerchantID: testMerchant, OutTradeNo: a.OutTradeNo, Amount: a.Amount,
+	p := gatewayapi.Payment{ID: a.PaymentID, Object: "payment", MerchantID: gatewaytest.DemoMerchantID, OutTradeNo: a.OutTradeNo, Amount: a.Amount,
 		Currency: a.Currency, Method: a.Method, Status: status}
 	if typ == gatewayapi.EventPaymentFailed {
 		p.LastError = &gatewayapi.PaymentError{Code: "card_declined", Message: "The card was declined."}
@@ -186,7 +182,7 @@ func event(id, typ string, a *shop.Attempt, status string, mod func(*gatewayapi.
 		mod(&p)
 	}
 	obj, _ := json.Marshal(p)
-	body, _ := json.Marshal(gatewayapi.Envelope{ID: id, Object: "event", Type: typ, CreatedAt: time.Now().UTC(), MerchantID: testMerchant,
+	body, _ := json.Marshal(gatewayapi.Envelope{ID: id, Object: "event", Type: typ, CreatedAt: time.Now().UTC(), MerchantID: gatewaytest.DemoMerchantID,
 		Data: gatewayapi.EventData{Object: obj}})
 	return body
 }

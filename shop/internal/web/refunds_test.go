@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/gatewaytest"
 	"github.com/paysandbox/paysandbox/shared/webhook"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
@@ -44,7 +45,7 @@ func refundEvent(id, typ string, r *shop.Refund, pay string, mod func(*gatewayap
 	status := strings.TrimPrefix(typ, "refund.")
 	g := gatewayapi.Refund{ID: r.GatewayRefundID, Object: "refund", PaymentID: pay, OutRefundNo: r.OutRefundNo, Amount: r.Amount,
 		Currency: r.Currency, Status: status}
-	env := gatewayapi.Envelope{ID: id, Object: "event", Type: typ, CreatedAt: time.Now().UTC(), MerchantID: testMerchant}
+	env := gatewayapi.Envelope{ID: id, Object: "event", Type: typ, CreatedAt: time.Now().UTC(), MerchantID: gatewaytest.DemoMerchantID}
 	if mod != nil {
 		mod(&env, &g)
 	}
