@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -26,10 +25,7 @@ func scanAttempt(row interface{ Scan(...any) error }) (*shop.Attempt, error) {
 func findAttempt(ctx context.Context, q querier, where string, args ...any) (*shop.Attempt, error) {
 	a, err := scanAttempt(q.QueryRowContext(ctx, `SELECT `+attemptCols+` FROM payment_attempts WHERE `+where, args...))
 	if err != nil {
-		if err == sql.ErrNoRows {
-			return nil, shopNotFound("Payment attempt")
-		}
-		return nil, fmt.Errorf("sqlite: find attempt: %w", err)
+		return nil, notFound(err, "Payment attempt")
 	}
 	return a, nil
 }

@@ -170,12 +170,13 @@ func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-// notFound turns sql.ErrNoRows into the domain's not-found error.
+// notFound turns a lookup's error into the domain's: sql.ErrNoRows becomes
+// ENOTFOUND about what ("Order"), anything else a wrapped store failure.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return shopNotFound(what)
 	}
-	return err
+	return fmt.Errorf("sqlite: find %s: %w", strings.ToLower(what), err)
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -99,10 +99,7 @@ func scanOrder(row interface{ Scan(...any) error }) (*shop.Order, error) {
 func findOrder(ctx context.Context, q querier, where string, args ...any) (*shop.Order, error) {
 	o, err := scanOrder(q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE `+where, args...))
 	if err != nil {
-		if err == sql.ErrNoRows {
-			return nil, shopNotFound("Order")
-		}
-		return nil, fmt.Errorf("sqlite: find order: %w", err)
+		return nil, notFound(err, "Order")
 	}
 	rows, err := q.QueryContext(ctx, `SELECT product_id, name, unit_price, quantity FROM order_items WHERE order_id = ? ORDER BY line`, o.ID)
 	if err != nil {

@@ -35,10 +35,7 @@ func scanRequest(row interface{ Scan(...any) error }) (*shop.RefundRequest, erro
 func findRequest(ctx context.Context, q querier, where string, args ...any) (*shop.RefundRequest, error) {
 	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestCols+` FROM refund_requests WHERE `+where, args...))
 	if err != nil {
-		if isNoRows(err) {
-			return nil, shopNotFound("Refund request")
-		}
-		return nil, fmt.Errorf("sqlite: find refund request: %w", err)
+		return nil, notFound(err, "Refund request")
 	}
 	return r, nil
 }

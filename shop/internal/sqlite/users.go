@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -74,10 +73,7 @@ func (d *DB) FindProduct(ctx context.Context, id int64, slug string) (*shop.Prod
 	var p shop.Product
 	row := d.db.QueryRowContext(ctx, `SELECT id, slug, name, description, price, currency FROM products WHERE active = 1 AND (id = ? OR (? <> '' AND slug = ?))`, id, slug, slug)
 	if err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.Price, &p.Currency); err != nil {
-		if err == sql.ErrNoRows {
-			return nil, shopNotFound("Product")
-		}
-		return nil, fmt.Errorf("sqlite: find product: %w", err)
+		return nil, notFound(err, "Product")
 	}
 	return &p, nil
 }
