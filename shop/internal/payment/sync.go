@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
@@ -84,7 +85,7 @@ func (s *Service) SubmitRefund(ctx context.Context, r *shop.Refund, actor string
 	if err := s.db.RefundCreated(ctx, r.ID, got.ID, actor); err != nil {
 		return err
 	}
-	if got.Status != "pending" {
+	if got.Status != gatewayapi.RefundPending {
 		_, err := s.ApplyRefund(ctx, RefundFacts(got, s.cfg.MerchantID, ""), shop.Source{Actor: actor})
 		return err
 	}

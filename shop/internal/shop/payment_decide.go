@@ -4,14 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/money"
-)
-
-// Gateway payment statuses as the domain sees them.
-const (
-	GatewayPending   = "pending"
-	GatewaySucceeded = "succeeded"
-	GatewayClosed    = "closed"
 )
 
 // PaymentFacts is what the gateway says about one payment, from a
@@ -97,7 +91,7 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 	}
 	label := fmt.Sprintf("attempt %d (%s, %s)", a.N, MethodLabel(a.Method), f.PaymentID)
 	switch f.Status {
-	case GatewaySucceeded:
+	case gatewayapi.PaymentSucceeded:
 		if a.Status == AttemptSucceeded {
 			return PaymentDecision{}
 		}
@@ -114,7 +108,7 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 			d.Entries = append(d.Entries, entry(KindAutoRefund, fmt.Sprintf("A second payment, %s, succeeded although the order was already paid (confirmed by %s). It is refunded automatically.", label, src.via()), true))
 		}
 		return d
-	case GatewayPending:
+	case gatewayapi.PaymentPending:
 		if !a.Open() {
 			if f.EventType == "" {
 				return PaymentDecision{}
@@ -133,7 +127,7 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 			d.Entries = append(d.Entries, entry(KindPaymentDeclined, fmt.Sprintf("Payment %s was declined: %s (%s). The customer may try again.", label, f.ErrorCode, f.ErrorMessage), false))
 		}
 		return d
-	case GatewayClosed:
+	case gatewayapi.PaymentClosed:
 		switch a.Status {
 		case AttemptClosed:
 			return PaymentDecision{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/money"
 )
 
@@ -113,12 +114,12 @@ func DecideRefund(o Order, r Refund, req *RefundRequest, paymentID string, f Ref
 	}
 	settled := r.Status == RefundSucceeded || r.Status == RefundFailed
 	switch f.Status {
-	case GatewayPending:
+	case gatewayapi.RefundPending:
 		if r.Status == RefundCreating {
 			return RefundDecision{RefundStatus: RefundPending}
 		}
 		return RefundDecision{}
-	case RefundSucceeded, RefundFailed:
+	case gatewayapi.RefundSucceeded, gatewayapi.RefundFailed:
 		if settled {
 			if r.Status != f.Status {
 				return RefundDecision{Entries: []TimelineEntry{entry(KindNotificationIgnored,
@@ -130,7 +131,7 @@ func DecideRefund(o Order, r Refund, req *RefundRequest, paymentID string, f Ref
 		return RefundDecision{Mismatch: fmt.Sprintf("unknown refund status %q", f.Status), Entries: []TimelineEntry{
 			entry(KindNotificationRejected, fmt.Sprintf("Refused a message about refund %s: unknown refund status %q.", r.OutRefundNo, f.Status), true)}}
 	}
-	if f.Status == RefundFailed {
+	if f.Status == gatewayapi.RefundFailed {
 		return refundFailed(o, r, req, fmt.Sprintf("Refund %s of %s failed: %s (%s); reported by %s. Support must retry it.",
 			r.OutRefundNo, money.Format(r.Amount, r.Currency), f.FailureCode, f.FailureMessage, src.via()), entry)
 	}

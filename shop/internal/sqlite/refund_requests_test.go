@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
@@ -28,7 +29,7 @@ func paidOrder(t *testing.T, db *DB, user *shop.User, no string) (*shop.Order, *
 		t.Fatal(err)
 	}
 	if _, err := db.ApplyPayment(ctx, shop.PaymentFacts{PaymentID: a.PaymentID, MerchantID: "m_demo", OutTradeNo: a.OutTradeNo, Amount: a.Amount,
-		Currency: a.Currency, Method: a.Method, Status: shop.GatewaySucceeded}, "m_demo", shop.Source{Actor: shop.ActorReconciler}); err != nil {
+		Currency: a.Currency, Method: a.Method, Status: gatewayapi.PaymentSucceeded}, "m_demo", shop.Source{Actor: shop.ActorReconciler}); err != nil {
 		t.Fatal(err)
 	}
 	if o, err = db.FindOrder(ctx, no); err != nil || o.Status != shop.OrderPaid {
@@ -249,12 +250,12 @@ func TestRetryRefund_Automatic(t *testing.T) {
 	a, _ := db.AttemptCreated(ctx, plan.Attempt.ID, GatewayPayment{PaymentID: "pay_late", ExpiresAt: o.ExpiresAt})
 	facts := shop.PaymentFacts{PaymentID: a.PaymentID, MerchantID: "m_demo", OutTradeNo: a.OutTradeNo, Amount: a.Amount, Currency: a.Currency,
 		Method: a.Method}
-	facts.Status = shop.GatewayClosed
+	facts.Status = gatewayapi.PaymentClosed
 	_, _ = db.ApplyPayment(ctx, facts, "m_demo", shop.Source{Actor: "test"})
 	if _, err := db.CloseOrder(ctx, o.ID, shop.KindCancelled, "test", "x"); err != nil {
 		t.Fatal(err)
 	}
-	facts.Status = shop.GatewaySucceeded
+	facts.Status = gatewayapi.PaymentSucceeded
 	if _, err := db.ApplyPayment(ctx, facts, "m_demo", shop.Source{Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
