@@ -67,6 +67,33 @@ func (d *DB) ListProducts(ctx context.Context) ([]shop.Product, error) {
 	return out, rows.Err()
 }
 
+// FindProducts returns the active products among ids, by id, in one
+// query; ids of missing or withdrawn products are absent from the map.
+func (d *DB) FindProducts(ctx context.Context, ids []int64) (map[int64]shop.Product, error) {
+	out := make(map[int64]shop.Product, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	rows, err := d.db.QueryContext(ctx, `SELECT id, slug, name, description, price, currency FROM products WHERE active = 1 AND id IN (`+marks+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find products: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p shop.Product
+		if err := rows.Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.Price, &p.Currency); err != nil {
+			return nil, fmt.Errorf("sqlite: find products: %w", err)
+		}
+		out[p.ID] = p
+	}
+	return out, rows.Err()
+}
+
 // FindProduct returns an active product by slug or, when slug is "", by id.
 // Errors: ENOTFOUND.
 func (d *DB) FindProduct(ctx context.Context, id int64, slug string) (*shop.Product, error) {

@@ -39,24 +39,30 @@ type cartPage struct {
 	Currency string
 }
 
-// loadCart resolves the session cart against the catalogue, dropping
-// products that are gone.
+// loadCart resolves the session cart against the catalogue in one query,
+// dropping products that are gone.
 func (s *Server) loadCart(c *gin.Context) (cartPage, error) {
 	ct := s.cart(c)
 	page := cartPage{Currency: "CNY"}
-	for _, id := range ct.ids() {
-		p, err := s.db.FindProduct(c.Request.Context(), id, "")
-		if shop.ErrorCode(err) == shop.ENOTFOUND {
+	ids := ct.ids()
+	products, err := s.db.FindProducts(c.Request.Context(), ids)
+	if err != nil {
+		return page, err
+	}
+	gone := false
+	for _, id := range ids {
+		p, ok := products[id]
+		if !ok {
 			delete(ct, id)
-			s.saveCart(c, ct)
+			gone = true
 			continue
 		}
-		if err != nil {
-			return page, err
-		}
-		line := cartLine{Product: *p, Quantity: ct[id], Total: p.Price * int64(ct[id])}
+		line := cartLine{Product: p, Quantity: ct[id], Total: p.Price * int64(ct[id])}
 		page.Lines = append(page.Lines, line)
 		page.Total += line.Total
+	}
+	if gone {
+		s.saveCart(c, ct)
 	}
 	return page, nil
 }

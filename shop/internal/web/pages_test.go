@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysandbox/paysandbox/shared/money"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
@@ -288,5 +289,33 @@ func TestPay_OnlyConfiguredMethods(t *testing.T) {
 	}
 	if attempts, _ := e.db.Attempts(context.Background(), o.ID); len(attempts) != 0 {
 		t.Errorf("attempts = %+v, want none", attempts)
+	}
+}
+
+// TestCart_DropsWithdrawnProducts: the cart is priced from the catalogue as
+// it is now; a product withdrawn since it was added leaves the cart.
+func TestCart_DropsWithdrawnProducts(t *testing.T) {
+	e := newEnv(t, "")
+	b := e.browser()
+	for _, add := range []url.Values{{"product_id": {"1"}, "quantity": {"2"}}, {"product_id": {"2"}}, {"product_id": {"3"}}} {
+		if resp, _ := b.post("/cart/add", add); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add %v: %d", add, resp.StatusCode)
+		}
+	}
+	if _, err := e.db.SQL().Exec(`UPDATE products SET active = 0 WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	products, err := e.db.ListProducts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	price := map[int64]int64{}
+	for _, p := range products {
+		price[p.ID] = p.Price
+	}
+	_, body := b.get("/cart")
+	want := money.Format(2*price[1]+price[3], "CNY")
+	if !strings.Contains(body, want) || strings.Contains(body, `name="product_id" value="2"`) || strings.Count(body, `name="product_id"`) != 2 {
+		t.Errorf("cart should hold products 1 and 3 only, total %s:\n%s", want, body)
 	}
 }
