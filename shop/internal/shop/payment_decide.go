@@ -23,6 +23,9 @@ type PaymentFacts struct {
 	// EventType is the notification's type ("payment.failed"), "" when the
 	// facts were read from the API.
 	EventType string
+	// EnvelopeMerchantID is the merchant of the notification's envelope,
+	// which must be ours as well as the payment's; "" when read from the API.
+	EnvelopeMerchantID string
 	// PayURL and QRCodeURL are the payment's cashier link and QR image. The
 	// create answer brings them, but it may be lost while another message
 	// moves the attempt on, so every message that carries them fills them.
@@ -144,9 +147,13 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 	}}
 }
 
-// mismatch compares the facts with the attempt; "" means they agree.
+// mismatch compares the facts with the attempt and the shop's merchant (a
+// notification's envelope and the payment must both be ours); "" means
+// they agree.
 func mismatch(a Attempt, f PaymentFacts, merchantID string) string {
 	switch {
+	case f.EventType != "" && f.EnvelopeMerchantID != merchantID:
+		return fmt.Sprintf("the notification's merchant %q is not this shop's merchant %q", f.EnvelopeMerchantID, merchantID)
 	case f.MerchantID != merchantID:
 		return fmt.Sprintf("merchant %q is not this shop's merchant %q", f.MerchantID, merchantID)
 	case f.OutTradeNo != a.OutTradeNo:

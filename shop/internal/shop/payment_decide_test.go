@@ -15,7 +15,8 @@ func TestDecidePayment(t *testing.T) {
 		return Order{ID: 1, No: "PS-1", Status: status, Total: 1999, Currency: "CNY", PaidAttemptID: paidAttempt}
 	}
 	facts := func(status string, mod ...func(*PaymentFacts)) PaymentFacts {
-		f := PaymentFacts{PaymentID: "pay_1", MerchantID: "m_demo", OutTradeNo: "PS-1-2", Amount: 1999, Currency: "CNY", Method: "alipay", Status: status, EventType: "payment." + status}
+		f := PaymentFacts{PaymentID: "pay_1", MerchantID: "m_demo", OutTradeNo: "PS-1-2", Amount: 1999, Currency: "CNY", Method: "alipay", Status: status,
+			EventType: "payment." + status, EnvelopeMerchantID: "m_demo"}
 		for _, m := range mod {
 			m(&f)
 		}
@@ -65,6 +66,12 @@ func TestDecidePayment(t *testing.T) {
 		{name: "currency mismatch refused", order: order(OrderPendingPayment, 0), attempt: attempt(AttemptPending), facts: facts("succeeded", func(f *PaymentFacts) { f.Currency = "USD" }), src: notif,
 			wantMis: true, entryKind: KindNotificationRejected, flagged: true},
 		{name: "merchant mismatch refused", order: order(OrderPendingPayment, 0), attempt: attempt(AttemptPending), facts: facts("succeeded", func(f *PaymentFacts) { f.MerchantID = "m_other" }), src: notif,
+			wantMis: true, entryKind: KindNotificationRejected, flagged: true},
+		{name: "notification from another merchant's envelope refused", order: order(OrderPendingPayment, 0), attempt: attempt(AttemptPending),
+			facts: facts("succeeded", func(f *PaymentFacts) { f.EnvelopeMerchantID = "m_other" }), src: notif,
+			wantMis: true, entryKind: KindNotificationRejected, flagged: true, entryHas: `merchant "m_other"`},
+		{name: "notification without an envelope merchant refused", order: order(OrderPendingPayment, 0), attempt: attempt(AttemptPending),
+			facts: facts("succeeded", func(f *PaymentFacts) { f.EnvelopeMerchantID = "" }), src: notif,
 			wantMis: true, entryKind: KindNotificationRejected, flagged: true},
 		{name: "payment id mismatch refused", order: order(OrderPendingPayment, 0), attempt: attempt(AttemptPending), facts: facts("succeeded", func(f *PaymentFacts) { f.PaymentID = "pay_2" }), src: notif,
 			wantMis: true, entryKind: KindNotificationRejected, flagged: true},

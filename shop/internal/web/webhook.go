@@ -55,10 +55,7 @@ func (s *Server) handleWebhook(c *gin.Context) {
 			return
 		}
 		f := payment.PaymentFacts(&p, env.Type)
-		if env.MerchantID != s.pay.MerchantID() {
-			// The envelope and the payment must both be ours.
-			f.MerchantID = env.MerchantID
-		}
+		f.EnvelopeMerchantID = env.MerchantID
 		out, applied = s.pay.ApplyPayment(ctx, f, src)
 	case strings.HasPrefix(env.Type, "refund."):
 		var r gatewayapi.Refund

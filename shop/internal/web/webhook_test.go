@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -339,5 +340,28 @@ func TestWebhook_IrrelevantRetryIsDuplicate(t *testing.T) {
 				t.Errorf("recorded %d times (%v), want once", n, err)
 			}
 		})
+	}
+}
+
+// TestWebhook_EnvelopeOfAnotherMerchant: a validly signed notification
+// whose envelope names another merchant is refused like any mismatch, even
+// when the payment inside names ours.
+func TestWebhook_EnvelopeOfAnotherMerchant(t *testing.T) {
+	e := newEnv(t, "")
+	o, a := e.pendingOrder("alice@example.com", 1999)
+	var env gatewayapi.Envelope
+	if err := json.Unmarshal(event("evt_env", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil), &env); err != nil {
+		t.Fatal(err)
+	}
+	env.MerchantID = "m_other"
+	body, _ := json.Marshal(env)
+	if got := e.notify(e.signer, "evt_env", time.Now(), body); got != http.StatusUnprocessableEntity {
+		t.Errorf("status = %d, want 422", got)
+	}
+	if got := e.order(o.No).Status; got != shop.OrderPendingPayment {
+		t.Errorf("order = %s, want unchanged", got)
+	}
+	if n := e.entries(o.ID, shop.KindNotificationRejected); len(n) != 1 || !strings.Contains(n[0].Message, `merchant "m_other"`) {
+		t.Errorf("refusals = %+v", n)
 	}
 }
