@@ -72,7 +72,7 @@ func TestFlow_GatewayAPIFaults(t *testing.T) {
 // When the create answer then arrives, the live gateway payment must not
 // stay open: the shop closes it, so nothing can be paid for a closed order.
 func TestFlow_CancelWhileCreating(t *testing.T) {
-	f := startFlow(t, nil, nil, "api_latency=1s")
+	f := startFlow(t, nil, nil, "api_latency=2s")
 	ctx := context.Background()
 	alice := f.signIn("alice@example.com", "alice-sandbox")
 	no := alice.order("3")
