@@ -4,9 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 	"github.com/paysandbox/paysandbox/shared/envconfig"
 )
 
@@ -21,7 +23,10 @@ type config struct {
 	DemoAPIKey        string
 	DemoWebhookSecret string
 	DemoNotifyURL     string
-	NotifySchedule    gateway.Schedule
+	// Schedules are the retry schedules configured per protocol
+	// (NOTIFY_SCHEDULE_<PROTOCOL>, else NOTIFY_SCHEDULE); a protocol
+	// missing here uses its preset.
+	Schedules         map[string]gateway.Schedule
 	NotifyTimeout     time.Duration
 	NotifyConcurrency int
 	TimeScale         float64
@@ -29,6 +34,8 @@ type config struct {
 	FaultHold         time.Duration
 	EventRetention    time.Duration
 	DataRetention     time.Duration
+	// WipeRedis deletes every PaySandbox key of any layout before starting.
+	WipeRedis bool
 }
 
 // DefaultDemoWebhookSecret is the demo merchant's signing secret (DESIGN §2).
@@ -36,7 +43,7 @@ const DefaultDemoWebhookSecret = "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0
 
 // loadConfig reads the environment, then flags for the common settings;
 // every bad value is reported with its variable's name.
-func loadConfig(env *envconfig.Env, args []string) (config, error) {
+func loadConfig(env *envconfig.Env, args []string, protocols []server.Protocol) (config, error) {
 	c := config{
 		Addr:              env.String("GATEWAY_ADDR", ":8081"),
 		PublicURL:         env.String("PUBLIC_URL", "http://localhost:8081"),
@@ -54,17 +61,32 @@ func loadConfig(env *envconfig.Env, args []string) (config, error) {
 		EventRetention:    env.Duration("EVENT_RETENTION", 168*time.Hour),
 		DataRetention:     env.Duration("DATA_RETENTION", 720*time.Hour),
 	}
-	schedule := env.String("NOTIFY_SCHEDULE", "wechat")
-	if s, err := gateway.ParseSchedule(schedule); err != nil {
-		env.Fail("NOTIFY_SCHEDULE", "%v", err)
-	} else {
-		c.NotifySchedule = s
+	c.Schedules = map[string]gateway.Schedule{}
+	var all gateway.Schedule
+	if text := env.String("NOTIFY_SCHEDULE", ""); text != "" {
+		var err error
+		if all, err = gateway.ParseSchedule(text); err != nil {
+			env.Fail("NOTIFY_SCHEDULE", "%v", err)
+		}
+	}
+	for _, p := range protocols {
+		name := "NOTIFY_SCHEDULE_" + strings.ToUpper(p.Name)
+		if text := env.String(name, ""); text != "" {
+			if s, err := gateway.ParseSchedule(text); err != nil {
+				env.Fail(name, "%v", err)
+			} else {
+				c.Schedules[p.Name] = s
+			}
+		} else if all != nil {
+			c.Schedules[p.Name] = all
+		}
 	}
 
 	fs := flag.NewFlagSet("mockgateway", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (GATEWAY_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of pay_url and qr_code_url (PUBLIC_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL; empty runs an embedded in-memory Redis (REDIS_URL)")
+	fs.BoolVar(&c.WipeRedis, "wipe-redis", false, "delete every PaySandbox key in Redis (data of any layout) before starting")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/redistest"
 )
 
@@ -29,7 +28,7 @@ type fixture struct {
 	clock *clock
 	svc   *gateway.Service
 	store *redisstore.Store
-	m     *gatewayapi.Merchant
+	m     *gateway.Merchant
 	t0    time.Time
 }
 
@@ -54,16 +53,16 @@ func newFixture(t *testing.T, schedule string) *fixture {
 }
 
 // paidEvent creates and pays a payment and returns its payment.succeeded.
-func (f *fixture) paidEvent(scenario string) *gateway.EventRecord {
+func (f *fixture) paidEvent(scenario string) *gateway.Event {
 	f.t.Helper()
 	p := f.payment(scenario)
 	if _, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID); err != nil {
 		f.t.Fatal(err)
 	}
-	return f.onlyEvent(p.ID, gatewayapi.EventPaymentSucceeded)
+	return f.onlyEvent(p.ID, gateway.EventPaymentSucceeded)
 }
 
-func (f *fixture) payment(scenario string) *gateway.PaymentRecord {
+func (f *fixture) payment(scenario string) *gateway.Payment {
 	f.t.Helper()
 	sc, err := gateway.ParseScenario(scenario)
 	if err != nil {
@@ -78,7 +77,7 @@ func (f *fixture) payment(scenario string) *gateway.PaymentRecord {
 	return p
 }
 
-func (f *fixture) onlyEvent(objectID, typ string) *gateway.EventRecord {
+func (f *fixture) onlyEvent(objectID, typ string) *gateway.Event {
 	f.t.Helper()
 	evs, _, err := f.svc.ListEvents(f.ctx, f.m, gateway.EventFilter{ObjectID: objectID, Type: typ}, gateway.ListQuery{Limit: 10})
 	if err != nil || len(evs) != 1 {
@@ -87,7 +86,7 @@ func (f *fixture) onlyEvent(objectID, typ string) *gateway.EventRecord {
 	return evs[0]
 }
 
-func (f *fixture) event(id string) *gateway.EventRecord {
+func (f *fixture) event(id string) *gateway.Event {
 	f.t.Helper()
 	ev, err := f.svc.Event(f.ctx, f.m, id)
 	if err != nil {
@@ -108,7 +107,7 @@ func (f *fixture) claim(queue string) []string {
 
 // attempt claims exactly one member of queue at now, prepares and records
 // an attempt with res (its At set to now).
-func (f *fixture) attempt(queue string, res gateway.AttemptResult) (*gateway.EventRecord, bool) {
+func (f *fixture) attempt(queue string, res gateway.AttemptResult) (*gateway.Event, bool) {
 	f.t.Helper()
 	members := f.claim(queue)
 	if len(members) != 1 {
@@ -119,6 +118,8 @@ func (f *fixture) attempt(queue string, res gateway.AttemptResult) (*gateway.Eve
 		f.t.Fatalf("PrepareDelivery = %v, %v", ok, err)
 	}
 	res.At = f.clock.Now()
+	// The native rule: any 2xx acknowledges.
+	res.Acknowledged = res.StatusCode >= 200 && res.StatusCode < 300
 	ev, first, err := f.svc.RecordAttempt(f.ctx, d, res)
 	if err != nil {
 		f.t.Fatal(err)
@@ -156,7 +157,7 @@ func TestService_RecordAttempt_Schedule(t *testing.T) {
 		t.Fatalf("due at its time: %d, want 1", due)
 	}
 	a := ev.Attempts[0]
-	if a.Number != 1 || *a.StatusCode != 500 || a.DurationMS != 2000 || a.ResponseBody != "boom" || a.Error != nil || a.Scenario != nil || a.URL != f.m.NotifyURL {
+	if a.Number != 1 || *a.StatusCode != 500 || a.DurationMS != 2000 || a.ResponseBody != "boom" || a.Error != "" || a.Scenario != "" || a.URL != f.m.NotifyURL {
 		t.Fatalf("attempt 1 = %+v", a)
 	}
 
@@ -174,7 +175,7 @@ func TestService_RecordAttempt_Schedule(t *testing.T) {
 	if ev.DeliveryStatus != "failed" || ev.NextAttemptAt != nil || ev.Scheduled != 3 || len(ev.Attempts) != 3 {
 		t.Fatalf("after the last attempt: %s next %v scheduled %d attempts %d", ev.DeliveryStatus, ev.NextAttemptAt, ev.Scheduled, len(ev.Attempts))
 	}
-	if a := ev.Attempts[2]; a.StatusCode != nil || a.Error == nil || *a.Error != "connection refused" {
+	if a := ev.Attempts[2]; a.StatusCode != nil || a.Error != "connection refused" {
 		t.Fatalf("attempt 3 = %+v", a)
 	}
 	if due, later := f.due(gateway.QueueDeliver, want); due+later != 0 {
@@ -236,7 +237,7 @@ func TestService_RedeliverPending(t *testing.T) {
 			if err != nil || !ok {
 				t.Fatal(ok, err)
 			}
-			_, first, err := f.svc.RecordAttempt(f.ctx, d, gateway.AttemptResult{At: f.clock.Now(), StatusCode: 200})
+			_, first, err := f.svc.RecordAttempt(f.ctx, d, gateway.AttemptResult{At: f.clock.Now(), StatusCode: 200, Acknowledged: true})
 			if err != nil || first != (i == 0) {
 				t.Fatalf("redelivery %d: first %v, %v", i, first, err)
 			}
@@ -286,7 +287,7 @@ func TestService_NotifyHolds(t *testing.T) {
 			t.Fatalf("DeliverDue = %d, %v", n, err)
 		}
 		got, _ := f.attempt(gateway.QueueDeliver, gateway.AttemptResult{StatusCode: 204})
-		if got.DeliveryStatus != "delivered" || *got.Attempts[0].Scenario != "notify_delay" {
+		if got.DeliveryStatus != "delivered" || got.Attempts[0].Scenario != "notify_delay" {
 			t.Fatalf("got %s %+v", got.DeliveryStatus, got.Attempts)
 		}
 	})
@@ -300,8 +301,8 @@ func TestService_NotifyHolds(t *testing.T) {
 		if _, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		older := f.onlyEvent(p.ID, gatewayapi.EventPaymentFailed)
-		newer := f.onlyEvent(p.ID, gatewayapi.EventPaymentSucceeded)
+		older := f.onlyEvent(p.ID, gateway.EventPaymentFailed)
+		newer := f.onlyEvent(p.ID, gateway.EventPaymentSucceeded)
 
 		// Nothing is due inside the window.
 		f.clock.Set(f.t0.Add(5*time.Second - time.Millisecond))
@@ -319,7 +320,7 @@ func TestService_NotifyHolds(t *testing.T) {
 			t.Fatalf("older event sent before the newer: %v, %v", ok, err)
 		}
 		ev, _ := f.attempt(gateway.QueueDeliver, gateway.AttemptResult{StatusCode: 200})
-		if ev.ID != newer.ID || *ev.Attempts[0].Scenario != "notify_out_of_order" {
+		if ev.ID != newer.ID || ev.Attempts[0].Scenario != "notify_out_of_order" {
 			t.Fatalf("sent %s (%+v) first, want the newer %s", ev.ID, ev.Attempts, newer.ID)
 		}
 		f.clock.Set(f.clock.Now().Add(100 * time.Millisecond))

@@ -24,6 +24,7 @@ var FaultOperations = []string{OpCreatePayment, OpGetPayment, OpClosePayment, Op
 // field left empty matches anything.
 type FaultMatch struct {
 	MerchantID       string `json:"merchant_id,omitempty"`
+	Protocol         string `json:"protocol,omitempty"`
 	Operation        string `json:"operation,omitempty"`
 	Method           string `json:"method,omitempty"`
 	Amount           *int64 `json:"amount,omitempty"`
@@ -36,7 +37,7 @@ type FaultRule struct {
 	ID        string     `json:"id"`
 	Object    string     `json:"object"`
 	Match     FaultMatch `json:"match"`
-	Scenario  string     `json:"scenario"`
+	Scenario  Scenario   `json:"scenario"`
 	Remaining *int64     `json:"remaining"`
 	Hits      int64      `json:"hits"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -45,6 +46,9 @@ type FaultRule struct {
 // CallFacts describe a call, or the object of a notification, for matching.
 type CallFacts struct {
 	MerchantID string
+	// Protocol is the adapter the call came through (for a notification,
+	// the protocol of its object).
+	Protocol   string
 	Operation  string
 	Method     string
 	Amount     int64
@@ -58,6 +62,8 @@ type CallFacts struct {
 func (m FaultMatch) Matches(f CallFacts) bool {
 	switch {
 	case m.MerchantID != "" && m.MerchantID != f.MerchantID:
+		return false
+	case m.Protocol != "" && m.Protocol != f.Protocol:
 		return false
 	case m.Operation == "" && f.Operation == OpNotify:
 		return false
@@ -108,7 +114,7 @@ func (s *Service) CreateFaultRule(ctx context.Context, match FaultMatch, scenari
 		}
 	}
 	now := s.now()
-	r := &FaultRule{ID: NewID("fr", now), Object: "fault_rule", Match: match, Scenario: sc.String(), Remaining: remaining, CreatedAt: now}
+	r := &FaultRule{ID: NewID("fr", now), Object: "fault_rule", Match: match, Scenario: sc, Remaining: remaining, CreatedAt: now}
 	if err := s.store.CreateFaultRule(ctx, r); err != nil {
 		return nil, err
 	}
@@ -144,11 +150,7 @@ func (s *Service) TakeFault(ctx context.Context, f CallFacts) (Scenario, *FaultR
 		if !ok {
 			continue // used up by another call or process in between
 		}
-		sc, err := ParseScenario(r.Scenario)
-		if err != nil {
-			return Scenario{}, nil, err
-		}
-		return sc, r, nil
+		return r.Scenario, r, nil
 	}
 	return Scenario{}, nil, nil
 }

@@ -21,7 +21,7 @@ func (s *Service) RunTimer(ctx context.Context, merchantID, member string) error
 	case TimerAutoSucceed:
 		_, err = s.SucceedPayment(ctx, m, id)
 	case TimerSettle:
-		_, err = s.SettleRefund(ctx, m, id, "", "")
+		_, err = s.SettleRefund(ctx, m, id, SettleNatural, "")
 	default:
 		err = fmt.Errorf("gateway: unknown timer %q", member)
 	}

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"github.com/paysandbox/paysandbox/mockgateway/internal/native"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
+)
+
+// protocols are the wire protocols the gateway speaks (DESIGN §10, §11). A
+// new protocol is a package with its router, authenticator, error table,
+// notifier, return signer and credentials, described by one entry here;
+// nothing else changes.
+func protocols() []server.Protocol {
+	return []server.Protocol{
+		native.Protocol(),
+	}
+}
