@@ -73,6 +73,7 @@ type Gateway struct {
 
 	tb   testing.TB
 	env  map[string]string
+	args []string
 	cmd  *exec.Cmd
 	log  *syncBuffer
 	done chan struct{}
@@ -88,6 +89,8 @@ type Options struct {
 	RedisURL string
 	// Port fixes the port (a restart on the same address); 0 picks one.
 	Port int
+	// Args are the binary's command-line arguments.
+	Args []string
 }
 
 // Start starts a gateway with extra environment variables.
@@ -127,7 +130,7 @@ func StartWith(tb testing.TB, opts Options) *Gateway {
 	}
 	g := &Gateway{
 		URL: "http://" + addr, Addr: addr, AdminToken: env["ADMIN_TOKEN"], APIKey: env["DEMO_API_KEY"],
-		WebhookSecret: env["DEMO_WEBHOOK_SECRET"], RedisURL: env["REDIS_URL"], tb: tb, env: env,
+		WebhookSecret: env["DEMO_WEBHOOK_SECRET"], RedisURL: env["REDIS_URL"], tb: tb, env: env, args: opts.Args,
 	}
 	g.start(bin)
 	tb.Cleanup(func() {
@@ -141,7 +144,7 @@ func StartWith(tb testing.TB, opts Options) *Gateway {
 
 func (g *Gateway) start(bin string) {
 	g.tb.Helper()
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, g.args...)
 	cmd.Env = os.Environ()
 	for k, v := range g.env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -40,11 +40,23 @@ func newFixture(t *testing.T, schedule string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Real time, to the millisecond: the store trims indexes by the real clock.
-	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	return newFixtureWith(t, func(c *gateway.Config) { c.Schedule = sch })
+}
+
+// newFixtureWith runs a Service on a real Redis with a fake clock that
+// starts far from the real time — the core and its store run on the clock
+// they are given, never the machine's — configured by cfg.
+func newFixtureWith(t *testing.T, cfg func(*gateway.Config)) *fixture {
+	t.Helper()
+	t0 := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
 	f := &fixture{t: t, ctx: context.Background(), clock: &clock{t: t0}, t0: t0}
 	f.store = redisstore.New(redistest.Client(t))
-	f.svc = gateway.NewService(f.store, gateway.Config{PublicURL: "http://gw.test", Schedule: sch, TimeScale: 1, Now: f.clock.Now})
+	c := gateway.Config{PublicURL: "http://gw.test", TimeScale: 1, RefundDelay: time.Minute, Now: f.clock.Now}
+	if cfg != nil {
+		cfg(&c)
+	}
+	f.svc = gateway.NewService(f.store, c)
+	var err error
 	f.m, err = f.svc.CreateMerchant(f.ctx, "Test shop", "http://127.0.0.1:9/hook")
 	if err != nil {
 		t.Fatal(err)
