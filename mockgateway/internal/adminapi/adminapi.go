@@ -46,7 +46,7 @@ type Options struct {
 	// Protocols are the protocols the gateway speaks (fault rules may name
 	// them).
 	Protocols []string
-	Log   *slog.Logger
+	Log       *slog.Logger
 }
 
 // API is the admin API.

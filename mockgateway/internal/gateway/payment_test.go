@@ -268,4 +268,3 @@ func TestEvent_Snapshot(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
