@@ -30,11 +30,6 @@ const MaxBody = 1 << 20
 // IdempotencyTTL is how long an idempotency key and its answer are kept.
 const IdempotencyTTL = 24 * time.Hour
 
-// inFlightMargin is how long an in-flight idempotency marker outlives the
-// longest a call is deliberately held (FAULT_HOLD), so a crashed call does
-// not block its key for a day.
-const inFlightMargin = 30 * time.Second
-
 // Answer is what a call says: a status, a body and extra headers. Status
 // and Body are what an idempotency key keeps; the dialect's Write adds what
 // its wire needs (content type, signatures) each time it is sent.
@@ -92,7 +87,10 @@ type Options struct {
 	FaultHold time.Duration
 	// TimeScale scales api_latency.
 	TimeScale float64
-	Log       *slog.Logger
+	// InFlightMargin is how long an idempotency key's in-flight marker
+	// outlives the longest deliberate hold of its call (default 30s).
+	InFlightMargin time.Duration
+	Log            *slog.Logger
 }
 
 // Pipeline is the shared call middleware of one adapter.
@@ -107,6 +105,12 @@ func New(o Options) *Pipeline {
 	}
 	if o.TimeScale <= 0 {
 		o.TimeScale = 1
+	}
+	if o.InFlightMargin <= 0 {
+		// A crashed call must not block its key for a day, and a live one
+		// must keep it: the marker outlives FAULT_HOLD by this, and a call
+		// held longer extends it (hold).
+		o.InFlightMargin = 30 * time.Second
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()

@@ -115,14 +115,14 @@ func (p *Pipeline) injectBefore(c *gin.Context, st *call, sc gateway.Scenario) b
 // idempotency marker are extended past it, so the wait, not a timeout,
 // decides what happens.
 func (p *Pipeline) hold(c *gin.Context, st *call, d time.Duration) {
-	until := time.Now().Add(d + inFlightMargin)
+	until := time.Now().Add(d + p.o.InFlightMargin)
 	rc := http.NewResponseController(c.Writer)
 	// Errors mean the connection has no deadlines to move (HTTP/2 streams,
 	// test recorders); nothing then cuts the wait short either.
 	_ = rc.SetReadDeadline(until)
 	_ = rc.SetWriteDeadline(until)
 	if st.key != "" {
-		if err := p.o.Store.IdemExtend(c.Request.Context(), MerchantOf(c).ID, st.key, st.fp, d+inFlightMargin); err != nil {
+		if err := p.o.Store.IdemExtend(c.Request.Context(), MerchantOf(c).ID, st.key, st.fp, d+p.o.InFlightMargin); err != nil {
 			p.o.Log.Warn("idempotency key not extended", "request_id", RequestIDOf(c), "err", err)
 		}
 	}
@@ -167,7 +167,7 @@ func (p *Pipeline) beginIdempotency(c *gin.Context, st *call) bool {
 	ctx := c.Request.Context()
 	mid := MerchantOf(c).ID
 	fp := rule.Fingerprint(c, Body(c))
-	state, stored, err := p.o.Store.IdemBegin(ctx, mid, key, fp, p.o.FaultHold+inFlightMargin)
+	state, stored, err := p.o.Store.IdemBegin(ctx, mid, key, fp, p.o.FaultHold+p.o.InFlightMargin)
 	if err != nil {
 		p.writeNow(c, p.o.Dialect.ErrorAnswer(c, err))
 		return false
