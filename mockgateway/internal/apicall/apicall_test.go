@@ -44,7 +44,9 @@ func (testDialect) ErrorAnswer(_ *gin.Context, err error) apicall.Answer {
 func (testDialect) FaultAnswer(_ *gin.Context, status int, name string, _ bool) apicall.Answer {
 	return apicall.Answer{Status: status, Body: []byte(`{"code":"` + name + `"}`)}
 }
-func (testDialect) Write(c *gin.Context, a apicall.Answer) { c.Data(a.Status, "application/json", a.Body) }
+func (testDialect) Write(c *gin.Context, a apicall.Answer) {
+	c.Data(a.Status, "application/json", a.Body)
+}
 
 type env struct {
 	url  string
