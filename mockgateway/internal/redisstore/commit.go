@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
 
@@ -147,7 +149,36 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	if err != nil {
 		return fmt.Errorf("redisstore: marshal ops: %w", err)
 	}
-	res, err := commitScript.Run(ctx, s.rdb, p.keys, string(raw)).Int64Slice()
+	// The commit and the marks of the merchants with due work go in one
+	// round trip. The marks are in other slots, so they cannot be part of
+	// the commit script; marking for a commit that then conflicts is
+	// harmless (the dispatcher finds nothing due and drops the mark), and a
+	// mark that fails is restored by the dispatcher's sweep.
+	var commit *redis.Cmd
+	var marks []*redis.Cmd
+	run := func() {
+		pipe := s.rdb.Pipeline()
+		commit = commitScript.EvalSha(ctx, pipe, p.keys, string(raw))
+		marks = s.markDue(ctx, pipe, mid, b.Schedule)
+		_, _ = pipe.Exec(ctx) // each command's own error is read below
+	}
+	run()
+	if noScript(commit.Err()) || anyNoScript(marks) {
+		// A Redis that does not know the scripts yet (new, flushed, a
+		// cluster node used for the first time): load them, then run
+		// again what did not run.
+		if err := s.loadScripts(ctx); err != nil {
+			return err
+		}
+		if noScript(commit.Err()) {
+			run()
+		} else {
+			pipe := s.rdb.Pipeline()
+			s.markDue(ctx, pipe, mid, b.Schedule)
+			_, _ = pipe.Exec(ctx)
+		}
+	}
+	res, err := commit.Int64Slice()
 	if err != nil {
 		return fmt.Errorf("redisstore: commit: %w", err)
 	}
@@ -163,5 +194,16 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	for _, ev := range b.Events {
 		ev.Version++
 	}
-	return s.markDue(ctx, mid, b.Schedule)
+	return nil
+}
+
+func noScript(err error) bool { return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") }
+
+func anyNoScript(cmds []*redis.Cmd) bool {
+	for _, c := range cmds {
+		if noScript(c.Err()) {
+			return true
+		}
+	}
+	return false
 }

@@ -93,3 +93,34 @@ func TestStore_DueMerchants(t *testing.T) {
 		t.Fatalf("after Sweep: %v", got)
 	}
 }
+
+// A Redis that forgot the scripts (SCRIPT FLUSH, a restart) gets them
+// again: the commit is applied once and its merchant is marked.
+func TestStore_CommitAfterScriptFlush(t *testing.T) {
+	rdb := redistest.Client(t)
+	store := redisstore.New(rdb)
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})
+	ctx := context.Background()
+	m, err := svc.CreateMerchant(ctx, "flushed", "http://127.0.0.1:9/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		p, created, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: "F-" + string(rune('a'+i)), Amount: 1, Method: "card", Subject: "x"})
+		if err != nil || !created {
+			t.Fatalf("create after a flush: %v %v", created, err)
+		}
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SucceedPayment(ctx, m, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := store.DueMerchants(ctx, gateway.QueueDeliver, time.Now().Add(time.Minute)); err != nil || !slices.Equal(got, []string{m.ID}) {
+		t.Fatalf("due merchants %v %v", got, err)
+	}
+}

@@ -63,9 +63,9 @@ func mustFloat(s string) float64 {
 	return f
 }
 
-// markDue marks the merchant in the set of each queue a batch scheduled
-// on, with the earliest time it scheduled there.
-func (s *Store) markDue(ctx context.Context, mid string, entries []gateway.ScheduleEntry) error {
+// markDue queues, on pipe, the marks of the merchant in the set of each
+// queue a batch schedules on, with the earliest time it schedules there.
+func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) []*redis.Cmd {
 	earliest := map[string]int64{}
 	for _, e := range entries {
 		at := e.At.UnixMilli()
@@ -73,12 +73,11 @@ func (s *Store) markDue(ctx context.Context, mid string, entries []gateway.Sched
 			earliest[e.Queue] = at
 		}
 	}
+	cmds := make([]*redis.Cmd, 0, len(earliest))
 	for queue, at := range earliest {
-		if err := s.markDueAt(ctx, mid, queue, at); err != nil {
-			return err
-		}
+		cmds = append(cmds, dueMinScript.EvalSha(ctx, pipe, []string{dueKey(queue)}, mid, at))
 	}
-	return nil
+	return cmds
 }
 
 func (s *Store) markDueAt(ctx context.Context, mid, queue string, atMS int64) error {

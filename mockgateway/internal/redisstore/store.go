@@ -47,6 +47,35 @@ var (
 	idemExtendScript  = script("idem_extend")
 )
 
+// scripts are every script the store runs, for loading them ahead of a
+// pipeline that calls them by SHA.
+var scripts = []*redis.Script{commitScript, claimScript, dueMinScript, makeDueScript, idemBeginScript, idemFinishScript, idemReleaseScript, idemExtendScript}
+
+// loadScripts loads every script on every node.
+func (s *Store) loadScripts(ctx context.Context) error {
+	load := func(ctx context.Context, c *redis.Client) error {
+		for _, sc := range scripts {
+			if err := sc.Load(ctx, c).Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	switch c := s.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, load)
+	case *redis.Client:
+		err = load(ctx, c)
+	default:
+		err = fmt.Errorf("unsupported client %T", s.rdb)
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: load scripts: %w", err)
+	}
+	return nil
+}
+
 // Prefix starts every key the store writes.
 const Prefix = "ps:"
 
