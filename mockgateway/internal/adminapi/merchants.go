@@ -12,7 +12,7 @@ import (
 )
 
 type createMerchantRequest struct {
-	Name      string `json:"name" binding:"required,min=1,max=128"`
+	Name      string `json:"name" binding:"required,min=1,max=128,plaintext"`
 	NotifyURL string `json:"notify_url" binding:"omitempty,max=2048,httpurl"`
 }
 

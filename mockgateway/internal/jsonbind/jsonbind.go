@@ -51,6 +51,13 @@ func Register() {
 		_ = v.RegisterValidation("failcode", func(fl validator.FieldLevel) bool {
 			return codePattern.MatchString(fl.Field().String())
 		})
+		// plaintext: customer-facing text without control characters or
+		// bidirectional overrides (DESIGN §12); "plaintext=multiline" allows
+		// line breaks and tabs.
+		_ = v.RegisterValidation("plaintext", func(fl validator.FieldLevel) bool {
+			_, bad := gateway.UnsafeRune(fl.Field().String(), fl.Param() == "multiline")
+			return !bad
+		})
 		_ = v.RegisterValidation("httpurl", func(fl validator.FieldLevel) bool {
 			u, err := url.Parse(fl.Field().String())
 			return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
@@ -177,6 +184,9 @@ func fieldError(fe validator.FieldError) *gateway.Error {
 		msg = fmt.Sprintf("%s must be 1 to 64 letters, digits or '_'.", field)
 	case "httpurl":
 		msg = fmt.Sprintf("%s must be an absolute http or https URL.", field)
+	case "plaintext":
+		r, _ := gateway.UnsafeRune(fmt.Sprint(fe.Value()), fe.Param() == "multiline")
+		msg = fmt.Sprintf("%s must not contain control characters or bidirectional overrides (found U+%04X); it is shown to customers as it is.", field, r)
 	default:
 		msg = fmt.Sprintf("%s is not valid (%s).", field, fe.Tag())
 	}

@@ -19,8 +19,8 @@ type createPaymentRequest struct {
 	Amount      *int64            `json:"amount" binding:"required,min=1,max=10000000000"`
 	Currency    string            `json:"currency" binding:"omitempty,oneof=CNY USD EUR HKD JPY"`
 	Method      string            `json:"method" binding:"required,oneof=alipay wechat unionpay card"`
-	Subject     string            `json:"subject" binding:"required,min=1,max=256"`
-	Description string            `json:"description" binding:"max=1024"`
+	Subject     string            `json:"subject" binding:"required,min=1,max=256,plaintext"`
+	Description string            `json:"description" binding:"max=1024,plaintext=multiline"`
 	NotifyURL   string            `json:"notify_url" binding:"omitempty,max=2048,httpurl"`
 	ReturnURL   string            `json:"return_url" binding:"omitempty,max=2048,httpurl"`
 	ExpiresIn   *int              `json:"expires_in" binding:"omitempty,min=60,max=86400"`

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
 
@@ -337,4 +338,39 @@ func TestPaymentCreate_ConcurrentOutTradeNo(t *testing.T) {
 func TestUnknownRoute(t *testing.T) {
 	e := newTestEnv(t, nil)
 	want(t, e.api("GET", "/v1/nothing", nil), http.StatusNotFound, "resource_missing")
+}
+
+// Customer-facing text is refused when it holds control characters or
+// bidirectional overrides (DESIGN §12), naming the field; nothing is
+// created.
+func TestCreatePayment_UnsafeText(t *testing.T) {
+	e := newTestEnv(t, nil)
+	for _, tc := range []struct {
+		field, value string
+		ok           bool
+	}{
+		{"subject", "Invoice \u202Efdp.exe", false},
+		{"subject", "Tea\r\nSet-Cookie: x", false},
+		{"description", "2 × tea\n1 × cup", true},
+		{"description", "ring \a", false},
+		{"description", "\u2066hidden\u2069", false},
+	} {
+		body := map[string]any{"out_trade_no": "TXT-" + gateway.RandomToken(8), "amount": 100, "method": "card", "subject": "Tea"}
+		body[tc.field] = tc.value
+		r := e.api("POST", "/v1/payments", body)
+		if tc.ok {
+			want(t, r, http.StatusCreated, "")
+			continue
+		}
+		want(t, r, http.StatusBadRequest, "parameter_invalid")
+		if r.Err().Param != tc.field || !strings.Contains(r.Err().Message, "bidirectional") {
+			t.Errorf("%s %q: %+v", tc.field, tc.value, r.Err())
+		}
+		want(t, e.api("GET", "/v1/payments?out_trade_no="+body["out_trade_no"].(string), nil), http.StatusNotFound, "resource_missing")
+	}
+	r := e.do("POST", "/admin/api/merchants", e.Admin, map[string]any{"name": "Shop\u202E"})
+	want(t, r, http.StatusBadRequest, "parameter_invalid")
+	if r.Err().Param != "name" {
+		t.Errorf("merchant name: %+v", r.Err())
+	}
 }
