@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -81,12 +82,51 @@ func (m FaultMatch) Matches(f CallFacts) bool {
 
 // FaultStore keeps fault rules. Take must be atomic across processes: it
 // counts a hit and, for a limited rule, uses one of its remaining
-// applications, or reports false when none is left.
+// applications, or reports false when none is left. The version changes
+// whenever a rule is created, deleted or used up.
 type FaultStore interface {
 	CreateFaultRule(ctx context.Context, r *FaultRule) error
-	FaultRules(ctx context.Context) ([]*FaultRule, error)
+	// FaultRules lists the rules oldest first and the version they were
+	// read at.
+	FaultRules(ctx context.Context) ([]*FaultRule, int64, error)
+	FaultRulesVersion(ctx context.Context) (int64, error)
 	DeleteFaultRule(ctx context.Context, id string) error
 	TakeFaultRule(ctx context.Context, id string) (bool, error)
+}
+
+// faultCache keeps the fault rules in memory until their version changes:
+// a call reads one small key instead of every rule. Remaining counts in it
+// go stale; that is harmless, because taking a rule is decided in the store.
+type faultCache struct {
+	mu    sync.Mutex
+	ver   int64
+	rules []*FaultRule
+	ok    bool
+}
+
+// rules returns the current rules, reading them again only when their
+// version changed.
+func (s *Service) faultRules(ctx context.Context) ([]*FaultRule, error) {
+	ver, err := s.store.FaultRulesVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.faults
+	c.mu.Lock()
+	if c.ok && c.ver == ver {
+		rules := c.rules
+		c.mu.Unlock()
+		return rules, nil
+	}
+	c.mu.Unlock()
+	rules, ver, err := s.store.FaultRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.rules, c.ver, c.ok = rules, ver, true
+	c.mu.Unlock()
+	return rules, nil
 }
 
 // CreateFaultRule validates and stores a rule. remaining nil means until
@@ -121,9 +161,11 @@ func (s *Service) CreateFaultRule(ctx context.Context, match FaultMatch, scenari
 	return r, nil
 }
 
-// FaultRules lists every rule, oldest first (the order in which they apply).
+// FaultRules lists every rule, oldest first (the order in which they
+// apply), with its current counters.
 func (s *Service) FaultRules(ctx context.Context) ([]*FaultRule, error) {
-	return s.store.FaultRules(ctx)
+	rules, _, err := s.store.FaultRules(ctx)
+	return rules, err
 }
 
 // DeleteFaultRule removes a rule.
@@ -135,7 +177,7 @@ func (s *Service) DeleteFaultRule(ctx context.Context, id string) error {
 // applications left, takes one (counting a hit) and returns its scenario.
 // It returns the zero Scenario when no rule applies.
 func (s *Service) TakeFault(ctx context.Context, f CallFacts) (Scenario, *FaultRule, error) {
-	rules, err := s.store.FaultRules(ctx)
+	rules, err := s.faultRules(ctx)
 	if err != nil {
 		return Scenario{}, nil, err
 	}

@@ -70,8 +70,9 @@ type Config struct {
 // Service applies the gateway's rules on top of a Store. All its methods are
 // safe for concurrent use, also across processes sharing one Store.
 type Service struct {
-	store Store
-	cfg   Config
+	store  Store
+	cfg    Config
+	faults faultCache
 }
 
 // NewService returns a Service over store.

@@ -49,7 +49,8 @@ var (
 
 // scripts are every script the store runs, for loading them ahead of a
 // pipeline that calls them by SHA.
-var scripts = []*redis.Script{commitScript, claimScript, dueMinScript, makeDueScript, idemBeginScript, idemFinishScript, idemReleaseScript, idemExtendScript}
+var scripts = []*redis.Script{commitScript, claimScript, dueMinScript, makeDueScript, idemBeginScript, idemFinishScript, idemReleaseScript, idemExtendScript,
+	faultTakeScript, faultCreateScript, faultDeleteScript}
 
 // loadScripts loads every script on every node.
 func (s *Store) loadScripts(ctx context.Context) error {
