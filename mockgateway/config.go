@@ -34,6 +34,8 @@ type config struct {
 	FaultHold         time.Duration
 	EventRetention    time.Duration
 	DataRetention     time.Duration
+	// DenyPrivate refuses private notify URLs (NOTIFY_DENY_PRIVATE).
+	DenyPrivate bool
 	// WipeRedis deletes every PaySandbox key of any layout before starting.
 	WipeRedis bool
 }
@@ -60,6 +62,7 @@ func loadConfig(env *envconfig.Env, args []string, protocols []server.Protocol) 
 		FaultHold:         env.Duration("FAULT_HOLD", 30*time.Second),
 		EventRetention:    env.Duration("EVENT_RETENTION", 168*time.Hour),
 		DataRetention:     env.Duration("DATA_RETENTION", 720*time.Hour),
+		DenyPrivate:       env.Bool("NOTIFY_DENY_PRIVATE", false),
 	}
 	c.Schedules = map[string]gateway.Schedule{}
 	var all gateway.Schedule

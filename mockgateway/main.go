@@ -71,7 +71,7 @@ func run(log *slog.Logger, args []string) error {
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Demo: demo, Schedules: cfg.Schedules,
 		TimeScale: cfg.TimeScale, RefundDelay: cfg.RefundDelay, EventRetention: cfg.EventRetention,
 		DataRetention: cfg.DataRetention, FaultHold: cfg.FaultHold, NotifyTimeout: cfg.NotifyTimeout,
-		NotifyConcurrency: cfg.NotifyConcurrency, OpenAPI: docs.OpenAPI, Log: log, Protocols: protos,
+		NotifyConcurrency: cfg.NotifyConcurrency, DenyPrivate: cfg.DenyPrivate, OpenAPI: docs.OpenAPI, Log: log, Protocols: protos,
 	})
 	if err != nil {
 		return err

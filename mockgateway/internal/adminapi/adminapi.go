@@ -20,6 +20,7 @@ import (
 // Core is what the admin API asks of the core.
 type Core interface {
 	CreateMerchant(ctx context.Context, name, notifyURL string) (*gateway.Merchant, error)
+	CheckNotifyURL(ctx context.Context, param, url string) error
 	Merchant(ctx context.Context, id string) (*gateway.Merchant, error)
 	Merchants(ctx context.Context) ([]*gateway.Merchant, error)
 	SetCredentials(ctx context.Context, m *gateway.Merchant, protocol string, raw json.RawMessage) (*gateway.Merchant, error)

@@ -21,6 +21,10 @@ func (a *API) handleMerchantCreate(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
+	if err := a.o.Core.CheckNotifyURL(c.Request.Context(), "notify_url", req.NotifyURL); err != nil {
+		jsonapi.WriteError(c, err)
+		return
+	}
 	m, err := a.o.Core.CreateMerchant(c.Request.Context(), req.Name, req.NotifyURL)
 	if err != nil {
 		jsonapi.WriteError(c, err)

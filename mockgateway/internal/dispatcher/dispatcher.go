@@ -13,8 +13,10 @@ package dispatcher
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
@@ -93,8 +95,11 @@ type Dispatcher struct {
 	// (default 5s): long enough that a live worker always records its
 	// attempt before another process may take the member again.
 	LeaseMargin time.Duration
-	// Client sends the notifications; nil means NewClient(Timeout, Concurrency).
+	// Client sends the notifications; nil means NewClient(Timeout,
+	// Concurrency, DialControl).
 	Client *http.Client
+	// DialControl, when set, vets every address a notification connects to.
+	DialControl func(network, address string, c syscall.RawConn) error
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Observer, when set, receives measurements.
@@ -109,9 +114,14 @@ type Dispatcher struct {
 // NewClient returns the HTTP client notifications share: connections are
 // kept and reused across attempts, redirects are not followed (a 3xx is a
 // failed attempt, as with the providers), and one request, body included,
-// is bounded by timeout.
-func NewClient(timeout time.Duration, concurrency int) *http.Client {
+// is bounded by timeout. control, when set, vets every address the client
+// connects to (NOTIFY_DENY_PRIVATE).
+func NewClient(timeout time.Duration, concurrency int, control func(network, address string, c syscall.RawConn) error) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if control != nil {
+		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: control}
+		tr.DialContext = d.DialContext
+	}
 	tr.MaxIdleConns = max(100, concurrency)
 	tr.MaxIdleConnsPerHost = max(2, concurrency)
 	tr.ResponseHeaderTimeout = timeout
@@ -141,7 +151,7 @@ func (d *Dispatcher) defaults() {
 		d.LeaseMargin = 5 * time.Second
 	}
 	if d.Client == nil {
-		d.Client = NewClient(d.Timeout, d.Concurrency)
+		d.Client = NewClient(d.Timeout, d.Concurrency, d.DialControl)
 	}
 	if d.Now == nil {
 		d.Now = time.Now

@@ -62,6 +62,9 @@ type Config struct {
 	DataRetention  time.Duration
 	// Issuers issue each protocol's credentials to new merchants.
 	Issuers map[string]CredentialIssuer
+	// CheckNotifyURL, when set, refuses notify URLs the deployment does not
+	// deliver to (NOTIFY_DENY_PRIVATE), saying why.
+	CheckNotifyURL func(ctx context.Context, url string) error
 	// Now is the clock; tests replace it. The store gets "now" from here
 	// too (Batch.Now), so the whole core runs on it.
 	Now func() time.Time
@@ -212,6 +215,20 @@ func (s *Service) firstAttemptHold(sc Scenario) time.Duration {
 		hold += sc.NotifyOutOfOrder
 	}
 	return s.scaled(hold)
+}
+
+// CheckNotifyURL refuses a notify URL the deployment does not deliver to
+// (NOTIFY_DENY_PRIVATE: loopback, link-local, private addresses) with a
+// parameter_invalid naming param. Adapters call it with the rest of their
+// input validation; an empty URL passes.
+func (s *Service) CheckNotifyURL(ctx context.Context, param, url string) error {
+	if url == "" || s.cfg.CheckNotifyURL == nil {
+		return nil
+	}
+	if err := s.cfg.CheckNotifyURL(ctx, url); err != nil {
+		return Errorf(ParameterInvalid, param, "%s is refused: %v. This gateway delivers only to public addresses (NOTIFY_DENY_PRIVATE).", param, err)
+	}
+	return nil
 }
 
 // timerMember names a QueueTimer entry.

@@ -40,6 +40,10 @@ func (a *Adapter) handlePaymentCreate(c *gin.Context) {
 	if req.ExpiresIn != nil {
 		in.ExpiresIn = time.Duration(*req.ExpiresIn) * time.Second
 	}
+	if err := a.svc.CheckNotifyURL(c.Request.Context(), "notify_url", req.NotifyURL); err != nil {
+		apicall.Refuse(c, err)
+		return
+	}
 	cl, ok := apicall.Begin(c, apicall.Facts{Operation: gateway.OpCreatePayment, Method: in.Method, Amount: in.Amount, OutTradeNo: in.OutTradeNo, Creates: "payment"})
 	if !ok {
 		return

@@ -37,6 +37,10 @@ func (a *Adapter) handleRefundCreate(c *gin.Context) {
 		Amount: req.Amount, Reason: req.Reason, NotifyURL: req.NotifyURL, Settle: gateway.SettleLater,
 	}
 	ctx := c.Request.Context()
+	if err := a.svc.CheckNotifyURL(ctx, "notify_url", req.NotifyURL); err != nil {
+		apicall.Refuse(c, err)
+		return
+	}
 	m := merchant(c)
 	p, err := a.svc.RefundPayment(ctx, m, in)
 	if err != nil {

@@ -8,9 +8,11 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,6 +24,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/metrics"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/netguard"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/timers"
 )
@@ -75,6 +78,9 @@ type Config struct {
 	FaultHold         time.Duration
 	NotifyTimeout     time.Duration
 	NotifyConcurrency int
+	// DenyPrivate refuses loopback, link-local and private notify URLs at
+	// creation and at delivery (NOTIFY_DENY_PRIVATE).
+	DenyPrivate bool
 	// PollInterval, when set, is how often the dispatcher and the timers
 	// poll their schedules when nothing was due (tests shorten it).
 	PollInterval time.Duration
@@ -119,10 +125,16 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 			issuers[p.Name] = p.Issuer
 		}
 	}
-	svc := gateway.NewService(store, gateway.Config{
+	gcfg := gateway.Config{
 		PublicURL: cfg.PublicURL, Protocols: rules, TimeScale: cfg.TimeScale, RefundDelay: cfg.RefundDelay,
 		EventRetention: cfg.EventRetention, DataRetention: cfg.DataRetention, Issuers: issuers, Now: cfg.Now,
-	})
+	}
+	if cfg.DenyPrivate {
+		gcfg.CheckNotifyURL = func(ctx context.Context, url string) error {
+			return netguard.CheckURL(ctx, net.DefaultResolver, url)
+		}
+	}
+	svc := gateway.NewService(store, gcfg)
 	g := &Gateway{
 		Service: svc, Store: store, Metrics: metrics.New(store), cfg: cfg,
 		adapters: map[string]Adapter{}, notifiers: map[string]dispatcher.Notifier{},
@@ -193,10 +205,19 @@ func (g *Gateway) RunWorkers(ctx context.Context) {
 		(&dispatcher.Dispatcher{
 			Core: g.Service, Queue: g.Store, Notifiers: g.notifiers, Log: g.cfg.Log,
 			Timeout: g.cfg.NotifyTimeout, Concurrency: g.cfg.NotifyConcurrency,
-			Interval: g.cfg.PollInterval, Observer: g.Metrics, Now: g.cfg.Now,
+			Interval: g.cfg.PollInterval, Observer: g.Metrics, Now: g.cfg.Now, DialControl: g.dialControl(),
 		}).Run(ctx)
 	})
 	wg.Wait()
+}
+
+// dialControl vets the addresses notifications connect to when private
+// ones are denied.
+func (g *Gateway) dialControl() func(network, address string, c syscall.RawConn) error {
+	if !g.cfg.DenyPrivate {
+		return nil
+	}
+	return netguard.Control
 }
 
 // Notifiers returns each protocol's notifier (for tests that run their own
