@@ -40,6 +40,9 @@ type options struct {
 	db []sqlite.Option
 	// gatewayClient adds options to the gateway client (e.g. fewer tries).
 	gatewayClient []gatewayclient.Option
+	// payment changes the payment service's configuration (e.g. shorter
+	// create timeouts).
+	payment func(*payment.Config)
 }
 
 // newApp opens the database, learns the merchant id from the gateway and
@@ -67,10 +70,14 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, opt options) (*ap
 		return nil, fmt.Errorf("GATEWAY_WEBHOOK_SECRET: %w", err)
 	}
 	var kick func()
-	a.payments = payment.New(db, a.gateway, payment.Config{
+	pcfg := payment.Config{
 		MerchantID: merchant, PublicURL: cfg.PublicURL, Methods: cfg.Methods, Log: log,
 		RefundQueued: func() { kick() },
-	})
+	}
+	if opt.payment != nil {
+		opt.payment(&pcfg)
+	}
+	a.payments = payment.New(db, a.gateway, pcfg)
 	a.reconciler = reconciler.New(db, a.payments, cfg.ReconcileEvery, cfg.ReconcileAfter, log)
 	kick = a.reconciler.Kick
 	a.sessions = db.NewSessionStore(cfg.SessionSecret)

@@ -160,7 +160,7 @@ func (e *env) pendingOrder(email string, amount int64) (*shop.Order, *shop.Attem
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "alipay", shop.ActorCustomer(u.Email))
+	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "alipay", shop.ActorCustomer(u.Email), sqlite.Lease{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
