@@ -210,3 +210,50 @@ func TestFlow_ConcurrentMethodChoices(t *testing.T) {
 	}
 }
 
+// TestFlow_CashierDoubleSubmitChargesOnce: the customer submits the
+// cashier's card form twice at once (a double click, or a second tab). The
+// payment succeeds once: one payment.succeeded, the order paid by it, and
+// nothing refunded.
+func TestFlow_CashierDoubleSubmitChargesOnce(t *testing.T) {
+	f := startFlow(t, nil, nil, "")
+	ctx := context.Background()
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	no := alice.order("2")
+	st, cashier, err := alice.postRaw("/orders/"+no+"/pay", url.Values{"method": {"card"}})
+	if err != nil || st != http.StatusSeeOther || !strings.HasPrefix(cashier, f.gw.URL+"/pay/") {
+		t.Fatalf("card payment: %d to %q (%v), want the cashier", st, cashier, err)
+	}
+	card := url.Values{"number": {"4242 4242 4242 4242"}, "expiry": {"12/" + time.Now().AddDate(2, 0, 0).Format("06")}, "cvc": {"123"}}
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i := range statuses {
+		wg.Go(func() {
+			resp, err := http.PostForm(cashier+"/pay", card)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	p, err := f.api.GetPaymentByOutTradeNo(ctx, no+"-1")
+	if err != nil || p.Status != gatewayapi.PaymentSucceeded {
+		t.Fatalf("payment = %+v, %v (cashier answered %v); want succeeded", p, err, statuses)
+	}
+	f.eventually(10*time.Second, "order never paid", func() bool { return f.order(no).Status == shop.OrderPaid })
+	events, err := f.api.ListEvents(ctx, gatewayclient.ListEventsParams{ObjectID: p.ID, Type: gatewayapi.EventPaymentSucceeded})
+	if err != nil || len(events.Data) != 1 {
+		t.Errorf("payment.succeeded events = %d (%v), want 1", len(events.Data), err)
+	}
+	if refunds := f.gatewayRefunds(p.ID); len(refunds) != 0 {
+		t.Errorf("gateway refunds = %+v, want none", refunds)
+	}
+	if o := f.order(no); o.PaidAttemptID != f.attempts(no)[0].ID || len(f.attempts(no)) != 1 {
+		t.Errorf("order paid by attempt %d with attempts %+v", o.PaidAttemptID, f.attempts(no))
+	}
+	if tl := f.timeline(no); strings.Count(tl, "Paid by attempt 1") != 1 || strings.Contains(tl, "refunded automatically") {
+		t.Errorf("timeline:\n%s", tl)
+	}
+}
