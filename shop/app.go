@@ -84,7 +84,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, opt options) (*ap
 	pages, _ := fs.Sub(templates.Shop, "shop")
 	static, _ := fs.Sub(templates.Static, "static")
 	a.web, err = web.New(web.Config{
-		DB: db, Payments: a.payments, Verifier: verifier, Sessions: a.sessions, Templates: pages, Static: static,
+		Store: db, Payments: a.payments, Verifier: verifier, Sessions: a.sessions, Templates: pages, Static: static,
 		PublicURL: cfg.PublicURL, Log: log, OrderTTL: cfg.OrderTTL,
 		GatewayReady: func(ctx context.Context) error {
 			_, err := a.gateway.Merchant(ctx, gatewayclient.WithoutRetries())

@@ -34,7 +34,7 @@ func (s *Server) handleSignin(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "signin", "Sign in", authPage{Form: f, Errors: formErrors(err), Next: safeNext(f.Next)}, 0)
 		return
 	}
-	u, err := s.db.FindUserByEmail(c.Request.Context(), f.Email)
+	u, err := s.accounts.FindUserByEmail(c.Request.Context(), f.Email)
 	hash := dummyHash
 	if err == nil {
 		hash = u.PasswordHash

@@ -40,7 +40,7 @@ func (s *Server) handleSignup(c *gin.Context) {
 		return
 	}
 	u := &shop.User{Email: f.Email, Name: strings.TrimSpace(f.Name), Role: shop.RoleCustomer, PasswordHash: hash}
-	if err := s.db.CreateUser(c.Request.Context(), u); err != nil {
+	if err := s.accounts.CreateUser(c.Request.Context(), u); err != nil {
 		if shop.ErrorCode(err) == shop.ECONFLICT {
 			again(fieldErrors{"email": shop.ErrorMessage(err)})
 			return

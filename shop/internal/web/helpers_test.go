@@ -72,7 +72,7 @@ func newEnvDB(t *testing.T, publicURL string, dbOpts []sqlite.Option, methods ..
 	if publicURL == "" {
 		publicURL = "http://" + e.http.Listener.Addr().String()
 	}
-	e.srv, err = New(Config{DB: db, Payments: svc, Verifier: v, Sessions: db.NewSessionStore([]byte("0123456789abcdef0123")),
+	e.srv, err = New(Config{Store: db, Payments: svc, Verifier: v, Sessions: db.NewSessionStore([]byte("0123456789abcdef0123")),
 		Templates: pages, Static: static, PublicURL: publicURL, Log: log, OrderTTL: time.Hour,
 		GatewayReady: func(context.Context) error { return nil }})
 	if err != nil {

@@ -32,12 +32,12 @@ func (s *Server) handlePayPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/orders/"+o.No+"/result")
 		return
 	}
-	attempts, err := s.db.Attempts(c.Request.Context(), o.ID)
+	attempts, err := s.history.Attempts(c.Request.Context(), o.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	p := payPage{Order: o, Methods: s.pay.Methods(), TimeLeft: o.TimeLeft(s.cfg.Now())}
+	p := payPage{Order: o, Methods: s.payer.Methods(), TimeLeft: o.TimeLeft(s.cfg.Now())}
 	for i := len(attempts) - 1; i >= 0; i-- {
 		if attempts[i].Status == shop.AttemptPending {
 			p.Open = &attempts[i]
@@ -66,7 +66,7 @@ func (s *Server) handlePay(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/orders/"+no+"/pay")
 		return
 	}
-	a, err := s.pay.Pay(c.Request.Context(), s.currentUser(c), no, f.Method)
+	a, err := s.payer.Pay(c.Request.Context(), s.currentUser(c), no, f.Method)
 	switch shop.ErrorCode(err) {
 	case "":
 	case shop.ECONFLICT, shop.EINVALID, shop.EUNAVAILABLE:

@@ -17,14 +17,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/shared/webhook"
-	"github.com/paysandbox/paysandbox/shop/internal/payment"
-	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
 
 // Config holds the server's dependencies.
 type Config struct {
-	DB       *sqlite.DB
-	Payments *payment.Service
+	// Store is the shop's data (*sqlite.DB).
+	Store Store
+	// Payments are the payment steps (*payment.Service).
+	Payments Payments
 	// Verifier checks notifications and return redirects with the
 	// merchant's webhook secret.
 	Verifier *webhook.Verifier
@@ -42,15 +42,26 @@ type Config struct {
 	Now      func() time.Time
 }
 
-// Server serves the shop.
+// Server serves the shop. Each handler reaches the rest of the shop only
+// through the small interfaces of deps.go it needs.
 type Server struct {
-	cfg      Config
-	db       *sqlite.DB
-	pay      *payment.Service
-	sessions *scs.SessionManager
-	pages    *renderer
-	log      *slog.Logger
-	handler  http.Handler
+	cfg            Config
+	accounts       Accounts
+	catalogue      Catalogue
+	orders         Orders
+	history        OrderHistory
+	refundRequests RefundRequests
+	notices        Notices
+	backOffice     BackOffice
+	notifyLog      NotificationLog
+	database       Pinger
+	payer          Payer
+	refundDesk     RefundDesk
+	notifications  Notifications
+	sessions       *scs.SessionManager
+	pages          *renderer
+	log            *slog.Logger
+	handler        http.Handler
 }
 
 // New builds the server: templates are parsed here, once, so a broken
@@ -77,7 +88,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	sm.Cookie.Secure = u.Scheme == "https"
-	s := &Server{cfg: cfg, db: cfg.DB, pay: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log}
+	s := &Server{cfg: cfg, accounts: cfg.Store, catalogue: cfg.Store, orders: cfg.Store, history: cfg.Store,
+		refundRequests: cfg.Store, notices: cfg.Store, backOffice: cfg.Store, notifyLog: cfg.Store, database: cfg.Store,
+		payer: cfg.Payments, refundDesk: cfg.Payments, notifications: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("session store failed", "err", err, "request_id", requestID(r.Context()))
 		http.Error(w, "Internal error.", http.StatusInternalServerError)

@@ -56,14 +56,14 @@ func (s *Server) handleWebhook(c *gin.Context) {
 		}
 		f := payment.PaymentFacts(&p, env.Type)
 		f.EnvelopeMerchantID = env.MerchantID
-		out, applied = s.pay.ApplyPayment(ctx, f, src)
+		out, applied = s.notifications.ApplyPayment(ctx, f, src)
 	case strings.HasPrefix(env.Type, "refund."):
 		var r gatewayapi.Refund
 		if err := json.Unmarshal(env.Data.Object, &r); err != nil {
 			c.JSON(http.StatusBadRequest, gin.H{"error": "data.object is not a refund"})
 			return
 		}
-		out, applied = s.pay.ApplyRefund(ctx, payment.RefundFacts(&r, env.MerchantID, env.Type), src)
+		out, applied = s.notifications.ApplyRefund(ctx, payment.RefundFacts(&r, env.MerchantID, env.Type), src)
 	default:
 		applied = shop.Errorf(shop.ENOTFOUND, "unknown event type")
 	}
@@ -79,7 +79,7 @@ func (s *Server) handleWebhook(c *gin.Context) {
 	case shop.ENOTFOUND:
 		// Not ours (another integrator on the same merchant, or an event
 		// type we do not use): acknowledged so it is not retried.
-		if err := s.db.RecordIrrelevant(ctx, src, env.Type); err != nil {
+		if err := s.notifyLog.RecordIrrelevant(ctx, src, env.Type); err != nil {
 			s.log.Error("record notification", "err", err, "request_id", requestID(ctx))
 			c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 			return
@@ -120,7 +120,7 @@ func (s *Server) noteUnverified(c *gin.Context, body []byte, verr error) {
 	case errors.Is(verr, webhook.ErrMissingHeaders), errors.Is(verr, webhook.ErrInvalidHeaders):
 		reason = "its signature headers are missing or malformed"
 	}
-	if err := s.db.NoteUnverified(c.Request.Context(), names.OutTradeNo, names.OutRefundNo, reason); err != nil {
+	if err := s.notifyLog.NoteUnverified(c.Request.Context(), names.OutTradeNo, names.OutRefundNo, reason); err != nil {
 		s.log.Error("note refused notification", "err", err, "request_id", requestID(c.Request.Context()))
 	}
 }
