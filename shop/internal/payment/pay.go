@@ -265,14 +265,14 @@ func (s *Service) Cancel(ctx context.Context, u *shop.User, orderNo string) (*sh
 	if err != nil {
 		return nil, err
 	}
-	if o.Status != shop.OrderPendingPayment {
-		return o, shop.Errorf(shop.ECONFLICT, "Order %s is %s and cannot be cancelled.", o.No, shop.StateLabel(o.Status))
+	if err := shop.CheckCancel(o); err != nil {
+		return o, err
 	}
 	actor := shop.ActorCustomer(u.Email)
 	if err := s.closeOpenAttempts(ctx, o.ID, actor, time.Now().Add(s.cfg.WaitTimeout)); err != nil {
 		return o, err
 	}
-	return s.db.CloseOrder(ctx, o.ID, shop.KindCancelled, actor, "Cancelled by the customer.")
+	return s.db.CloseOrder(ctx, o.ID, shop.CloseCancelled, actor)
 }
 
 // CloseExpired closes an order whose ORDER_TTL has passed, the same way as a
@@ -284,8 +284,7 @@ func (s *Service) CloseExpired(ctx context.Context, o *shop.Order, actor string)
 	} else if err != nil {
 		return err
 	}
-	_, err := s.db.CloseOrder(ctx, o.ID, shop.KindExpired, actor,
-		fmt.Sprintf("Closed: not paid by its deadline %s.", o.ExpiresAt.Format("2006-01-02 15:04:05 MST")))
+	_, err := s.db.CloseOrder(ctx, o.ID, shop.CloseExpired, actor)
 	if shop.ErrorCode(err) == shop.ECONFLICT {
 		// Paid meanwhile (closing found a succeeded payment) or a new
 		// attempt raced in; the next round decides again.

@@ -188,6 +188,13 @@ func RefundMissing(o Order, r Refund, req *RefundRequest, actor string, now time
 		"so no money will move: counted as failed. Support must retry it.", r.OutRefundNo, money.Format(r.Amount, r.Currency)), entry)
 }
 
+// RefundSentEntry is the timeline entry of refund r accepted by the
+// gateway as gatewayID.
+func RefundSentEntry(r *Refund, gatewayID, actor string, now time.Time) TimelineEntry {
+	return TimelineEntry{OrderID: r.OrderID, At: now, Kind: KindRefundRequested, Actor: actor,
+		Message: fmt.Sprintf("Refund %s (%s) requested at the gateway: %s", r.OutRefundNo, gatewayID, r.Reason)}
+}
+
 // refundFailed is a failed refund: flagged for support; the order of a
 // request, or of a closed order refunded automatically, is refund_failed
 // until support retries, and the customer of a request is told the refund

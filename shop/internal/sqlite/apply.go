@@ -37,8 +37,7 @@ func seenWebhook(ctx context.Context, tx querier, src shop.Source, eventType str
 		return false, 0, fmt.Errorf("sqlite: webhook dedupe: %w", err)
 	}
 	if orderID != nil {
-		if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: *orderID, At: fromMS(at), Kind: shop.KindNotificationIgnored, Actor: src.Actor,
-			WebhookID: src.WebhookID, Message: fmt.Sprintf("Duplicate notification %s (%s) ignored: it was already applied.", src.WebhookID, eventType)}); err != nil {
+		if err := addEntries(ctx, tx, shop.DuplicateEntry(*orderID, src, eventType, fromMS(at))); err != nil {
 			return false, 0, err
 		}
 		return true, *orderID, nil
@@ -148,13 +147,9 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 		}
 	}
 	if dec.AutoRefund {
-		reason := "Payment arrived after the order was closed."
-		if o.PaidAttemptID != 0 {
-			reason = "The order was already paid by another payment."
-		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (order_id, attempt_id, kind, out_refund_no, amount, currency, reason, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (out_refund_no) DO NOTHING`,
-			o.ID, a.ID, shop.RefundAuto, shop.AutoRefundNo(a.OutTradeNo), a.Amount, a.Currency, reason, shop.RefundCreating, ms(now), ms(now)); err != nil {
+			o.ID, a.ID, shop.RefundAuto, shop.AutoRefundNo(a.OutTradeNo), a.Amount, a.Currency, dec.AutoRefundReason, shop.RefundCreating, ms(now), ms(now)); err != nil {
 			return nil, fmt.Errorf("sqlite: queue refund: %w", err)
 		}
 		out.RefundQueued = true
@@ -172,13 +167,14 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 	return out, nil
 }
 
-// NoteUnverified adds a flagged, support-only entry to the order a refused
-// (unverifiable) notification names, so QA sees in the back office that one
-// came and why it was refused. Anyone can send such a message, so nothing
-// of it is written (only reason, the shop's own words), customers never see
-// the entry, and an order gets at most one such note per
-// shop.UnverifiedNoteEvery. A message naming nothing of ours writes nothing.
-func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, reason string) error {
+// NoteUnverified adds a flagged, support-only entry (shop.UnverifiedEntry)
+// to the order a refused (unverifiable) notification names, so QA sees in
+// the back office that one came and why (a shop.Unverified* reason) it was
+// refused. Anyone can send such a message, so nothing of it is written,
+// customers never see the entry, and an order gets at most one such note
+// per shop.UnverifiedNoteEvery. A message naming nothing of ours writes
+// nothing.
+func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, why string) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: note unverified: %w", err)
@@ -202,8 +198,7 @@ func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, reason
 	if recent > 0 {
 		return nil
 	}
-	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: orderID, At: now, Kind: shop.KindNotificationRejected, Actor: shop.ActorNotification,
-		Flagged: true, Internal: true, Message: fmt.Sprintf("Refused a notification naming this order: %s. Nothing in it was used and the order was not changed.", reason)}); err != nil {
+	if err := addEntries(ctx, tx, shop.UnverifiedEntry(orderID, why, now)); err != nil {
 		return err
 	}
 	return tx.Commit()

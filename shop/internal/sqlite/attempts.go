@@ -116,11 +116,8 @@ func (d *DB) StartAttempt(ctx context.Context, orderNo string, userID int64, met
 	if err != nil {
 		return nil, err
 	}
-	if o.Status != shop.OrderPendingPayment {
-		return nil, shop.Errorf(shop.ECONFLICT, "Order %s is %s; it cannot be paid.", o.No, shop.StateLabel(o.Status))
-	}
-	if !now.Before(o.ExpiresAt) {
-		return nil, shop.Errorf(shop.ECONFLICT, "Order %s has expired; place it again.", o.No)
+	if err := shop.CheckPayable(o, now); err != nil {
+		return nil, err
 	}
 	open, err := listAttempts(ctx, tx, `order_id = ? AND status IN (?, ?) ORDER BY n DESC`, o.ID, shop.AttemptCreating, shop.AttemptPending)
 	if err != nil {
@@ -184,8 +181,7 @@ func insertAttempt(ctx context.Context, tx *sql.Tx, o *shop.Order, method, actor
 		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
 	}
 	a.ID, _ = res.LastInsertId()
-	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: o.ID, At: now, Kind: shop.KindPaymentRequested, Actor: actor,
-		Message: fmt.Sprintf("Payment attempt %d (%s) opened as %s.", a.N, shop.MethodLabel(method), a.OutTradeNo)}); err != nil {
+	if err := addEntries(ctx, tx, shop.OpenedEntry(o, a, actor, now)); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -279,12 +275,8 @@ func (d *DB) AttemptCreated(ctx context.Context, attemptID int64, p GatewayPayme
 	if err != nil {
 		return nil, err
 	}
-	if a.Status == shop.AttemptClosed {
-		if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: a.OrderID, At: now, Kind: shop.KindAttemptClosed, Actor: shop.ActorSystem, Flagged: true,
-			Message: fmt.Sprintf("Payment attempt %d (%s) was created at the gateway as %s after it had been closed here; that payment is closed at the gateway too.",
-				a.N, shop.MethodLabel(a.Method), p.PaymentID)}); err != nil {
-			return nil, err
-		}
+	if err := addEntries(ctx, tx, shop.DecideCreated(*a, p.PaymentID, now)...); err != nil {
+		return nil, err
 	}
 	return a, tx.Commit()
 }
@@ -320,12 +312,12 @@ func (d *DB) CloseAttemptLocally(ctx context.Context, attemptID int64, c shop.Lo
 	return true, nil
 }
 
-// CloseOrder closes an order awaiting payment (cancelled by the customer or
-// expired). Every attempt must already be settled at the gateway: the caller
-// closes them first, so no payment can succeed after this. Errors:
-// ECONFLICT when the order is no longer awaiting payment or an attempt is
-// still open.
-func (d *DB) CloseOrder(ctx context.Context, orderID int64, kind, actor, message string) (*shop.Order, error) {
+// CloseOrder closes an order awaiting payment for why (shop.CloseCancelled
+// or shop.CloseExpired), as shop.DecideClose decides. Every attempt must
+// already be settled at the gateway: the caller closes them first, so no
+// payment can succeed after this. Errors: ECONFLICT when the order is no
+// longer awaiting payment or an attempt is still open.
+func (d *DB) CloseOrder(ctx context.Context, orderID int64, why, actor string) (*shop.Order, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: close order: %w", err)
@@ -335,22 +327,20 @@ func (d *DB) CloseOrder(ctx context.Context, orderID int64, kind, actor, message
 	if err != nil {
 		return nil, err
 	}
-	if o.Status != shop.OrderPendingPayment {
-		return o, shop.Errorf(shop.ECONFLICT, "Order %s is %s and was not closed.", o.No, shop.StateLabel(o.Status))
-	}
 	var open int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_attempts WHERE order_id = ? AND status IN (?, ?)`,
 		o.ID, shop.AttemptCreating, shop.AttemptPending).Scan(&open); err != nil {
 		return nil, fmt.Errorf("sqlite: close order: %w", err)
 	}
-	if open > 0 {
-		return o, shop.Errorf(shop.ECONFLICT, "Order %s has a payment in progress; try again.", o.No)
-	}
 	now := d.now()
+	entries, err := shop.DecideClose(o, open, why, actor, now)
+	if err != nil {
+		return o, err
+	}
 	if err := setOrderStatus(ctx, tx, o, shop.OrderClosed, now); err != nil {
 		return nil, err
 	}
-	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Actor: actor, Message: message}); err != nil {
+	if err := addEntries(ctx, tx, entries...); err != nil {
 		return nil, err
 	}
 	return o, tx.Commit()

@@ -21,6 +21,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
 //go:embed migrations/*.sql
@@ -174,7 +176,7 @@ func isUnique(err error) bool {
 // ENOTFOUND about what ("Order"), anything else a wrapped store failure.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return shopNotFound(what)
+		return shop.NotFound(what)
 	}
 	return fmt.Errorf("sqlite: find %s: %w", strings.ToLower(what), err)
 }

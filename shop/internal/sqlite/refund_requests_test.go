@@ -252,7 +252,7 @@ func TestRetryRefund_Automatic(t *testing.T) {
 		Method: a.Method}
 	facts.Status = gatewayapi.PaymentClosed
 	_, _ = db.ApplyPayment(ctx, facts, "m_demo", shop.Source{Actor: "test"})
-	if _, err := db.CloseOrder(ctx, o.ID, shop.KindCancelled, "test", "x"); err != nil {
+	if _, err := db.CloseOrder(ctx, o.ID, shop.CloseCancelled, "test"); err != nil {
 		t.Fatal(err)
 	}
 	facts.Status = gatewayapi.PaymentSucceeded

@@ -101,8 +101,7 @@ func (d *DB) RefundCreated(ctx context.Context, refundID int64, gatewayID, actor
 		shop.RefundPending, gatewayID, ms(now), refundID); err != nil {
 		return fmt.Errorf("sqlite: refund created: %w", err)
 	}
-	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: t.Refund.OrderID, At: now, Kind: shop.KindRefundRequested, Actor: actor,
-		Message: fmt.Sprintf("Refund %s (%s) requested at the gateway: %s", t.Refund.OutRefundNo, gatewayID, t.Refund.Reason)}); err != nil {
+	if err := addEntries(ctx, tx, shop.RefundSentEntry(&t.Refund, gatewayID, actor, now)); err != nil {
 		return err
 	}
 	return tx.Commit()

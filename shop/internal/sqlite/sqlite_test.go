@@ -172,7 +172,7 @@ func TestStartAttempt(t *testing.T) {
 	if _, err := db.StartAttempt(ctx, o.No, bob.ID, "alipay", "test", lease("bob")); shop.ErrorCode(err) != shop.ENOTFOUND {
 		t.Errorf("bob paying alice's order: %v, want not found", err)
 	}
-	if _, err := db.CloseOrder(ctx, o.ID, shop.KindCancelled, "test", "x"); shop.ErrorCode(err) != shop.ECONFLICT {
+	if _, err := db.CloseOrder(ctx, o.ID, shop.CloseCancelled, "test"); shop.ErrorCode(err) != shop.ECONFLICT {
 		t.Errorf("closing with an open attempt: %v, want conflict", err)
 	}
 	expired, _ := newOrder(t, db, alice.ID, -time.Second, "PS-OLD")

@@ -267,7 +267,7 @@ func TestResult_PaidOrderBeingRefunded(t *testing.T) {
 	if got := e.notify(e.signer, "evt_late_c", time.Now(), event("evt_late_c", gatewayapi.EventPaymentClosed, a, "closed", nil)); got != 200 {
 		t.Fatalf("closed: status %d", got)
 	}
-	if _, err := e.db.CloseOrder(ctx, late.ID, shop.KindCancelled, "customer alice@example.com", "Cancelled."); err != nil {
+	if _, err := e.db.CloseOrder(ctx, late.ID, shop.CloseCancelled, "customer alice@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.notify(e.signer, "evt_late_s", time.Now(), event("evt_late_s", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)); got != 200 {

@@ -98,7 +98,8 @@ func (s *Server) handleWebhook(c *gin.Context) {
 // noteUnverified notes a refused notification on the timeline of the order
 // it names, if any, for support only. Only the names are read from the
 // unverified body, to find the order; the cause comes from the verifier and
-// the wording is the shop's: an unsigned message can be sent by anyone.
+// the wording is the domain's (shop.UnverifiedEntry): an unsigned message
+// can be sent by anyone.
 func (s *Server) noteUnverified(c *gin.Context, body []byte, verr error) {
 	var env gatewayapi.Envelope
 	if json.Unmarshal(body, &env) != nil {
@@ -111,16 +112,16 @@ func (s *Server) noteUnverified(c *gin.Context, body []byte, verr error) {
 	if json.Unmarshal(env.Data.Object, &names) != nil || (names.OutTradeNo == "" && names.OutRefundNo == "") {
 		return
 	}
-	reason := "its signature does not match"
+	why := shop.UnverifiedSignature
 	switch {
 	case errors.Is(verr, webhook.ErrTimestampTooOld):
-		reason = "its timestamp is more than 5 minutes old"
+		why = shop.UnverifiedTooOld
 	case errors.Is(verr, webhook.ErrTimestampTooNew):
-		reason = "its timestamp is more than 5 minutes in the future"
+		why = shop.UnverifiedTooNew
 	case errors.Is(verr, webhook.ErrMissingHeaders), errors.Is(verr, webhook.ErrInvalidHeaders):
-		reason = "its signature headers are missing or malformed"
+		why = shop.UnverifiedHeaders
 	}
-	if err := s.notifyLog.NoteUnverified(c.Request.Context(), names.OutTradeNo, names.OutRefundNo, reason); err != nil {
+	if err := s.notifyLog.NoteUnverified(c.Request.Context(), names.OutTradeNo, names.OutRefundNo, why); err != nil {
 		s.log.Error("note refused notification", "err", err, "request_id", requestID(c.Request.Context()))
 	}
 }

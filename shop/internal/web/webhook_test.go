@@ -191,7 +191,7 @@ func TestWebhook_IrrelevantAndRefund(t *testing.T) {
 		if got := e.notify(e.signer, "evt_c", time.Now(), event("evt_c", gatewayapi.EventPaymentClosed, a, "closed", nil)); got != 200 {
 			t.Fatalf("closed: status %d", got)
 		}
-		if _, err := e.db.CloseOrder(context.Background(), o.ID, shop.KindCancelled, "customer alice@example.com", "Cancelled."); err != nil {
+		if _, err := e.db.CloseOrder(context.Background(), o.ID, shop.CloseCancelled, "customer alice@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.notify(e.signer, "evt_s", time.Now(), event("evt_s", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)); got != 200 {

@@ -5,6 +5,26 @@ import (
 	"time"
 )
 
+// OpenedEntry is the timeline entry of a new attempt a of order o.
+func OpenedEntry(o *Order, a *Attempt, actor string, now time.Time) TimelineEntry {
+	return TimelineEntry{OrderID: o.ID, At: now, Kind: KindPaymentRequested, Actor: actor,
+		Message: fmt.Sprintf("Payment attempt %d (%s) opened as %s.", a.N, MethodLabel(a.Method), a.OutTradeNo)}
+}
+
+// DecideCreated returns the timeline entries of recording attempt a's
+// gateway payment paymentID (a as it is after the recording): none,
+// unless a had been closed while its create call was on its way — then
+// the payment must be closed at the gateway too, and a flagged entry says
+// so.
+func DecideCreated(a Attempt, paymentID string, now time.Time) []TimelineEntry {
+	if a.Status != AttemptClosed {
+		return nil
+	}
+	return []TimelineEntry{{OrderID: a.OrderID, At: now, Kind: KindAttemptClosed, Actor: ActorSystem, Flagged: true,
+		Message: fmt.Sprintf("Payment attempt %d (%s) was created at the gateway as %s after it had been closed here; that payment is closed at the gateway too.",
+			a.N, MethodLabel(a.Method), paymentID)}}
+}
+
 // Reasons to close an attempt in the shop alone, without closing anything
 // at the gateway.
 const (
