@@ -365,3 +365,25 @@ func TestWebhook_EnvelopeOfAnotherMerchant(t *testing.T) {
 		t.Errorf("refusals = %+v", n)
 	}
 }
+
+// TestWebhookAnswers: every outcome of the receiver has its answer in the
+// one table; exactly the successes are 2xx (they record the webhook-id),
+// and only the shop's own failure is a 5xx.
+func TestWebhookAnswers(t *testing.T) {
+	want := map[outcome]int{
+		outcomeApplied: 200, outcomeDuplicate: 200, outcomeIgnored: 200, outcomeTooLarge: 413,
+		outcomeUnverified: 401, outcomeMalformed: 400, outcomeMismatch: 422, outcomeFailed: 500,
+	}
+	for o := outcomeApplied; o <= outcomeFailed; o++ {
+		a, ok := webhookAnswers[o]
+		if !ok || a.status != want[o] {
+			t.Errorf("outcome %d answers %d (in the table: %v), want %d", o, a.status, ok, want[o])
+		}
+		if (a.status < 300) != (a.body != nil) {
+			t.Errorf("outcome %d: status %d with body %v; successes carry a body, failures an error", o, a.status, a.body)
+		}
+	}
+	if len(webhookAnswers) != len(want) {
+		t.Errorf("the table has %d outcomes, want %d", len(webhookAnswers), len(want))
+	}
+}
