@@ -14,10 +14,11 @@ import (
 	"github.com/paysandbox/paysandbox/shared/webhook"
 )
 
-// demoWebhookSecret is the gateway's seeded demo merchant's secret (DESIGN §2).
+// demoWebhookSecret is the gateway's seeded demo merchant's secret
+// (README.md, "Verifying a notification").
 const demoWebhookSecret = "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"
 
-// config is everything the shop reads at start (DESIGN §2, shop variables).
+// config is everything the shop reads at start (docs/shop.md, "Configuration").
 type config struct {
 	Addr           string
 	PublicURL      string

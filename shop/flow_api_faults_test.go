@@ -117,7 +117,7 @@ func (f *flow) closedWithItsPayment(no, method string) {
 	}
 }
 
-// TestFlow_CancelLookupAnsweredLate (issue 19, cancel): the cancel's lookup
+// TestFlow_CancelLookupAnsweredLate: the cancel's lookup
 // by out_trade_no reaches the gateway before the held create call has
 // landed, and its 404 reaches the shop after the payment was made and
 // recorded. A cancel that closed the attempt "never created" on that 404
@@ -140,7 +140,7 @@ func TestFlow_CancelLookupAnsweredLate(t *testing.T) {
 	f.closedWithItsPayment(no, "Bank card")
 }
 
-// TestFlow_ExpiryWhileCreating (issue 19, expiry): the order's time runs out
+// TestFlow_ExpiryWhileCreating: the order's time runs out
 // while its create call is held at the gateway, and the reconciler's lookup
 // is answered late. The reconciler leaves the order to a later pass while
 // the attempt is being created, then closes the payment that landed and

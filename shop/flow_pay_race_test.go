@@ -94,7 +94,7 @@ func overlapping(ps []gatewayapi.Payment) (a, b string) {
 	return "", ""
 }
 
-// TestFlow_ConcurrentMethodChoices (issue 19): on hundreds of orders, the
+// TestFlow_ConcurrentMethodChoices: on hundreds of orders, the
 // customer picks a bank card and Alipay at once (two tabs, a quick second
 // click). Whatever the interleaving, the gateway never has two payable
 // payments for one order at the same moment, and paying every payment the

@@ -12,7 +12,7 @@ const (
 	AttemptClosed    = "closed"
 )
 
-// Attempt is one gateway payment for an order (DESIGN §8): out_trade_no is
+// Attempt is one gateway payment for an order (docs/shop.md, "How an order is paid"): out_trade_no is
 // {order_no}-{n}. A decline leaves it pending; switching method or paying
 // again after the gateway closed it opens attempt n+1.
 type Attempt struct {

@@ -9,8 +9,8 @@ import (
 )
 
 // Refund kinds. Automatic refunds return a payment the order could not take;
-// requested refunds (issue 7) come from a customer's request approved by
-// support.
+// requested refunds come from a customer's request approved by support
+// (docs/shop.md, "How a refund is asked for, reviewed and paid back").
 const (
 	RefundAuto      = "auto"
 	RefundRequested = "request"

@@ -22,7 +22,7 @@ const (
 )
 
 // RequestOpen reports whether a request still occupies its order: an order
-// has at most one open request (DESIGN §8).
+// has at most one open request (docs/shop.md, "How a refund is asked for, reviewed and paid back").
 func RequestOpen(status string) bool {
 	return status == RequestPendingReview || status == RequestRefunding || status == RequestRefundFailed
 }
@@ -104,7 +104,7 @@ func RequestStatusLabel(s string) string {
 	case RequestRefunding:
 		return "Approved, refund in progress"
 	case RequestRefundFailed:
-		// DESIGN §1: "refund pending" while support retries.
+		// docs/shop.md: "refund pending" while support retries.
 		return "Refund pending"
 	case RequestRefunded:
 		return "Refunded"

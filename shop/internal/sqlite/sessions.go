@@ -14,7 +14,7 @@ import (
 // SessionStore keeps scs sessions in the shop's database. Rows are keyed by
 // HMAC-SHA256(secret, token), never by the token itself: a copy of the
 // database gives no way into anyone's session, and a new SESSION_SECRET
-// (random when unset) ends every session, as DESIGN §2 says.
+// (random when unset) ends every session, as docs/shop.md ("Accounts, sessions, CSRF") says.
 type SessionStore struct {
 	db     *sql.DB
 	secret []byte
