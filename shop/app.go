@@ -86,6 +86,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, opt options) (*ap
 	a.web, err = web.New(web.Config{
 		Store: db, Payments: a.payments, Verifier: verifier, Sessions: a.sessions, Templates: pages, Static: static,
 		PublicURL: cfg.PublicURL, Log: log, OrderTTL: cfg.OrderTTL,
+		SigninPerAddress: cfg.SigninPerAddress, SigninPerAccount: cfg.SigninPerAccount,
 		GatewayReady: func(ctx context.Context) error {
 			_, err := a.gateway.Merchant(ctx, gatewayclient.WithoutRetries())
 			return err

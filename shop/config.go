@@ -12,6 +12,7 @@ import (
 	"github.com/paysandbox/paysandbox/shared/envconfig"
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/webhook"
+	"github.com/paysandbox/paysandbox/shop/internal/web"
 )
 
 // demoWebhookSecret is the gateway's seeded demo merchant's secret
@@ -30,10 +31,26 @@ type config struct {
 	OrderTTL       time.Duration
 	ReconcileAfter time.Duration
 	ReconcileEvery time.Duration
-	SessionSecret  []byte
+	// SigninPerAddress and SigninPerAccount limit sign-in and sign-up
+	// attempts a minute per client address and per email.
+	SigninPerAddress int
+	SigninPerAccount int
+	SessionSecret    []byte
 	// SessionSecretGenerated: SESSION_SECRET was unset, so sessions end
 	// with the process.
 	SessionSecretGenerated bool
+}
+
+// signinLimit reads a sign-in limit (attempts a minute). There is no off
+// switch: 0 is refused rather than read as "unlimited", and a test suite
+// that signs in often sets a high number.
+func signinLimit(env *envconfig.Env, name string, def int) int {
+	n := env.Int(name, def, 0, 1_000_000)
+	if n == 0 {
+		env.Fail(name, "0 would leave sign-in unprotected and is not allowed; set attempts a minute, at least 1 (default %d)", def)
+		return def
+	}
+	return n
 }
 
 // loadConfig reads the environment, then flags for the common settings
@@ -51,6 +68,8 @@ func loadConfig(args []string, env *envconfig.Env) (config, error) {
 		ReconcileAfter: env.Duration("RECONCILE_AFTER", 60*time.Second),
 		ReconcileEvery: env.Duration("RECONCILE_EVERY", 15*time.Second),
 	}
+	c.SigninPerAddress = signinLimit(env, "SIGNIN_LIMIT_PER_ADDRESS", web.DefaultSigninPerAddress)
+	c.SigninPerAccount = signinLimit(env, "SIGNIN_LIMIT_PER_ACCOUNT", web.DefaultSigninPerAccount)
 	secret := env.Secret("SESSION_SECRET", "")
 
 	fs := flag.NewFlagSet("shop", flag.ContinueOnError)

@@ -34,6 +34,11 @@ func (s *Server) handleSignin(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "signin", "Sign in", authPage{Form: f, Errors: formErrors(err), Next: safeNext(f.Next)}, 0)
 		return
 	}
+	if msg := s.limitSignin(c, f.Email, "sign in"); msg != "" {
+		f.Password = ""
+		s.render(c, http.StatusTooManyRequests, "signin", "Sign in", authPage{Form: f, Errors: fieldErrors{"form": msg}, Next: safeNext(f.Next)}, 0)
+		return
+	}
 	u, err := s.accounts.FindUserByEmail(c.Request.Context(), f.Email)
 	hash := dummyHash
 	if err == nil {

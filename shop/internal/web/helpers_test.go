@@ -49,6 +49,17 @@ func newEnv(t *testing.T, publicURL string, methods ...string) *env {
 // newEnvDB is newEnv with options for opening the database.
 func newEnvDB(t *testing.T, publicURL string, dbOpts []sqlite.Option, methods ...string) *env {
 	t.Helper()
+	return buildEnv(t, publicURL, dbOpts, nil, methods...)
+}
+
+// newEnvConfig is newEnv with the server's configuration changed by mod.
+func newEnvConfig(t *testing.T, mod func(*Config)) *env {
+	t.Helper()
+	return buildEnv(t, "", nil, mod)
+}
+
+func buildEnv(t *testing.T, publicURL string, dbOpts []sqlite.Option, mod func(*Config), methods ...string) *env {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "shop.db")
 	db, err := sqlite.Open(context.Background(), path, append([]sqlite.Option{sqlite.WithSeedPasswordCost(bcrypt.MinCost)}, dbOpts...)...)
 	if err != nil {
@@ -72,9 +83,13 @@ func newEnvDB(t *testing.T, publicURL string, dbOpts []sqlite.Option, methods ..
 	if publicURL == "" {
 		publicURL = "http://" + e.http.Listener.Addr().String()
 	}
-	e.srv, err = New(Config{Store: db, Payments: svc, Verifier: v, Sessions: db.NewSessionStore([]byte("0123456789abcdef0123")),
+	cfg := Config{Store: db, Payments: svc, Verifier: v, Sessions: db.NewSessionStore([]byte("0123456789abcdef0123")),
 		Templates: pages, Static: static, PublicURL: publicURL, Log: log, OrderTTL: time.Hour,
-		GatewayReady: func(context.Context) error { return nil }})
+		GatewayReady: func(context.Context) error { return nil }}
+	if mod != nil {
+		mod(&cfg)
+	}
+	e.srv, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,14 @@ type Config struct {
 	GatewayReady func(context.Context) error
 	// OrderTTL is how long a new order may be paid (ORDER_TTL).
 	OrderTTL time.Duration
-	Now      func() time.Time
+	// SigninPerAddress and SigninPerAccount are how many sign-in and
+	// sign-up attempts a minute one client address and one email may make
+	// (SIGNIN_LIMIT_PER_ADDRESS, SIGNIN_LIMIT_PER_ACCOUNT). Zero means the
+	// default (DefaultSigninPerAddress, DefaultSigninPerAccount), never "no
+	// limit".
+	SigninPerAddress int
+	SigninPerAccount int
+	Now              func() time.Time
 }
 
 // Server serves the shop. Each handler reaches the rest of the shop only
@@ -58,6 +65,8 @@ type Server struct {
 	payer          Payer
 	refundDesk     RefundDesk
 	notifications  Notifications
+	perAddress     *attemptLimiter
+	perAccount     *attemptLimiter
 	sessions       *scs.SessionManager
 	pages          *renderer
 	log            *slog.Logger
@@ -69,6 +78,12 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.SigninPerAddress <= 0 {
+		cfg.SigninPerAddress = DefaultSigninPerAddress
+	}
+	if cfg.SigninPerAccount <= 0 {
+		cfg.SigninPerAccount = DefaultSigninPerAccount
 	}
 	registerValidations()
 	pages, err := newRenderer(cfg.Templates)
@@ -90,7 +105,8 @@ func New(cfg Config) (*Server, error) {
 	sm.Cookie.Secure = u.Scheme == "https"
 	s := &Server{cfg: cfg, accounts: cfg.Store, catalogue: cfg.Store, orders: cfg.Store, history: cfg.Store,
 		refundRequests: cfg.Store, notices: cfg.Store, backOffice: cfg.Store, notifyLog: cfg.Store, database: cfg.Store,
-		payer: cfg.Payments, refundDesk: cfg.Payments, notifications: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log}
+		payer: cfg.Payments, refundDesk: cfg.Payments, notifications: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log,
+		perAddress: newAttemptLimiter(cfg.SigninPerAddress), perAccount: newAttemptLimiter(cfg.SigninPerAccount)}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("session store failed", "err", err, "request_id", requestID(r.Context()))
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
