@@ -48,6 +48,9 @@ func (s *Server) handlePayPage(c *gin.Context) {
 	if p.Open != nil && p.TimeLeft > 0 {
 		refresh = payRefresh
 	}
+	if p.Open != nil && shop.QRMethod(p.Open.Method) && p.Open.QRCodeURL != "" {
+		allowImagesFrom(c, p.Open.QRCodeURL)
+	}
 	s.render(c, http.StatusOK, "pay", "Pay order "+o.No, p, refresh)
 }
 

@@ -136,7 +136,7 @@ func New(cfg Config) (*Server, error) {
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write([]byte("This form was sent from another site and was refused. Go back to the shop and submit it again.\n"))
 	}))
-	s.handler = s.requestLog(cop.Handler(sm.LoadAndSave(engine)))
+	s.handler = s.requestLog(securityHeaders(cop.Handler(sm.LoadAndSave(engine))))
 	return s, nil
 }
 
