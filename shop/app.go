@@ -134,6 +134,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.reconciler.Run(bg) })
 	wg.Go(func() { a.sessions.Cleanup(bg, 10*time.Minute, a.log) })
+	wg.Go(func() { a.web.Run(bg) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("shop listening", "addr", ln.Addr().String(), "public_url", a.cfg.PublicURL, "db", a.cfg.DB)

@@ -172,34 +172,45 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 // the back office that one came and why (a shop.Unverified* reason) it was
 // refused. Anyone can send such a message, so nothing of it is written,
 // customers never see the entry, and an order gets at most one such note
-// per shop.UnverifiedNoteEvery. A message naming nothing of ours writes
-// nothing.
+// per shop.UnverifiedNoteEvery. A message naming nothing of ours, or an
+// order noted a moment ago, is settled by reading alone: only a note that
+// is due takes the write lock.
 func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, why string) error {
+	if _, due, err := unverifiedDue(ctx, d.db, outTradeNo, outRefundNo, d.now()); err != nil || !due {
+		return err
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: note unverified: %w", err)
 	}
 	defer tx.Rollback()
-	var orderID int64
-	err = tx.QueryRowContext(ctx, `SELECT order_id FROM payment_attempts WHERE out_trade_no = ?
-		UNION ALL SELECT order_id FROM refunds WHERE out_refund_no = ? LIMIT 1`, outTradeNo, outRefundNo).Scan(&orderID)
-	if isNoRows(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: note unverified: %w", err)
-	}
+	// Again under the lock: another note may have been written meanwhile.
 	now := d.now()
-	var recent int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM timeline WHERE order_id = ? AND kind = ? AND internal = 1 AND at > ?`,
-		orderID, shop.KindNotificationRejected, ms(now.Add(-shop.UnverifiedNoteEvery))).Scan(&recent); err != nil {
-		return fmt.Errorf("sqlite: note unverified: %w", err)
-	}
-	if recent > 0 {
-		return nil
+	orderID, due, err := unverifiedDue(ctx, tx, outTradeNo, outRefundNo, now)
+	if err != nil || !due {
+		return err
 	}
 	if err := addEntries(ctx, tx, shop.UnverifiedEntry(orderID, why, now)); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// unverifiedDue finds the order a refused notification names and whether
+// a note about it is due at now (none in the last shop.UnverifiedNoteEvery).
+func unverifiedDue(ctx context.Context, q querier, outTradeNo, outRefundNo string, now time.Time) (orderID int64, due bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT order_id FROM payment_attempts WHERE out_trade_no = ?
+		UNION ALL SELECT order_id FROM refunds WHERE out_refund_no = ? LIMIT 1`, outTradeNo, outRefundNo).Scan(&orderID)
+	if isNoRows(err) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("sqlite: note unverified: %w", err)
+	}
+	var recent int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM timeline WHERE order_id = ? AND kind = ? AND internal = 1 AND at > ?`,
+		orderID, shop.KindNotificationRejected, ms(now.Add(-shop.UnverifiedNoteEvery))).Scan(&recent); err != nil {
+		return 0, false, fmt.Errorf("sqlite: note unverified: %w", err)
+	}
+	return orderID, recent == 0, nil
 }

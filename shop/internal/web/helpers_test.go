@@ -96,6 +96,10 @@ func buildEnv(t *testing.T, publicURL string, dbOpts []sqlite.Option, mod func(*
 	e.http.Config.Handler = e.srv
 	e.http.Start()
 	t.Cleanup(e.http.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.srv.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
 	e.signer, _ = webhook.NewSigner(gatewaytest.DemoWebhookSecret)
 	return e
 }
@@ -247,4 +251,19 @@ func (e *env) entries(orderID int64, kind string) []shop.TimelineEntry {
 		}
 	}
 	return out
+}
+
+// rejections waits until order orderID has at least n refusal entries
+// (notes about unverifiable notifications are written in the background,
+// see Server.Run) and returns them all.
+func (e *env) rejections(orderID int64, n int) []shop.TimelineEntry {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := e.entries(orderID, shop.KindNotificationRejected)
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -102,10 +102,11 @@ func TestRefundWebhook_VerifiedLikePayments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			skew.Add(int64(shop.UnverifiedNoteEvery + time.Second))
 			body := refundEvent(id, gatewayapi.EventRefundSucceeded, ref, a.PaymentID, tt.mod)
+			before := len(e.entries(o.ID, shop.KindNotificationRejected))
 			if got := e.notify(tt.signer, id, tt.at, body); got != tt.want {
 				t.Fatalf("status = %d, want %d", got, tt.want)
 			}
-			refused := e.entries(o.ID, shop.KindNotificationRejected)
+			refused := e.rejections(o.ID, before+1)
 			if last := refused[len(refused)-1]; !last.Flagged || !strings.Contains(last.Message, tt.says) {
 				t.Errorf("last refusal = %+v, want flagged and saying %q", last, tt.says)
 			}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -65,6 +66,8 @@ type Server struct {
 	payer          Payer
 	refundDesk     RefundDesk
 	notifications  Notifications
+	notes          chan unverifiedNote
+	droppedNotes   atomic.Int64
 	perAddress     *attemptLimiter
 	perAccount     *attemptLimiter
 	sessions       *scs.SessionManager
@@ -106,7 +109,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, accounts: cfg.Store, catalogue: cfg.Store, orders: cfg.Store, history: cfg.Store,
 		refundRequests: cfg.Store, notices: cfg.Store, backOffice: cfg.Store, notifyLog: cfg.Store, database: cfg.Store,
 		payer: cfg.Payments, refundDesk: cfg.Payments, notifications: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log,
-		perAddress: newAttemptLimiter(cfg.SigninPerAddress), perAccount: newAttemptLimiter(cfg.SigninPerAccount)}
+		perAddress: newAttemptLimiter(cfg.SigninPerAddress), perAccount: newAttemptLimiter(cfg.SigninPerAccount),
+		notes: make(chan unverifiedNote, noteQueue)}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("session store failed", "err", err, "request_id", requestID(r.Context()))
 		http.Error(w, "Internal error.", http.StatusInternalServerError)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -86,7 +87,7 @@ func (s *Server) receive(c *gin.Context) (outcome, string) {
 	}
 	if err := s.cfg.Verifier.Verify(body, c.Request.Header); err != nil {
 		s.log.Warn("notification refused", "err", err, "webhook_id", c.GetHeader(webhook.HeaderID), "request_id", requestID(c.Request.Context()))
-		s.noteUnverified(c, body, err)
+		s.noteUnverified(body, err)
 		return outcomeUnverified, "signature or timestamp not valid"
 	}
 	var env gatewayapi.Envelope
@@ -139,12 +140,23 @@ func (s *Server) receive(c *gin.Context) (outcome, string) {
 	return outcomeFailed, "internal error; please retry"
 }
 
-// noteUnverified notes a refused notification on the timeline of the order
-// it names, if any, for support only. Only the names are read from the
-// unverified body, to find the order; the cause comes from the verifier and
-// the wording is the domain's (shop.UnverifiedEntry): an unsigned message
-// can be sent by anyone.
-func (s *Server) noteUnverified(c *gin.Context, body []byte, verr error) {
+// unverifiedNote is what a refused notification leaves for support: the
+// names it carried (only to find the order) and why it was refused.
+type unverifiedNote struct{ outTradeNo, outRefundNo, why string }
+
+// noteQueue bounds the notes waiting to be written; past it they are
+// dropped (and counted), so a flood of forged posts costs no more than the
+// writer can do.
+const noteQueue = 256
+
+// noteUnverified hands a note about a refused notification to Run, for the
+// timeline of the order it names, if any, for support only. The receiver
+// itself never touches the database for a message it could not verify:
+// anyone can send one, and it must not take, or wait for, the write lock.
+// Only the names are read from the unverified body, to find the order; the
+// cause comes from the verifier and the wording is the domain's
+// (shop.UnverifiedEntry).
+func (s *Server) noteUnverified(body []byte, verr error) {
 	var env gatewayapi.Envelope
 	if json.Unmarshal(body, &env) != nil {
 		return
@@ -165,7 +177,28 @@ func (s *Server) noteUnverified(c *gin.Context, body []byte, verr error) {
 	case errors.Is(verr, webhook.ErrMissingHeaders), errors.Is(verr, webhook.ErrInvalidHeaders):
 		why = shop.UnverifiedHeaders
 	}
-	if err := s.notifyLog.NoteUnverified(c.Request.Context(), names.OutTradeNo, names.OutRefundNo, why); err != nil {
-		s.log.Error("note refused notification", "err", err, "request_id", requestID(c.Request.Context()))
+	select {
+	case s.notes <- unverifiedNote{names.OutTradeNo, names.OutRefundNo, why}:
+	default:
+		// Logged at the 1st, 2nd, 4th, 8th, … drop: a flood is visible
+		// without flooding the log.
+		if n := s.droppedNotes.Add(1); n&(n-1) == 0 {
+			s.log.Warn("notes about refused notifications dropped: too many at once", "dropped_total", n)
+		}
+	}
+}
+
+// Run does the server's background work until ctx ends: it writes the
+// notes about refused notifications (noteUnverified), one at a time.
+func (s *Server) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-s.notes:
+			if err := s.notifyLog.NoteUnverified(ctx, n.outTradeNo, n.outRefundNo, n.why); err != nil && ctx.Err() == nil {
+				s.log.Error("note refused notification", "err", err)
+			}
+		}
 	}
 }
