@@ -78,7 +78,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, opt options) (*ap
 		opt.payment(&pcfg)
 	}
 	a.payments = payment.New(db, a.gateway, pcfg)
-	a.reconciler = reconciler.New(db, a.payments, cfg.ReconcileEvery, cfg.ReconcileAfter, log)
+	a.reconciler = reconciler.New(db, a.payments, cfg.ReconcileEvery, cfg.ReconcileAfter, log,
+		reconciler.WithClock(func() time.Time { return db.Now() }), reconciler.WithWebhookRetention(cfg.WebhookRetention))
 	kick = a.reconciler.Kick
 	a.sessions = db.NewSessionStore(cfg.SessionSecret)
 	pages, _ := fs.Sub(templates.Shop, "shop")
