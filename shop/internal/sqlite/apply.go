@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -48,8 +47,8 @@ func seenWebhook(ctx context.Context, tx querier, src shop.Source, eventType str
 // beginApply opens the transaction that applies a gateway message. A
 // webhook-id applied before is answered at once: the duplicate is noted on
 // the timeline, committed, and returned as dup (tx is then nil).
-func (d *DB) beginApply(ctx context.Context, src shop.Source, eventType string) (tx *sql.Tx, now time.Time, dup *Applied, err error) {
-	tx, err = d.db.BeginTx(ctx, nil)
+func (d *DB) beginApply(ctx context.Context, src shop.Source, eventType string) (tx *writeTx, now time.Time, dup *Applied, err error) {
+	tx, err = d.beginWrite(ctx)
 	if err != nil {
 		return nil, now, nil, fmt.Errorf("sqlite: apply %s: %w", eventType, err)
 	}
@@ -80,7 +79,7 @@ func recordWebhook(ctx context.Context, tx querier, src shop.Source, eventType s
 // nothing of ours (another integrator on the same merchant), so its retries
 // are answered as duplicates.
 func (d *DB) RecordIrrelevant(ctx context.Context, src shop.Source, eventType string) error {
-	_, err := d.db.ExecContext(ctx, `INSERT OR IGNORE INTO processed_webhooks (webhook_id, event_type, order_id, received_at) VALUES (?, ?, NULL, ?)`,
+	_, err := d.exec(ctx, `INSERT OR IGNORE INTO processed_webhooks (webhook_id, event_type, order_id, received_at) VALUES (?, ?, NULL, ?)`,
 		src.WebhookID, eventType, ms(d.now()))
 	if err != nil {
 		return fmt.Errorf("sqlite: record webhook: %w", err)
@@ -179,7 +178,7 @@ func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, why st
 	if _, due, err := unverifiedDue(ctx, d.db, outTradeNo, outRefundNo, d.now()); err != nil || !due {
 		return err
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: note unverified: %w", err)
 	}

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -106,7 +105,7 @@ type AttemptPlan struct {
 // ENOTFOUND (not the user's order), ECONFLICT (not awaiting payment or
 // expired).
 func (d *DB) StartAttempt(ctx context.Context, orderNo string, userID int64, method, actor string, lease Lease) (*AttemptPlan, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
 	}
@@ -168,7 +167,7 @@ func (d *DB) StartAttempt(ctx context.Context, orderNo string, userID int64, met
 
 // insertAttempt writes attempt n+1 of order o, creating, with its timeline
 // entry.
-func insertAttempt(ctx context.Context, tx *sql.Tx, o *shop.Order, method, actor string, now time.Time) (*shop.Attempt, error) {
+func insertAttempt(ctx context.Context, tx querier, o *shop.Order, method, actor string, now time.Time) (*shop.Attempt, error) {
 	var last int
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(n), 0) FROM payment_attempts WHERE order_id = ?`, o.ID).Scan(&last); err != nil {
 		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
@@ -209,7 +208,7 @@ func holdAttempt(ctx context.Context, tx querier, a *shop.Attempt, lease Lease) 
 // attempt that is no longer being created needs no hold: it is returned as
 // it is, held. The attempt is returned as it is now.
 func (d *DB) HoldAttempt(ctx context.Context, attemptID int64, lease Lease) (a *shop.Attempt, held bool, err error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlite: hold attempt: %w", err)
 	}
@@ -238,7 +237,7 @@ func (d *DB) ReleaseAttempt(ctx context.Context, attemptID int64, token string) 
 	if token == "" {
 		return nil
 	}
-	if _, err := d.db.ExecContext(ctx, `UPDATE payment_attempts SET lease_token = '', lease_until = 0 WHERE id = ? AND lease_token = ?`,
+	if _, err := d.exec(ctx, `UPDATE payment_attempts SET lease_token = '', lease_until = 0 WHERE id = ? AND lease_token = ?`,
 		attemptID, token); err != nil {
 		return fmt.Errorf("sqlite: release attempt: %w", err)
 	}
@@ -260,7 +259,7 @@ type GatewayPayment struct {
 // create call was on its way) stays closed, and the timeline says that its
 // payment exists after all: the caller must close it at the gateway.
 func (d *DB) AttemptCreated(ctx context.Context, attemptID int64, p GatewayPayment) (*shop.Attempt, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: attempt created: %w", err)
 	}
@@ -285,7 +284,7 @@ func (d *DB) AttemptCreated(ctx context.Context, attemptID int64, p GatewayPayme
 // reason, when shop.DecideLocalClose allows it (an attempt being created
 // only by the holder of its lease); closed reports whether it did.
 func (d *DB) CloseAttemptLocally(ctx context.Context, attemptID int64, c shop.LocalClose, actor string) (closed bool, err error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: close attempt: %w", err)
 	}
@@ -318,7 +317,7 @@ func (d *DB) CloseAttemptLocally(ctx context.Context, attemptID int64, c shop.Lo
 // payment can succeed after this. Errors: ECONFLICT when the order is no
 // longer awaiting payment or an attempt is still open.
 func (d *DB) CloseOrder(ctx context.Context, orderID int64, why, actor string) (*shop.Order, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: close order: %w", err)
 	}

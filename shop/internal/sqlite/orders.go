@@ -39,7 +39,7 @@ func (d *DB) CreateOrder(ctx context.Context, in NewOrder) (*shop.Order, error) 
 	now := d.now()
 	o := &shop.Order{UserID: in.UserID, Status: shop.OrderPendingPayment, Total: total, Currency: in.Currency,
 		Contact: in.Contact, Items: in.Items, CreatedAt: now, ExpiresAt: now.Add(in.TTL), UpdatedAt: now}
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create order: %w", err)
 	}

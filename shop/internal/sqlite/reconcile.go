@@ -62,7 +62,7 @@ func (d *DB) PruneWebhooks(ctx context.Context, before time.Time, limit int) (in
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: prune webhooks: %w", err)
 	}
-	res, err := d.db.ExecContext(ctx, `DELETE FROM processed_webhooks WHERE webhook_id IN
+	res, err := d.exec(ctx, `DELETE FROM processed_webhooks WHERE webhook_id IN
 		(SELECT webhook_id FROM processed_webhooks WHERE received_at < ? ORDER BY received_at LIMIT ?)`, ms(before), limit)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: prune webhooks: %w", err)
@@ -74,7 +74,7 @@ func (d *DB) PruneWebhooks(ctx context.Context, before time.Time, limit int) (in
 // claim lists rows of table with list in one transaction and stamps them
 // checked at the store's now.
 func claim[T any](ctx context.Context, d *DB, table string, id func(T) int64, list func(q querier, now time.Time) ([]T, error)) ([]T, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list %s to check: %w", table, err)
 	}

@@ -91,7 +91,7 @@ type NewRefundRequest struct {
 // write lock. Errors: ENOTFOUND (not the user's order), ECONFLICT (not
 // refundable now, or a request is open), EINVALID with a field.
 func (d *DB) CreateRefundRequest(ctx context.Context, in NewRefundRequest) (*shop.RefundRequest, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create refund request: %w", err)
 	}
@@ -164,7 +164,7 @@ func (d *DB) RejectRefundRequest(ctx context.Context, no string, support *shop.U
 // review runs one support decision on a request in one transaction.
 func (d *DB) review(ctx context.Context, no string, support *shop.User,
 	decide func(*shop.Order, *shop.RefundRequest, time.Time) (*shop.Review, error)) (*shop.Refund, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: review refund request: %w", err)
 	}

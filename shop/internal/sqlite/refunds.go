@@ -84,7 +84,7 @@ func findRefundTarget(ctx context.Context, q querier, where string, args ...any)
 
 // RefundCreated records that the gateway accepted a refund.
 func (d *DB) RefundCreated(ctx context.Context, refundID int64, gatewayID, actor string) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: refund created: %w", err)
 	}
@@ -212,7 +212,7 @@ func applyRefundDecision(ctx context.Context, tx querier, o *shop.Order, r *shop
 // RefundRefused records that the gateway refused to create a refund for good
 // (e.g. payment_not_refundable): it is failed and flagged for support.
 func (d *DB) RefundRefused(ctx context.Context, refundID int64, code, message, actor string) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: refund refused: %w", err)
 	}
@@ -240,7 +240,7 @@ func (d *DB) RefundRefused(ctx context.Context, refundID int64, code, message, a
 // accepted (its state was reset): the refund failed, like a refund.failed,
 // and is flagged for support. A settled refund is left as it is.
 func (d *DB) RefundMissing(ctx context.Context, refundID int64, actor string) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: refund missing: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 func (d *DB) CreateUser(ctx context.Context, u *shop.User) error {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	u.CreatedAt = d.now()
-	res, err := d.db.ExecContext(ctx, `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+	res, err := d.exec(ctx, `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 		u.Email, u.Name, u.Role, u.PasswordHash, ms(u.CreatedAt))
 	if isUnique(err) {
 		return shop.ErrEmailTaken
