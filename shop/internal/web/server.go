@@ -1,6 +1,8 @@
 // Package web is the shop's HTTP adapter: the server-rendered pages (Gin),
 // sessions, CSRF protection, the request log and the gateway's webhook
-// receiver. Handlers are methods of Server and hold no state of their own.
+// receiver. Handlers are methods of Server and hold no state of their own;
+// the server keeps only what outlives a request: the sign-in limits and the
+// queue of notes about refused notifications, which Run writes.
 package web
 
 import (
