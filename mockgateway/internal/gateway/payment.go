@@ -163,7 +163,7 @@ func (s *Service) PublicPayment(ctx context.Context, id string) (*Payment, *Merc
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.store.Merchant(ctx, mid)
+	m, err := s.merchantByID(ctx, mid)
 	if err != nil {
 		return nil, nil, err
 	}

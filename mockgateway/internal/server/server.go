@@ -191,10 +191,18 @@ func (g *Gateway) routes(extra ...registrar) http.Handler {
 	return r
 }
 
-// RunWorkers runs the dispatcher and the timers until ctx ends; on the way
-// out the dispatcher finishes and records the attempts in flight.
+// RunWorkers runs the dispatcher, the timers and the change feed until ctx
+// ends; on the way out the dispatcher finishes and records the attempts in
+// flight.
 func (g *Gateway) RunWorkers(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		// Merchants and fault rules stay in memory between changes while
+		// this process hears of every change.
+		if err := g.Service.WatchChanges(ctx, g.Store); err != nil {
+			g.cfg.Log.Warn("change feed stopped; merchants and fault rules are read from Redis on every call", "err", err)
+		}
+	})
 	wg.Go(func() {
 		(&timers.Runner{
 			Core: g.Service, Queue: g.Store, Log: g.cfg.Log, Interval: g.cfg.PollInterval,
