@@ -377,13 +377,11 @@ func toSession(p *gateway.Payment, x paymentExt, ex expansion) *session {
 	if status == "open" {
 		s.URL = &p.PayURL
 	}
-	// Stripe makes the session's PaymentIntent when the customer first
-	// tries to pay; before that the session has none.
-	if attempted(p, x) {
-		s.PaymentIntent = p.Refs[refIntent]
-		if ex.has("payment_intent") {
-			s.PaymentIntent = toIntent(p, x, ex.under("payment_intent"))
-		}
+	// The session's PaymentIntent exists from the start, as on Stripe
+	// before API version 2022-08-01: retrievable and listed like any.
+	s.PaymentIntent = p.Refs[refIntent]
+	if ex.has("payment_intent") {
+		s.PaymentIntent = toIntent(p, x, ex.under("payment_intent"))
 	}
 	if ex.has("line_items") {
 		s.LineItems = lineItems(p, sd)
