@@ -199,10 +199,10 @@ func TestSDK_RefundScenarios(t *testing.T) {
 	}
 	failed := refund("refund_fail=insufficient_balance")
 	delayed := refund("refund_delay=300ms")
-	updated := recv.waitFor(failed.ID, "refund.created", "refund.updated")
-	last := updated[len(updated)-1].Event.Data.Object
-	if last["status"] != "failed" || last["failure_reason"] != "insufficient_funds" {
-		t.Fatalf("failed refund's refund.updated: %v", last)
+	created := recv.waitCount(failed.ID, "refund.created", 1)[0].Event.Data.Object
+	updated := recv.waitCount(failed.ID, "refund.updated", 1)[0].Event.Data.Object
+	if created["status"] != "pending" || updated["status"] != "failed" || updated["failure_reason"] != "insufficient_funds" {
+		t.Fatalf("failed refund's events: created %v, updated %v", created, updated)
 	}
 	recv.waitFor(delayed.ID, "refund.created", "refund.updated")
 	re, err := sc.V1Refunds.Retrieve(ctx, delayed.ID, nil)

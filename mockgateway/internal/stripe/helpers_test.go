@@ -208,6 +208,28 @@ func (r *receiver) waitFor(objectID string, types ...string) []delivery {
 	}
 }
 
+// waitCount waits until n accepted deliveries of one type for an object
+// have arrived, and returns them.
+func (r *receiver) waitCount(objectID, typ string, n int) []delivery {
+	r.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var out []delivery
+		for _, d := range r.deliveries() {
+			if d.Err == nil && objectOf(d.Event) == objectID && string(d.Event.Type) == typ {
+				out = append(out, d)
+			}
+		}
+		if len(out) >= n {
+			return out
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%d %s webhooks for %s, want %d; got %s", len(out), typ, objectID, n, r.summary())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (r *receiver) summary() string {
 	var b strings.Builder
 	for _, d := range r.deliveries() {

@@ -96,13 +96,14 @@ func TestSDK_PaymentIntentFlow(t *testing.T) {
 		}
 		listed = append(listed, r.ID)
 	}
-	if !slices.Equal(listed, []string{re2.ID, re1.ID}) {
-		t.Fatalf("refunds listed %v, want newest first %v", listed, []string{re2.ID, re1.ID})
+	// Newest first by id; two made in one millisecond may come either way.
+	if !sameSet(listed, []string{re1.ID, re2.ID}) || !newestFirst(listed) {
+		t.Fatalf("refunds listed %v, want %v newest first", listed, []string{re2.ID, re1.ID})
 	}
 	for _, re := range []*stripe.Refund{re1, re2} {
 		recv.waitFor(re.ID, "refund.created")
 	}
-	charged := recv.waitFor(ch.ID, "charge.refunded")
+	charged := recv.waitCount(ch.ID, "charge.refunded", 2)
 	if len(charged) != 2 {
 		t.Fatalf("charge.refunded %d times, want 2:%s", len(charged), recv.summary())
 	}
@@ -304,7 +305,7 @@ func TestSDK_CheckoutSession(t *testing.T) {
 		}
 		ids = append(ids, cs.ID)
 	}
-	if !slices.Equal(ids, []string{other.ID, s.ID}) {
+	if !sameSet(ids, []string{other.ID, s.ID}) || !newestFirst(ids) {
 		t.Fatalf("sessions %v", ids)
 	}
 }
@@ -331,8 +332,8 @@ func TestSDK_ListPagination(t *testing.T) {
 		}
 		got = append(got, pi.ID)
 	}
-	if !slices.Equal(got, made) {
-		t.Fatalf("listed %v, want %v", got, made)
+	if !sameSet(got, made) || !newestFirst(got) {
+		t.Fatalf("listed %v, want %v newest first", got, made)
 	}
 	pages := 0
 	for _, r := range rec.requests() {
@@ -343,12 +344,12 @@ func TestSDK_ListPagination(t *testing.T) {
 	if pages != 3 {
 		t.Fatalf("%d pages of 2 for 5 intents, want 3", pages)
 	}
-	st, _, body := raw(t, http.MethodGet, g.StripeURL+"/v1/payment_intents", m.Stripe.SecretKey, "limit=2&starting_after="+made[1])
+	st, _, body := raw(t, http.MethodGet, g.StripeURL+"/v1/payment_intents", m.Stripe.SecretKey, "limit=2&starting_after="+got[1])
 	if st != 200 || body["object"] != "list" || body["has_more"] != true || body["url"] != "/v1/payment_intents" {
 		t.Fatalf("page: %d %v", st, body)
 	}
-	if data := body["data"].([]any); len(data) != 2 || data[0].(map[string]any)["id"] != made[2] {
-		t.Fatalf("page after %s: %v", made[1], data)
+	if data := body["data"].([]any); len(data) != 2 || data[0].(map[string]any)["id"] != got[2] {
+		t.Fatalf("page after %s: %v, want %s first", got[1], data, got[2])
 	}
 }
 
@@ -368,3 +369,16 @@ func errorsAs[T error](err error, target *T) bool {
 }
 
 var _ = url.Values{}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// newestFirst: ids carry their creation time in front, so a list newest
+// first is sorted by id in descending order.
+func newestFirst(ids []string) bool {
+	return slices.IsSortedFunc(ids, func(a, b string) int { return strings.Compare(b[strings.LastIndexByte(b, '_'):], a[strings.LastIndexByte(a, '_'):]) })
+}
