@@ -380,5 +380,7 @@ func sameSet(a, b []string) bool {
 // newestFirst: ids carry their creation time in front, so a list newest
 // first is sorted by id in descending order.
 func newestFirst(ids []string) bool {
-	return slices.IsSortedFunc(ids, func(a, b string) int { return strings.Compare(b[strings.LastIndexByte(b, '_'):], a[strings.LastIndexByte(a, '_'):]) })
+	return slices.IsSortedFunc(ids, func(a, b string) int {
+		return strings.Compare(b[strings.LastIndexByte(b, '_'):], a[strings.LastIndexByte(a, '_'):])
+	})
 }
