@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/native"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/wechat"
 )
 
 // protocols are the wire protocols the gateway speaks (DESIGN §10, §11). A
@@ -12,5 +13,6 @@ import (
 func protocols() []server.Protocol {
 	return []server.Protocol{
 		native.Protocol(),
+		wechat.Protocol(),
 	}
 }
