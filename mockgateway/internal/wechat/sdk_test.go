@@ -11,6 +11,8 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core/auth/verifiers"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/downloader"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/option"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/payments/h5"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/payments/jsapi"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments/native"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 
@@ -186,4 +188,65 @@ func runFlow(t *testing.T, g *gatewaytest.Gateway, m *merchant, client *core.Cli
 		}
 	}
 	return result.Response
+}
+
+// H5 and JSAPI orders through wechatpay-go: h5_url is the cashier, a
+// JSAPI prepay_id signs the client's payment parameters, and both pay on
+// the cashier like a Native order, with their own trade_type.
+func TestWechatpayGo_H5AndJSAPI(t *testing.T) {
+	g := startGateway(t, nil)
+	m := demoMerchant(t, g)
+	rc := publicKeyReceiver(t, m)
+	client := publicKeyClient(t, g, m)
+	ctx := context.Background()
+
+	h5svc := h5.H5ApiService{Client: client}
+	pre, _, err := h5svc.Prepay(ctx, h5.PrepayRequest{
+		Appid: core.String(m.Wechat.AppID), Mchid: core.String(m.Wechat.MchID), Description: core.String("Mobile tea"),
+		OutTradeNo: core.String("H5-ORDER-1"), NotifyUrl: core.String(rc.URL), Amount: &h5.Amount{Total: core.Int64(650)},
+		SceneInfo: &h5.SceneInfo{PayerClientIp: core.String("203.0.113.7"), H5Info: &h5.H5Info{Type: core.String("Wap")}},
+	})
+	if err != nil || !strings.HasPrefix(*pre.H5Url, g.URL+"/pay/pay_") {
+		t.Fatalf("h5 prepay: %+v, %v", pre, err)
+	}
+	cashierPay(t, g, *pre.H5Url)
+	rc.accepted(t, "TRANSACTION.SUCCESS", "out_trade_no", "H5-ORDER-1")
+	q, _, err := h5svc.QueryOrderByOutTradeNo(ctx, h5.QueryOrderByOutTradeNoRequest{OutTradeNo: core.String("H5-ORDER-1"), Mchid: core.String(m.Wechat.MchID)})
+	if err != nil || *q.TradeState != "SUCCESS" || *q.TradeType != "H5" {
+		t.Fatalf("h5 query: %+v, %v", q, err)
+	}
+
+	jsvc := jsapi.JsapiApiService{Client: client}
+	const openID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+	jp, _, err := jsvc.PrepayWithRequestPayment(ctx, jsapi.PrepayRequest{
+		Appid: core.String(m.Wechat.AppID), Mchid: core.String(m.Wechat.MchID), Description: core.String("Mini-program tea"),
+		OutTradeNo: core.String("JSAPI-ORDER-1"), NotifyUrl: core.String(rc.URL), Amount: &jsapi.Amount{Total: core.Int64(880)},
+		Payer: &jsapi.Payer{Openid: core.String(openID)},
+	})
+	if err != nil || !strings.HasPrefix(*jp.PrepayId, "wx") || *jp.Package != "prepay_id="+*jp.PrepayId || *jp.PaySign == "" {
+		t.Fatalf("jsapi prepay: %+v, %v", jp, err)
+	}
+	// The mini-program's payment page is the cashier; its URL is the
+	// payment's pay_url in the native API.
+	var p struct {
+		PayURL string `json:"pay_url"`
+	}
+	nativeGet(t, g, m, "/v1/payments?out_trade_no=JSAPI-ORDER-1", &p)
+	cashierPay(t, g, p.PayURL)
+	n := rc.accepted(t, "TRANSACTION.SUCCESS", "out_trade_no", "JSAPI-ORDER-1")
+	if payer, _ := n.Plaintext["payer"].(map[string]any); payer["openid"] != openID || n.Plaintext["trade_type"] != "JSAPI" {
+		t.Fatalf("JSAPI notification %v", n.Plaintext)
+	}
+	jq, _, err := jsvc.QueryOrderByOutTradeNo(ctx, jsapi.QueryOrderByOutTradeNoRequest{OutTradeNo: core.String("JSAPI-ORDER-1"), Mchid: core.String(m.Wechat.MchID)})
+	if err != nil || *jq.TradeState != "SUCCESS" || *jq.Payer.Openid != openID {
+		t.Fatalf("jsapi query: %+v, %v", jq, err)
+	}
+	again, _, err := jsvc.Prepay(ctx, jsapi.PrepayRequest{
+		Appid: core.String(m.Wechat.AppID), Mchid: core.String(m.Wechat.MchID), Description: core.String("Mini-program tea"),
+		OutTradeNo: core.String("JSAPI-ORDER-1"), NotifyUrl: core.String(rc.URL), Amount: &jsapi.Amount{Total: core.Int64(880)},
+		Payer: &jsapi.Payer{Openid: core.String(openID)},
+	})
+	if ae := apiError(t, err); ae.StatusCode != http.StatusForbidden || ae.Code != "ORDERPAID" {
+		t.Fatalf("prepay of a paid order: %+v, %d %s", again, ae.StatusCode, ae.Code)
+	}
 }
