@@ -164,6 +164,27 @@ func TestGopay_Flow(t *testing.T) {
 	if err != nil || missing.Code != http.StatusNotFound || missing.ErrResponse.Code != "ORDER_NOT_EXIST" {
 		t.Fatalf("query of an unknown order: %+v, %v", missing, err)
 	}
+
+	// gopay's certificate mode: AutoVerifySign downloads /v3/certificates
+	// through the same host and verifies answers signed under the
+	// certificate's serial.
+	admin(t, g, "PUT", "/admin/api/merchants/"+m.ID+"/wechat", map[string]string{"verify_with": "certificate"}, http.StatusOK, nil)
+	certClient, err := wxv3.NewClientV3(m.Wechat.MchID, m.Wechat.MerchantSerialNo, m.Wechat.APIv3Key, m.Wechat.MerchantPrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certClient.SetProxyHost(g.URL)
+	if err := certClient.AutoVerifySign(false); err != nil {
+		t.Fatalf("gopay could not download the platform certificate: %v", err)
+	}
+	if certClient.WxSerialNo != m.Wechat.PlatformSerialNo {
+		t.Fatalf("gopay selected certificate %q, want %q", certClient.WxSerialNo, m.Wechat.PlatformSerialNo)
+	}
+	q, err = certClient.V3TransactionQueryOrder(ctx, wxv3.OutTradeNo, "GOPAY-ORDER-1")
+	if err != nil || q.Code != wxv3.Success || q.SignInfo.HeaderSerial != m.Wechat.PlatformSerialNo {
+		t.Fatalf("query in certificate mode: %+v, %v", q, err)
+	}
+
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if len(rc.refused) > 0 {
