@@ -128,6 +128,16 @@ func checkNotifyURL(field string, v *string, required bool) error {
 	return nil
 }
 
+// refusedURL is the PARAM_ERROR of a notify_url the gateway will not
+// deliver to (NOTIFY_DENY_PRIVATE), or the internal error it met checking.
+func refusedURL(field string, err error) error {
+	var ge *gateway.Error
+	if !errors.As(err, &ge) || ge.Code == gateway.InternalError {
+		return err
+	}
+	return invalidField(field, ge.Message)
+}
+
 func str(p *string) string {
 	if p == nil {
 		return ""

@@ -50,7 +50,18 @@ func startGateway(t *testing.T, extra map[string]string) *gatewaytest.Gateway {
 	for k, v := range extra {
 		env[k] = v
 	}
-	return gatewaytest.Start(t, env)
+	g := gatewaytest.Start(t, env)
+	t.Cleanup(func() {
+		// The binary is built with the race detector when the tests are:
+		// a race it found fails the test that drove it there.
+		err := g.Stop()
+		if strings.Contains(g.Log(), "DATA RACE") {
+			t.Errorf("the gateway reported a data race (exit %v):\n%s", err, g.Log())
+		} else if err != nil {
+			t.Errorf("the gateway did not stop cleanly: %v", err)
+		}
+	})
+	return g
 }
 
 // merchant is a merchant as the admin API shows it.

@@ -140,7 +140,7 @@ func (a *Adapter) handlePrepay(tradeType string) gin.HandlerFunc {
 		}
 		ctx := c.Request.Context()
 		if err := a.svc.CheckNotifyURL(ctx, "notify_url", *req.NotifyURL); err != nil {
-			apicall.Refuse(c, invalidField("/notify_url", err.Error()))
+			apicall.Refuse(c, refusedURL("/notify_url", err))
 			return
 		}
 		x := paymentExt{MchID: creds.MchID, AppID: creds.AppID, TradeType: tradeType, Attach: str(req.Attach)}

@@ -78,7 +78,7 @@ func (a *Adapter) handleRefundCreate(c *gin.Context) {
 	ctx := c.Request.Context()
 	notifyURL := str(req.NotifyURL)
 	if err := a.svc.CheckNotifyURL(ctx, "notify_url", notifyURL); err != nil {
-		apicall.Refuse(c, invalidField("/notify_url", err.Error()))
+		apicall.Refuse(c, refusedURL("/notify_url", err))
 		return
 	}
 	m := apicall.MerchantOf(c)
