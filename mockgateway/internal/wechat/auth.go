@@ -91,12 +91,9 @@ func parseParams(s string) (map[string]string, error) {
 	}
 }
 
-// authenticate checks a request's Authorization header (DESIGN §11.2): a
-// known mchid, its merchant key's serial, a timestamp within five
-// minutes, a nonce, and a signature over METHOD\nPATH?QUERY\nTIMESTAMP\n
-// NONCE\nBODY\n made with the merchant's private key; a mchid in the query
-// or the body must be the header's. Every refusal is a 401 SIGN_ERROR,
-// signed once the merchant is known.
+// authenticate finds the merchant a request's Authorization header names
+// and checks the request (verifyRequest). Once the merchant is known its
+// platform key signs the answer, refusals included.
 func (a *Adapter) authenticate(c *gin.Context) {
 	body, ok := a.readBody(c)
 	if !ok {
@@ -107,8 +104,7 @@ func (a *Adapter) authenticate(c *gin.Context) {
 		a.refuse(c, aerr)
 		return
 	}
-	ctx := c.Request.Context()
-	m, err := a.svc.MerchantByAlias(ctx, aliasMchID, auth.MchID)
+	m, err := a.svc.MerchantByAlias(c.Request.Context(), aliasMchID, auth.MchID)
 	if gateway.ErrorCode(err) == gateway.ResourceMissing {
 		a.refuse(c, signError("商户号不存在", fmt.Sprintf("No merchant has mchid %s: use the mchid of your WeChat Pay credentials (GET /admin/api/merchants/{id}).", auth.MchID)))
 		return
@@ -122,47 +118,53 @@ func (a *Adapter) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(ctxSigner, sg)
-	if !strings.EqualFold(auth.SerialNo, creds.MerchantSerialNo) {
-		a.refuse(c, signError("商户证书序列号有误",
-			fmt.Sprintf("serial_no %s is not the merchant key's serial of mchid %s (merchant_serial_no in its credentials).", auth.SerialNo, auth.MchID)))
-		return
-	}
-	ts, err := strconv.ParseInt(auth.Timestamp, 10, 64)
-	if err != nil {
-		a.refuse(c, signError("Authorization的timestamp格式错误", "timestamp must be unix seconds."))
-		return
-	}
-	if skew := a.now().Sub(time.Unix(ts, 0)); skew > maxClockSkew || skew < -maxClockSkew {
-		a.refuse(c, signError("请求时间戳已过期",
-			fmt.Sprintf("timestamp %d is %s away from the gateway's clock; at most 5 minutes are allowed.", ts, skew.Round(time.Second))))
-		return
-	}
-	pub, err := a.keys.public(creds.MerchantPublicKey)
-	if err != nil {
-		a.refuse(c, fmt.Errorf("wechat: merchant %s public key: %w", m.ID, err))
-		return
-	}
-	msg := requestMessage(c.Request.Method, c.Request.RequestURI, ts, auth.NonceStr, body)
-	if err := verifyMessage(pub, msg, auth.Signature); err != nil {
-		a.refuse(c, signError("签名错误，请检查后再试",
-			"The signature does not verify with the merchant public key of serial_no "+auth.SerialNo+
-				`. Sign "METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n" with SHA256withRSA and the merchant private key.`))
-		return
-	}
-	if q, ok := c.GetQuery("mchid"); ok && q != auth.MchID {
-		a.refuse(c, signError("请求的mchid与Authorization中的mchid不一致", "The mchid query parameter is "+q+"; the Authorization header names "+auth.MchID+"."))
-		return
-	}
-	var named struct {
-		MchID *string `json:"mchid"`
-	}
-	if json.Unmarshal(body, &named) == nil && named.MchID != nil && *named.MchID != auth.MchID {
-		a.refuse(c, signError("请求的mchid与Authorization中的mchid不一致", "The body's mchid is "+*named.MchID+"; the Authorization header names "+auth.MchID+"."))
+	if err := a.verifyRequest(c, auth, creds, body); err != nil {
+		a.refuse(c, err)
 		return
 	}
 	c.Set(ctxCredentials, creds)
 	apicall.SetMerchant(c, m)
 	c.Next()
+}
+
+// verifyRequest checks a request against its merchant's credentials
+// (DESIGN §11.2): the merchant key's serial, a timestamp within five
+// minutes, a signature over METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n
+// made with the merchant's private key, and a mchid in the query or the
+// body that is the header's. Every refusal is a 401 SIGN_ERROR.
+func (a *Adapter) verifyRequest(c *gin.Context, auth authorization, creds *Credentials, body []byte) error {
+	if !strings.EqualFold(auth.SerialNo, creds.MerchantSerialNo) {
+		return signError("商户证书序列号有误",
+			fmt.Sprintf("serial_no %s is not the merchant key's serial of mchid %s (merchant_serial_no in its credentials).", auth.SerialNo, auth.MchID))
+	}
+	ts, err := strconv.ParseInt(auth.Timestamp, 10, 64)
+	if err != nil {
+		return signError("Authorization的timestamp格式错误", "timestamp must be unix seconds.")
+	}
+	if skew := a.now().Sub(time.Unix(ts, 0)); skew > maxClockSkew || skew < -maxClockSkew {
+		return signError("请求时间戳已过期",
+			fmt.Sprintf("timestamp %d is %s away from the gateway's clock; at most 5 minutes are allowed.", ts, skew.Round(time.Second)))
+	}
+	pub, err := a.keys.public(creds.MerchantPublicKey)
+	if err != nil {
+		return fmt.Errorf("wechat: merchant %s public key: %w", auth.MchID, err)
+	}
+	msg := requestMessage(c.Request.Method, c.Request.RequestURI, ts, auth.NonceStr, body)
+	if err := verifyMessage(pub, msg, auth.Signature); err != nil {
+		return signError("签名错误，请检查后再试",
+			"The signature does not verify with the merchant public key of serial_no "+auth.SerialNo+
+				`. Sign "METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n" with SHA256withRSA and the merchant private key.`)
+	}
+	if q, ok := c.GetQuery("mchid"); ok && q != auth.MchID {
+		return signError("请求的mchid与Authorization中的mchid不一致", "The mchid query parameter is "+q+"; the Authorization header names "+auth.MchID+".")
+	}
+	var named struct {
+		MchID *string `json:"mchid"`
+	}
+	if json.Unmarshal(body, &named) == nil && named.MchID != nil && *named.MchID != auth.MchID {
+		return signError("请求的mchid与Authorization中的mchid不一致", "The body's mchid is "+*named.MchID+"; the Authorization header names "+auth.MchID+".")
+	}
+	return nil
 }
 
 // readBody reads the body (at most apicall.MaxBody bytes) for the

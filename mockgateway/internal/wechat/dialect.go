@@ -33,8 +33,12 @@ type dialect struct {
 
 func (dialect) Protocol() string { return gateway.ProtocolWechat }
 
-func (dialect) ErrorAnswer(_ *gin.Context, err error) apicall.Answer {
+func (d dialect) ErrorAnswer(c *gin.Context, err error) apicall.Answer {
 	e := toAPIError(err)
+	if e.Status >= http.StatusInternalServerError {
+		// Answered as SYSTEM_ERROR without its text: logged once, here.
+		d.log.ErrorContext(c.Request.Context(), "internal error", "request_id", apicall.RequestIDOf(c), "err", err)
+	}
 	return apicall.Answer{Status: e.Status, Body: e.body()}
 }
 
