@@ -4,6 +4,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/native"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/stripe"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/wechat"
 )
 
 // protocols are the wire protocols the gateway speaks (DESIGN §10, §11). A
@@ -17,5 +18,6 @@ func protocols() []server.Protocol {
 	return []server.Protocol{
 		native.Protocol(),
 		stripe.Protocol(),
+		wechat.Protocol(),
 	}
 }

@@ -21,6 +21,9 @@ const DemoMerchantID = "m_demo"
 type IssuedCredentials struct {
 	Raw     json.RawMessage
 	Aliases map[string]string
+	// Secret is what the protocol keeps to itself (a platform private
+	// key): stored in Merchant.Secrets, never shown with the credentials.
+	Secret json.RawMessage
 }
 
 // CredentialIssuer issues a protocol's credentials to a merchant (DESIGN
@@ -96,8 +99,21 @@ func (s *Service) issueMissing(ctx context.Context, m *Merchant) error {
 			m.Credentials = map[string]json.RawMessage{}
 		}
 		m.Credentials[protocol] = issued.Raw
+		setSecret(m, protocol, issued.Secret)
 	}
 	return nil
+}
+
+// setSecret stores (or, when nil, removes) a protocol's secret of m.
+func setSecret(m *Merchant, protocol string, secret json.RawMessage) {
+	if secret == nil {
+		delete(m.Secrets, protocol)
+		return
+	}
+	if m.Secrets == nil {
+		m.Secrets = map[string]json.RawMessage{}
+	}
+	m.Secrets[protocol] = secret
 }
 
 func (s *Service) claimAliases(ctx context.Context, mid string, aliases map[string]string) (bool, error) {
@@ -125,6 +141,7 @@ func (s *Service) SetCredentials(ctx context.Context, m *Merchant, protocol stri
 		}
 	}
 	out := *m
+	out.Secrets = maps.Clone(m.Secrets)
 	out.Credentials = maps.Clone(m.Credentials)
 	if out.Credentials == nil {
 		out.Credentials = map[string]json.RawMessage{}
@@ -171,6 +188,7 @@ func (s *Service) Reset(ctx context.Context, demo *Merchant) error {
 	s.changed()
 	d := *demo
 	d.Credentials = maps.Clone(demo.Credentials)
+	d.Secrets = maps.Clone(demo.Secrets)
 	if old != nil {
 		keepCredentials(&d, old)
 	}
@@ -179,7 +197,7 @@ func (s *Service) Reset(ctx context.Context, demo *Merchant) error {
 }
 
 // keepCredentials gives m the credentials old had for protocols m has none
-// for.
+// for, with their secrets.
 func keepCredentials(m, old *Merchant) {
 	for p, raw := range old.Credentials {
 		if _, given := m.Credentials[p]; !given {
@@ -187,6 +205,7 @@ func keepCredentials(m, old *Merchant) {
 				m.Credentials = map[string]json.RawMessage{}
 			}
 			m.Credentials[p] = raw
+			setSecret(m, p, old.Secrets[p])
 		}
 	}
 }

@@ -71,7 +71,11 @@ type Merchant struct {
 	APIKey        string                     `json:"api_key"`
 	WebhookSecret string                     `json:"webhook_secret"`
 	Credentials   map[string]json.RawMessage `json:"credentials,omitempty"`
-	CreatedAt     time.Time                  `json:"created_at"`
+	// Secrets holds what a protocol keeps to itself for the merchant (a
+	// platform private key), by protocol: stored with the merchant and
+	// never shown, unlike Credentials.
+	Secrets   map[string]json.RawMessage `json:"secrets,omitempty"`
+	CreatedAt time.Time                  `json:"created_at"`
 }
 
 // PaymentError is the latest failed attempt of a payment.
