@@ -135,6 +135,8 @@ type call struct {
 	// idempotency key state, when the call has a key
 	key, fp string
 	release func()
+	// commit is the answer a create keeps in its own commit (IdemCommit).
+	commit *gateway.IdemCommit
 }
 
 type recorded struct {
@@ -216,7 +218,9 @@ func (p *Pipeline) finish(c *gin.Context, cl *call) {
 		p.o.Log.ErrorContext(c.Request.Context(), "handler recorded no answer", "request_id", RequestIDOf(c), "path", c.FullPath())
 		a = &recorded{Answer: p.o.Dialect.ErrorAnswer(c, errNoAnswer)}
 	}
-	if cl.key != "" {
+	if cl.key != "" && cl.commit != nil && cl.commit.Done && a.store {
+		// Kept by the commit that created the object: nothing to settle.
+	} else if cl.key != "" {
 		// The request's own context may be gone (client hung up); the key
 		// must still be settled, or it blocks retries until it expires.
 		bg := context.WithoutCancel(c.Request.Context())

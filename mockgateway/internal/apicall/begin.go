@@ -75,6 +75,19 @@ func (cl *Call) Reply(a Answer) {
 	cl.cl.answer = &recorded{Answer: a, store: true}
 }
 
+// IdemCommit hands a create call's idempotency key to the core, so the
+// commit that creates the object keeps the call's answer too (one round
+// trip less). answer builds the answer from the created object; once the
+// commit applied it (Done), the handler replies with exactly the kept
+// Status and Body. It returns nil when the call has no key.
+func (cl *Call) IdemCommit(answer func(p *gateway.Payment) (status int, body []byte, err error)) *gateway.IdemCommit {
+	if cl.cl.key == "" {
+		return nil
+	}
+	cl.cl.commit = &gateway.IdemCommit{Key: cl.cl.key, Fingerprint: cl.cl.fp, TTL: IdempotencyTTL, Answer: answer}
+	return cl.cl.commit
+}
+
 // Error records the answer to an error of the business logic; internal
 // errors are not kept under the idempotency key.
 func (cl *Call) Error(err error) { Fail(cl.c, err) }

@@ -1,5 +1,7 @@
 package gateway
 
+import "time"
+
 // IdemState is what an idempotency store found under an Idempotency-Key.
 // The keys are kept by the store; the shared call middleware of every
 // adapter decides with them (DESIGN §3, §10).
@@ -17,4 +19,19 @@ const (
 type IdemAnswer struct {
 	Status int    `json:"status"`
 	Body   []byte `json:"body"`
+}
+
+// IdemCommit lets a create call keep its answer under its idempotency key
+// in the commit that creates the object, instead of a round trip after it
+// (the shared call pipeline hands it out; DESIGN §3 semantics unchanged).
+// Answer builds the answer from the created object; when the commit applies
+// it, Done is set and Status and Body are what was kept.
+type IdemCommit struct {
+	Key, Fingerprint string
+	TTL              time.Duration
+	Answer           func(p *Payment) (status int, body []byte, err error)
+
+	Done   bool
+	Status int
+	Body   []byte
 }

@@ -51,6 +51,9 @@ type CreatePaymentInput struct {
 	Ext json.RawMessage
 	// Scenario is the object-level part of the call's scenario.
 	Scenario Scenario
+	// Idem, when set, keeps the call's answer under its idempotency key in
+	// the creating commit.
+	Idem *IdemCommit
 }
 
 // CreatePayment creates a payment. created is false when a payment with the
@@ -81,20 +84,29 @@ func (s *Service) CreatePayment(ctx context.Context, m *Merchant, in CreatePayme
 		Refs: in.Refs, Ext: in.Ext, Scenario: in.Scenario,
 		CreatedAt: now, ExpiresAt: now.Add(in.ExpiresIn),
 	}
-	// The owner index lives outside the merchant's slot, so it is written
-	// first: an orphan entry (if the commit then loses) points at nothing.
-	if err := s.store.IndexPaymentOwner(ctx, id, m.ID, s.cfg.DataRetention); err != nil {
-		return nil, false, err
-	}
 	b := s.batch()
 	b.Payments = []*Payment{rec}
 	b.NewPayment = true
+	// The owner index lives outside the merchant's slot; it goes in the
+	// commit's round trip, and an orphan entry (if the commit loses) points
+	// at nothing.
+	b.Owner = &OwnerIndex{PaymentID: id, TTL: s.cfg.DataRetention}
 	b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, id), At: rec.ExpiresAt})
 	if in.Scenario.HasAutoSucceed {
 		b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, id), At: now.Add(s.scaled(in.Scenario.AutoSucceed))})
 	}
+	if ic := in.Idem; ic != nil && ic.Answer != nil {
+		status, body, err := ic.Answer(rec)
+		if err != nil {
+			return nil, false, err
+		}
+		b.Idem = &IdemKept{Key: ic.Key, Fingerprint: ic.Fingerprint, Status: status, Body: body, TTL: ic.TTL}
+	}
 	err = s.store.Commit(ctx, m.ID, b)
 	if err == nil {
+		if b.Idem != nil {
+			in.Idem.Done, in.Idem.Status, in.Idem.Body = true, b.Idem.Status, b.Idem.Body
+		}
 		return rec, true, nil
 	}
 	if !errors.Is(err, ErrConflict) {
@@ -102,6 +114,11 @@ func (s *Service) CreatePayment(ctx context.Context, m *Merchant, in CreatePayme
 	}
 	existing, err := s.store.PaymentByOutTradeNo(ctx, m.ID, in.OutTradeNo)
 	if err != nil {
+		return nil, false, err
+	}
+	// The call that created it may have failed after its commit, before its
+	// owner index was written: write it again, as the commit would have.
+	if err := s.store.IndexPaymentOwner(ctx, existing.ID, m.ID, s.cfg.DataRetention); err != nil {
 		return nil, false, err
 	}
 	if existing.Amount != in.Amount || existing.Currency != in.Currency || existing.Method != in.Method || existing.Protocol != in.Protocol {

@@ -47,6 +47,26 @@ type Batch struct {
 	// long the batch's events are.
 	DataRetention time.Duration
 	EventTTL      time.Duration
+	// Owner, when set, indexes a new payment's id to its merchant (for the
+	// unauthenticated cashier) in the same round trip as the commit.
+	Owner *OwnerIndex
+	// Idem, when set, stores the answer of the call that made the batch
+	// under its idempotency key, in the same atomic step.
+	Idem *IdemKept
+}
+
+// OwnerIndex indexes a payment id to its merchant for TTL.
+type OwnerIndex struct {
+	PaymentID string
+	TTL       time.Duration
+}
+
+// IdemKept is a call's answer to keep under its idempotency key.
+type IdemKept struct {
+	Key, Fingerprint string
+	Status           int
+	Body             []byte
+	TTL              time.Duration
 }
 
 // ScheduleEntry puts a member on a queue, due at At.

@@ -2,6 +2,7 @@ package native
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -49,9 +50,17 @@ func (a *Adapter) handlePaymentCreate(c *gin.Context) {
 		return
 	}
 	in.Scenario = cl.Scenario.Stored()
+	in.Idem = cl.IdemCommit(func(p *gateway.Payment) (int, []byte, error) {
+		body, err := json.Marshal(Payment(p))
+		return http.StatusCreated, body, err
+	})
 	p, created, err := a.svc.CreatePayment(c.Request.Context(), merchant(c), in)
 	if err != nil {
 		cl.Error(err)
+		return
+	}
+	if in.Idem != nil && in.Idem.Done {
+		cl.Reply(apicall.Answer{Status: in.Idem.Status, Body: in.Idem.Body})
 		return
 	}
 	replyCreated(cl, created, Payment(p))

@@ -39,6 +39,12 @@ func (c *Conn) Close() error {
 	return err
 }
 
+// protocol is the RESP version the gateway speaks: 2, unless REDIS_URL asks
+// for another (protocol=3). The gateway uses no RESP3 feature, and with
+// RESP3 the client looks for push notifications before every reply, which
+// profiles showed as a tenth of the create path's CPU.
+const protocol = 2
+
 // Open connects as opts says and checks that Redis answers.
 func Open(ctx context.Context, opts Options, log *slog.Logger) (*Conn, error) {
 	switch {
@@ -49,9 +55,12 @@ func Open(ctx context.Context, opts Options, log *slog.Logger) (*Conn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redisconn: REDIS_URL: %w", err)
 		}
+		if o.Protocol == 0 {
+			o.Protocol = protocol
+		}
 		return ping(ctx, &Conn{Client: redis.NewClient(o), Addr: o.Addr})
 	case len(opts.ClusterAddrs) > 0:
-		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: opts.ClusterAddrs})
+		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: opts.ClusterAddrs, Protocol: protocol})
 		return ping(ctx, &Conn{Client: c, Addr: opts.ClusterAddrs[0]})
 	}
 	return openEmbedded(ctx, opts.EmbeddedAddr, log)
@@ -96,7 +105,7 @@ func openEmbedded(ctx context.Context, addr string, log *slog.Logger) (*Conn, er
 	log.Warn("no REDIS_URL or REDIS_CLUSTER_ADDRS: using an embedded in-memory Redis; all gateway state is lost when the process exits",
 		"addr", m.Addr())
 	c := &Conn{
-		Client:   redis.NewClient(&redis.Options{Addr: m.Addr()}),
+		Client:   redis.NewClient(&redis.Options{Addr: m.Addr(), Protocol: protocol}),
 		Embedded: true,
 		Addr:     m.Addr(),
 		stop:     func() { close(done); m.Close() },

@@ -12,16 +12,21 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
 
-// op is one step of commit.lua. Numbers are strings on purpose.
+// op is one step of commit.lua. It travels as opFields arguments, numbers
+// as strings, unused fields empty: no JSON to encode here and decode in Lua,
+// and an object's JSON goes as it is.
 type op struct {
-	O string `json:"o"`
-	K int    `json:"k"`
-	V string `json:"v,omitempty"`
-	J string `json:"j,omitempty"`
-	S string `json:"s,omitempty"`
-	M string `json:"m,omitempty"`
-	T string `json:"t,omitempty"`
+	O string // operation
+	K int    // index into KEYS
+	V string // version, or fingerprint
+	J string // JSON or value
+	S string // score, or status
+	M string // member
+	T string // TTL in ms
 }
+
+// opFields is how many arguments each op takes.
+const opFields = 7
 
 // plan collects the keys and operations of one commit.
 type plan struct {
@@ -145,20 +150,31 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	for _, e := range b.Unschedule {
 		p.ops = append(p.ops, op{O: "zrem", K: p.key("q:" + e.Queue), M: e.Member})
 	}
-	raw, err := json.Marshal(p.ops)
-	if err != nil {
-		return fmt.Errorf("redisstore: marshal ops: %w", err)
+	if d := b.Idem; d != nil {
+		// The answer of the call that made this batch, kept under its
+		// idempotency key by the same step (the key is in this slot).
+		p.ops = append(p.ops, op{O: "idem", K: p.key("idem:" + d.Key), V: d.Fingerprint,
+			J: string(d.Body), S: strconv.Itoa(d.Status), T: msDur(d.TTL)})
 	}
-	// The commit and the marks of the merchants with due work go in one
-	// round trip. The marks are in other slots, so they cannot be part of
-	// the commit script; marking for a commit that then conflicts is
-	// harmless (the dispatcher finds nothing due and drops the mark), and a
-	// mark that fails is restored by the dispatcher's sweep.
+	args := make([]any, 0, len(p.ops)*opFields)
+	for _, o := range p.ops {
+		args = append(args, o.O, o.K, o.V, o.J, o.S, o.M, o.T)
+	}
+	// The commit, the owner index of a new payment and the marks of the
+	// merchants with due work go in one round trip. The index and the marks
+	// are in other slots, so they cannot be part of the commit script: an
+	// index entry or a mark for a commit that then conflicts is harmless (it
+	// points at nothing; the dispatcher finds nothing due and drops the
+	// mark), and a mark that fails is restored by the dispatcher's sweep.
 	var commit *redis.Cmd
+	var owner *redis.StatusCmd
 	var marks []*redis.Cmd
 	run := func() {
 		pipe := s.rdb.Pipeline()
-		commit = commitScript.EvalSha(ctx, pipe, p.keys, string(raw))
+		if b.Owner != nil {
+			owner = pipe.Set(ctx, ownerKey(b.Owner.PaymentID), mid, b.Owner.TTL)
+		}
+		commit = commitScript.EvalSha(ctx, pipe, p.keys, args...)
 		marks = s.markDue(ctx, pipe, mid, b.Schedule)
 		_, _ = pipe.Exec(ctx) // each command's own error is read below
 	}
@@ -184,6 +200,11 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	}
 	if res[0] != 1 {
 		return gateway.ErrConflict
+	}
+	if owner != nil && owner.Err() != nil {
+		// Committed, but the cashier could not find it: the caller fails
+		// and its retry writes the index again (CreatePayment).
+		return fmt.Errorf("redisstore: index owner of %s: %w", b.Owner.PaymentID, owner.Err())
 	}
 	for _, pay := range b.Payments {
 		pay.Version++

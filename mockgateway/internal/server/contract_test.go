@@ -28,7 +28,7 @@ var (
 	specErr    error
 )
 
-func loadSpec(t *testing.T) (*openapi3.T, routers.Router) {
+func loadSpec(t testing.TB) (*openapi3.T, routers.Router) {
 	t.Helper()
 	specOnce.Do(func() {
 		loader := openapi3.NewLoader()
@@ -53,7 +53,7 @@ func loadSpec(t *testing.T) (*openapi3.T, routers.Router) {
 // contractCheck wraps the API so that every /v1 and /admin/api answer a test
 // provokes is validated against docs/openapi.yaml: an undocumented route,
 // status or response shape fails the test that caused it.
-func contractCheck(t *testing.T, next http.Handler) http.Handler {
+func contractCheck(t testing.TB, next http.Handler) http.Handler {
 	_, router := loadSpec(t)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/v1/") && !strings.HasPrefix(r.URL.Path, "/admin/api/") {

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // testEnv is a real gateway (every protocol the binary has, the cashier,
 // the admin API) on a real Redis database, served over real HTTP.
 type testEnv struct {
-	t       *testing.T
+	t       testing.TB
 	URL     string
 	Svc     *gateway.Service
 	Store   *redisstore.Store
@@ -48,7 +48,7 @@ const testAdminToken = "adm_test_token_0123456789abcdef"
 
 // newTestEnv starts a gateway with the demo merchant seeded. cfg tweaks the
 // configuration before it is built.
-func newTestEnv(t *testing.T, cfg func(*server.Config)) *testEnv {
+func newTestEnv(t testing.TB, cfg func(*server.Config)) *testEnv {
 	t.Helper()
 	rdb := redistest.Client(t)
 	e := &testEnv{t: t, Redis: rdb, Store: redisstore.New(rdb), Admin: testAdminToken}
@@ -89,7 +89,7 @@ func (e *testEnv) start() {
 // Advance moves the service clock forward.
 func (e *testEnv) Advance(d time.Duration) { e.offset += d }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimSpace(p)))
@@ -111,7 +111,7 @@ func (r resp) Err() gatewayapi.ErrorDetail {
 }
 
 // Decode decodes the body into v, failing the test on bad JSON.
-func (r resp) Decode(t *testing.T, v any) {
+func (r resp) Decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
@@ -165,7 +165,7 @@ func (e *testEnv) api(method, path string, body any, headers ...string) resp {
 
 // want fails the test unless the answer has the status (and, for errors,
 // the code).
-func want(t *testing.T, r resp, status int, code string) {
+func want(t testing.TB, r resp, status int, code string) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)

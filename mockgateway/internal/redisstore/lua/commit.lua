@@ -1,41 +1,49 @@
 -- Applies one gateway.Batch atomically: every condition is checked first and,
 -- if any fails, nothing is written and {0, n} names the failed condition.
--- ARGV[1] is a JSON array of operations; "k" is an index into KEYS. Numbers
--- travel as strings so no float formatting can change them.
-local ops = cjson.decode(ARGV[1])
-for i, op in ipairs(ops) do
-  local key = KEYS[tonumber(op.k)]
-  if op.o == 'ver' then
+-- ARGV holds the operations, 7 arguments each: o (operation), k (an index
+-- into KEYS), v, j, s, m, t; unused ones are empty strings. Numbers travel
+-- as strings so no float formatting can change them.
+local n = #ARGV / 7
+local function field(i, f) return ARGV[(i - 1) * 7 + f] end
+for i = 1, n do
+  local o, key = field(i, 1), KEYS[tonumber(field(i, 2))]
+  if o == 'ver' then
     local cur = redis.call('HGET', key, 'v')
-    if op.v == '0' then
+    local want = field(i, 3)
+    if want == '0' then
       if cur then return {0, i} end
-    elseif cur ~= op.v then
+    elseif cur ~= want then
       return {0, i}
     end
-  elseif op.o == 'nx' then
+  elseif o == 'nx' then
     if redis.call('EXISTS', key) == 1 then return {0, i} end
   end
 end
-for _, op in ipairs(ops) do
-  local key = KEYS[tonumber(op.k)]
-  if op.o == 'obj' then
-    if op.b then
-      redis.call('HSET', key, 'v', op.v, 'j', op.j, 'b', op.b)
-    else
-      redis.call('HSET', key, 'v', op.v, 'j', op.j)
+for i = 1, n do
+  local o, key = field(i, 1), KEYS[tonumber(field(i, 2))]
+  local v, j, s, m, t = field(i, 3), field(i, 4), field(i, 5), field(i, 6), field(i, 7)
+  if o == 'obj' then
+    redis.call('HSET', key, 'v', v, 'j', j)
+    if t ~= '' then redis.call('PEXPIRE', key, t) end
+  elseif o == 'set' then
+    redis.call('SET', key, j, 'PX', t)
+  elseif o == 'zadd' then
+    redis.call('ZADD', key, s, m)
+    if t ~= '' then redis.call('PEXPIRE', key, t) end
+  elseif o == 'zrem' then
+    redis.call('ZREM', key, m)
+  elseif o == 'ttl' then
+    redis.call('PEXPIRE', key, t)
+  elseif o == 'trim' then
+    redis.call('ZREMRANGEBYLEX', key, '-', '(' .. m)
+  elseif o == 'idem' then
+    -- The call's answer under its idempotency key (idem_finish.lua's
+    -- format), unless the key now belongs to another request.
+    local fp = redis.call('HGET', key, 'fp')
+    if not fp or fp == v then
+      redis.call('HSET', key, 's', 'd', 'fp', v, 'st', s, 'b', j)
+      redis.call('PEXPIRE', key, t)
     end
-    if op.t then redis.call('PEXPIRE', key, op.t) end
-  elseif op.o == 'set' then
-    redis.call('SET', key, op.j, 'PX', op.t)
-  elseif op.o == 'zadd' then
-    redis.call('ZADD', key, op.s, op.m)
-    if op.t then redis.call('PEXPIRE', key, op.t) end
-  elseif op.o == 'zrem' then
-    redis.call('ZREM', key, op.m)
-  elseif op.o == 'ttl' then
-    redis.call('PEXPIRE', key, op.t)
-  elseif op.o == 'trim' then
-    redis.call('ZREMRANGEBYLEX', key, '-', '(' .. op.m)
   end
 end
 return {1, 0}
