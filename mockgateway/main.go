@@ -28,6 +28,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/timers"
 	"github.com/paysandbox/paysandbox/shared/envconfig"
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/serve"
 )
 
 func main() {
@@ -74,11 +75,12 @@ func run(log *slog.Logger, args []string) error {
 		AdminToken: cfg.AdminToken, Demo: demo, FaultHold: cfg.FaultHold, OpenAPI: docs.OpenAPI,
 		Metrics: mx.Handler(),
 	}, log)
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	srv := cfg.HTTP.Server(api.Handler())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	serve.WarnExposedDemoSecrets(log, ln.Addr(), "GATEWAY_ADDR", cfg.demoSecretsInUse())
 
 	var workers sync.WaitGroup
 	workCtx, stopWork := context.WithCancel(context.Background())
