@@ -151,10 +151,11 @@ func TestBinary_BadTimeouts(t *testing.T) {
 // start with exit status 1; it returns what it printed.
 func startFails(t *testing.T, env ...string) string {
 	t.Helper()
+	bin := gatewaytest.Binary(t)
 	// A gateway that starts is killed after 15 s: the test then fails.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, gatewaytest.Binary(t))
+	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = append(append(os.Environ(), "GATEWAY_ADDR=127.0.0.1:0", "REDIS_URL="), env...)
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError

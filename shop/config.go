@@ -11,11 +11,16 @@ import (
 
 	"github.com/paysandbox/paysandbox/shared/envconfig"
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/serve"
 	"github.com/paysandbox/paysandbox/shared/webhook"
 )
 
 // demoWebhookSecret is the gateway's seeded demo merchant's secret (DESIGN §2).
 const demoWebhookSecret = "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"
+
+// defaultTimeouts of the shop's server (HTTP_*_TIMEOUT): no handler holds a
+// request on purpose, so writing is bounded too.
+var defaultTimeouts = serve.Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: time.Minute, Idle: 2 * time.Minute}
 
 // config is everything the shop reads at start (DESIGN §2, shop variables).
 type config struct {
@@ -33,6 +38,8 @@ type config struct {
 	// SessionSecretGenerated: SESSION_SECRET was unset, so sessions end
 	// with the process.
 	SessionSecretGenerated bool
+	// HTTP are the server's timeouts (DESIGN §12).
+	HTTP serve.Timeouts
 }
 
 // loadConfig reads the environment, then flags for the common settings
@@ -49,6 +56,7 @@ func loadConfig(args []string, env *envconfig.Env) (config, error) {
 		OrderTTL:       env.Duration("ORDER_TTL", 30*time.Minute),
 		ReconcileAfter: env.Duration("RECONCILE_AFTER", 60*time.Second),
 		ReconcileEvery: env.Duration("RECONCILE_EVERY", 15*time.Second),
+		HTTP:           serve.LoadTimeouts(env, defaultTimeouts),
 	}
 	secret := env.Secret("SESSION_SECRET", "")
 

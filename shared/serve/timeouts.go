@@ -33,8 +33,10 @@ type Timeouts struct {
 
 // LoadTimeouts reads the HTTP_*_TIMEOUT variables (Go durations) with def as
 // the defaults. Read-header, read and idle timeouts must be positive: a zero
-// would switch the protection off. Write may be 0 (none). Problems are
-// recorded on env, naming the variable.
+// would switch the protection off. Write may be 0 (none). A read-header
+// timeout longer than the read timeout is allowed and has no effect (the
+// read timeout covers the headers too). Problems are recorded on env, naming
+// the variable.
 func LoadTimeouts(env *envconfig.Env, def Timeouts) Timeouts {
 	t := Timeouts{
 		ReadHeader: env.Duration(EnvReadHeaderTimeout, def.ReadHeader),
@@ -49,9 +51,6 @@ func LoadTimeouts(env *envconfig.Env, def Timeouts) Timeouts {
 		if v.d <= 0 {
 			env.Fail(v.name, "must be positive, like 10s: without it a slow client holds a connection forever")
 		}
-	}
-	if t.ReadHeader > t.Read && t.Read > 0 {
-		env.Fail(EnvReadHeaderTimeout, "%s is longer than %s (%s), which already covers the headers", t.ReadHeader, EnvReadTimeout, t.Read)
 	}
 	return t
 }
