@@ -39,6 +39,16 @@ var (
 // Binary returns the path of a freshly built mockgateway binary.
 func Binary(tb testing.TB) string {
 	tb.Helper()
+	path, err := Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// Build builds the binary once per test process and returns its path; a
+// TestMain may call it early, in parallel with other set-up.
+func Build() (string, error) {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "gatewaytest-")
 		if err != nil {
@@ -56,10 +66,7 @@ func Binary(tb testing.TB) string {
 			buildErr = fmt.Errorf("go build mockgateway: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binPath
+	return binPath, buildErr
 }
 
 // Gateway is a running mockgateway process.

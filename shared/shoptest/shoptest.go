@@ -30,9 +30,25 @@ var (
 	buildErr  error
 )
 
+// Race builds the binary with the race detector. It defaults to whether the
+// tests run with it; a TestMain may turn it off before the first Build, as
+// the browser journeys do: under the race detector bcrypt makes every start
+// (seeding the demo users) and every sign-in of the shop take seconds.
+var Race = raceEnabled
+
 // Binary returns the path of a freshly built shop binary.
 func Binary(tb testing.TB) string {
 	tb.Helper()
+	path, err := Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// Build builds the binary once per test process and returns its path; a
+// TestMain may call it early, in parallel with other set-up.
+func Build() (string, error) {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "shoptest-")
 		if err != nil {
@@ -41,7 +57,7 @@ func Binary(tb testing.TB) string {
 		}
 		binPath = filepath.Join(dir, "shop")
 		args := []string{"build", "-o", binPath}
-		if raceEnabled {
+		if Race {
 			args = append(args, "-race")
 		}
 		args = append(args, "github.com/paysandbox/paysandbox/shop")
@@ -49,10 +65,7 @@ func Binary(tb testing.TB) string {
 			buildErr = fmt.Errorf("go build shop: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binPath
+	return binPath, buildErr
 }
 
 // Shop is a running shop process.
