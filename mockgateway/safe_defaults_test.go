@@ -164,3 +164,28 @@ func startFails(t *testing.T, env ...string) string {
 	}
 	return string(out)
 }
+
+// The read timeout bounds reading a request, not handling it: api_latency
+// and api_timeout still hold a request longer than HTTP_READ_TIMEOUT (Go
+// clears the read deadline once the body is read). There is no write
+// timeout by default, so nothing else cuts them short.
+func TestBinary_FaultsOutlastReadTimeout(t *testing.T) {
+	g := gatewaytest.Start(t, map[string]string{"HTTP_READ_TIMEOUT": "1s", "HTTP_READ_HEADER_TIMEOUT": "1s", "FAULT_HOLD": "2500ms"})
+	t.Run("api_latency", func(t *testing.T) {
+		t.Parallel()
+		start := time.Now()
+		st, _, body, err := rawCall(g, g.APIKey, "GET", "/v1/merchant", "", "Mock-Scenario", "api_latency=2500ms")
+		if took := time.Since(start); err != nil || st != http.StatusOK || took < 2500*time.Millisecond {
+			t.Errorf("answer %d %v after %v, want 200 after the 2.5 s latency: %.200s", st, err, took, body)
+		}
+	})
+	t.Run("api_timeout", func(t *testing.T) {
+		t.Parallel()
+		start := time.Now()
+		st, _, _, err := rawCall(g, g.APIKey, "POST", "/v1/payments", `{"out_trade_no":"hold-1","amount":100,"method":"card","subject":"Tea"}`,
+			"Mock-Scenario", "api_timeout")
+		if took := time.Since(start); err == nil || took < 2500*time.Millisecond {
+			t.Errorf("answer %d %v after %v, want no answer after FAULT_HOLD 2.5 s", st, err, took)
+		}
+	})
+}
