@@ -6,7 +6,7 @@
 # handles one thing. Each binary alone would save only the other's ~20 MB.
 #
 #   docker build -t paysandbox .
-#   docker run --rm -p 127.0.0.1:8081:8081 -e ADMIN_TOKEN=… paysandbox mockgateway
+#   docker run --rm -p 127.0.0.1:8081:8081 -e ADMIN_TOKEN=$(openssl rand -hex 16) paysandbox mockgateway
 #
 # The Go version follows go.mod's `go` line (deploy/dockerfile_test.go checks).
 ARG GO_VERSION=1.26

@@ -11,9 +11,13 @@ import (
 )
 
 // adminTokenSet matches an ADMIN_TOKEN given a value in a script, a compose
-// file, a Go map of environment variables or a README example: the value is
-// either quoted or bare.
+// file or a README example: the value is either quoted or bare.
 var adminTokenSet = regexp.MustCompile(`ADMIN_TOKEN"?\s*[=:]\s*(?:"([^"]*)"(\s*\+)?|([^\s"'$;{}()]+))`)
+
+// goAdminTokenSet matches one in Go: a map entry keyed ADMIN_TOKEN with a
+// string value, or a string literal that starts with ADMIN_TOKEN and an
+// equals sign; a + after it means the value goes on.
+var goAdminTokenSet = regexp.MustCompile(`"ADMIN_TOKEN(?:"\s*:\s*"|=)([^"]*)"(\s*\+)?`)
 
 // Every ADMIN_TOKEN the repository sets to a fixed value is at least 24
 // characters long, or the gateway would refuse to start with it (DESIGN
@@ -42,11 +46,8 @@ func TestAdminTokens_LongEnough(t *testing.T) {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for n := 1; sc.Scan(); n++ {
-			for _, m := range adminTokenSet.FindAllStringSubmatch(sc.Text(), -1) {
-				value, concatenated := m[1]+m[3], m[2] != ""
-				if m[3] != "" && filepath.Ext(name) == ".go" {
-					continue // a Go identifier, not a value
-				}
+			for _, v := range adminTokenValues(name, sc.Text()) {
+				value, concatenated := v[0], v[1] != ""
 				if value == "" || concatenated || strings.ContainsAny(value, "$`") {
 					continue // generated, or built at run time
 				}
@@ -59,4 +60,20 @@ func TestAdminTokens_LongEnough(t *testing.T) {
 		f.Close()
 	}
 	t.Logf("checked %d fixed ADMIN_TOKEN values", checked)
+}
+
+// adminTokenValues returns the values a line gives ADMIN_TOKEN, each with
+// what follows it ("+" when the value is concatenated).
+func adminTokenValues(file, line string) [][2]string {
+	var out [][2]string
+	if filepath.Ext(file) == ".go" {
+		for _, m := range goAdminTokenSet.FindAllStringSubmatch(line, -1) {
+			out = append(out, [2]string{m[1], m[2]})
+		}
+		return out
+	}
+	for _, m := range adminTokenSet.FindAllStringSubmatch(line, -1) {
+		out = append(out, [2]string{m[1] + m[3], m[2]})
+	}
+	return out
 }
