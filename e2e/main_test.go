@@ -27,8 +27,11 @@ func TestMain(m *testing.M) {
 	go func() { _, _ = shoptest.Build() }()
 	go startBrowser()
 	code := m.Run()
+	browserOnce.Do(func() {}) // waits for a start in progress
 	stopBrowser()
 	redistest.Stop()
+	gatewaytest.Remove()
+	shoptest.Remove()
 	os.Exit(code)
 }
 

@@ -46,6 +46,16 @@ func Binary(tb testing.TB) string {
 	return path
 }
 
+// Remove deletes the binary Build made, if any; a TestMain calls it after
+// the tests (each build otherwise leaves tens of megabytes in the temporary
+// directory).
+func Remove() {
+	buildOnce.Do(func() {}) // waits for a build in progress
+	if binPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+}
+
 // Build builds the binary once per test process and returns its path; a
 // TestMain may call it early, in parallel with other set-up.
 func Build() (string, error) {
