@@ -38,6 +38,7 @@ lint:
 ## measured in the same run (x-healthz); BENCHTIME and LOADGEN_DURATION shorten it
 bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchtime $${BENCHTIME:-3000x} ./bench/
+	$(GO) test -run '^$$' -bench BenchmarkIdleTick -benchtime 1000x ./mockgateway/internal/dispatcher/
 	bash bench/run-loadgen.sh
 
 ## fuzz: run the scenario parser fuzzer for a while (FUZZTIME=1m)

@@ -3,13 +3,17 @@
 # the shop pointing at it. Ctrl-C stops both.
 #
 # Both listen on loopback only (DESIGN §12): they run with published demo
-# secrets. GATEWAY_PORT / SHOP_PORT move them; GATEWAY_ADDR=:8081 and
-# SHOP_ADDR=:8080 open them to other machines (each binary then warns about
-# the demo secrets it still uses).
+# secrets. GATEWAY_PORT / SHOP_PORT / STRIPE_PORT move them; GATEWAY_ADDR=:8081
+# and SHOP_ADDR=:8080 open them to other machines (each binary then warns
+# about the demo secrets it still uses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${BIN:=bin}" "${GATEWAY_PORT:=8081}" "${SHOP_PORT:=8080}"
+: "${BIN:=bin}" "${GATEWAY_PORT:=8081}" "${SHOP_PORT:=8080}" "${STRIPE_PORT:=12111}"
 : "${GATEWAY_ADDR:=127.0.0.1:${GATEWAY_PORT}}" "${SHOP_ADDR:=127.0.0.1:${SHOP_PORT}}"
+# The Stripe subset's own listener (stripe-mock's port), on loopback only;
+# STRIPE_ADDR= (empty) disables it.
+: "${STRIPE_ADDR=127.0.0.1:${STRIPE_PORT}}"
+export STRIPE_ADDR
 gw_port=${GATEWAY_ADDR##*:}
 shop_port=${SHOP_ADDR##*:}
 # Where this machine reaches the gateway: its own host, or loopback when it
@@ -47,6 +51,7 @@ cat <<MSG
               back office support@example.com / support-sandbox
     gateway:  ${PUBLIC_URL}   API key sk_test_demo, admin token ${ADMIN_TOKEN}
               test card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined
+    stripe:   ${STRIPE_ADDR:-disabled} (/v1, for Stripe SDKs; keys under "stripe" in the admin API)
   Ctrl-C stops both.
 
 MSG

@@ -26,7 +26,7 @@ func root(tb testing.TB) string {
 // environ is the process environment without the variables that configure
 // the binaries, so a developer's shell cannot change what a test checks.
 func environ(extra ...string) []string {
-	drop := []string{"GATEWAY_", "SHOP_", "PUBLIC_URL", "REDIS_", "ADMIN_TOKEN", "DEMO_", "HTTP_", "SESSION_SECRET", "NOTIFY_", "BIN="}
+	drop := []string{"GATEWAY_", "SHOP_", "STRIPE_", "PUBLIC_URL", "REDIS_", "ADMIN_TOKEN", "DEMO_", "HTTP_", "SESSION_SECRET", "NOTIFY_", "SIGNIN_", "BIN="}
 	var out []string
 	for _, kv := range os.Environ() {
 		keep := true

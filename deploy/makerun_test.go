@@ -21,10 +21,10 @@ import (
 // loopback). Only the ports are moved, so the test runs beside a developer's
 // own `make run`; the addresses are the script's defaults.
 func TestMakeRun_LoopbackOnly(t *testing.T) {
-	gwPort, shopPort := freePort(t), freePort(t)
+	gwPort, shopPort, stripePort := freePort(t), freePort(t), freePort(t)
 	tmp := t.TempDir()
 	cmd := exec.Command("make", "-s", "run", "BIN="+filepath.Join(tmp, "bin"),
-		"GATEWAY_PORT="+strconv.Itoa(gwPort), "SHOP_PORT="+strconv.Itoa(shopPort))
+		"GATEWAY_PORT="+strconv.Itoa(gwPort), "SHOP_PORT="+strconv.Itoa(shopPort), "STRIPE_PORT="+strconv.Itoa(stripePort))
 	cmd.Dir = root(t)
 	cmd.Env = environ("SHOP_DB=" + filepath.Join(tmp, "shop.db"))
 	out := &syncBuffer{}
@@ -73,6 +73,7 @@ func TestMakeRun_LoopbackOnly(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf(`msg="mockgateway listening" addr=127.0.0.1:%d`, gwPort),
 		fmt.Sprintf(`msg="shop listening" addr=127.0.0.1:%d`, shopPort),
+		fmt.Sprintf(`msg="stripe subset listening" addr=127.0.0.1:%d`, stripePort),
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log has no %q", want)
@@ -99,7 +100,7 @@ func TestMakeRun_LoopbackOnly(t *testing.T) {
 
 	// From another address of this machine neither port answers.
 	if ip := nonLoopbackIP(); ip != nil {
-		for _, port := range []int{gwPort, shopPort} {
+		for _, port := range []int{gwPort, shopPort, stripePort} {
 			addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
 			if c, err := net.DialTimeout("tcp", addr, 2*time.Second); err == nil {
 				c.Close()

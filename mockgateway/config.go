@@ -4,16 +4,20 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 	"github.com/paysandbox/paysandbox/shared/envconfig"
 	"github.com/paysandbox/paysandbox/shared/serve"
 )
 
 // config is everything the gateway reads at start (DESIGN §2).
 type config struct {
-	Addr              string
+	Addr string
+	// StripeAddr is the Stripe subset's own listener ("" disables it).
+	StripeAddr        string
 	PublicURL         string
 	RedisURL          string
 	ClusterAddrs      []string
@@ -22,7 +26,10 @@ type config struct {
 	DemoAPIKey        string
 	DemoWebhookSecret string
 	DemoNotifyURL     string
-	NotifySchedule    gateway.Schedule
+	// Schedules are the retry schedules configured per protocol
+	// (NOTIFY_SCHEDULE_<PROTOCOL>, else NOTIFY_SCHEDULE); a protocol
+	// missing here uses its preset.
+	Schedules         map[string]gateway.Schedule
 	NotifyTimeout     time.Duration
 	NotifyConcurrency int
 	TimeScale         float64
@@ -30,7 +37,11 @@ type config struct {
 	FaultHold         time.Duration
 	EventRetention    time.Duration
 	DataRetention     time.Duration
-	// HTTP are the server's timeouts (HTTP_*_TIMEOUT, DESIGN §12).
+	// DenyPrivate refuses private notify URLs (NOTIFY_DENY_PRIVATE).
+	DenyPrivate bool
+	// WipeRedis deletes every PaySandbox key of any layout before starting.
+	WipeRedis bool
+	// HTTP are the timeouts of both listeners (HTTP_*_TIMEOUT, DESIGN §12).
 	HTTP serve.Timeouts
 }
 
@@ -49,7 +60,7 @@ var defaultTimeouts = serve.Timeouts{ReadHeader: 10 * time.Second, Read: 30 * ti
 
 // loadConfig reads the environment, then flags for the common settings;
 // every bad value is reported with its variable's name.
-func loadConfig(env *envconfig.Env, args []string) (config, error) {
+func loadConfig(env *envconfig.Env, args []string, protocols []server.Protocol) (config, error) {
 	c := config{
 		Addr:              env.String("GATEWAY_ADDR", ":8081"),
 		PublicURL:         env.String("PUBLIC_URL", "http://localhost:8081"),
@@ -66,19 +77,42 @@ func loadConfig(env *envconfig.Env, args []string) (config, error) {
 		FaultHold:         env.Duration("FAULT_HOLD", 30*time.Second),
 		EventRetention:    env.Duration("EVENT_RETENTION", 168*time.Hour),
 		DataRetention:     env.Duration("DATA_RETENTION", 720*time.Hour),
+		DenyPrivate:       env.Bool("NOTIFY_DENY_PRIVATE", false),
 		HTTP:              serve.LoadTimeouts(env, defaultTimeouts),
 	}
-	schedule := env.String("NOTIFY_SCHEDULE", "wechat")
-	if s, err := gateway.ParseSchedule(schedule); err != nil {
-		env.Fail("NOTIFY_SCHEDULE", "%v", err)
-	} else {
-		c.NotifySchedule = s
+	// STRIPE_ADDR set to nothing disables the Stripe listener; unset it is
+	// stripe-mock's port, so a stripe-mock user changes nothing.
+	c.StripeAddr = ":12111"
+	if v, set := env.Lookup("STRIPE_ADDR"); set {
+		c.StripeAddr = strings.TrimSpace(v)
+	}
+	c.Schedules = map[string]gateway.Schedule{}
+	var all gateway.Schedule
+	if text := env.String("NOTIFY_SCHEDULE", ""); text != "" {
+		var err error
+		if all, err = gateway.ParseSchedule(text); err != nil {
+			env.Fail("NOTIFY_SCHEDULE", "%v", err)
+		}
+	}
+	for _, p := range protocols {
+		name := "NOTIFY_SCHEDULE_" + strings.ToUpper(p.Name)
+		if text := env.String(name, ""); text != "" {
+			if s, err := gateway.ParseSchedule(text); err != nil {
+				env.Fail(name, "%v", err)
+			} else {
+				c.Schedules[p.Name] = s
+			}
+		} else if all != nil {
+			c.Schedules[p.Name] = all
+		}
 	}
 
 	fs := flag.NewFlagSet("mockgateway", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (GATEWAY_ADDR)")
+	fs.StringVar(&c.StripeAddr, "stripe-addr", c.StripeAddr, "listen address of the Stripe subset at /v1; empty disables it (STRIPE_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of pay_url and qr_code_url (PUBLIC_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL; empty runs an embedded in-memory Redis (REDIS_URL)")
+	fs.BoolVar(&c.WipeRedis, "wipe-redis", false, "delete every PaySandbox key in Redis (data of any layout) before starting")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -12,22 +12,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/docs"
-	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
-	"github.com/paysandbox/paysandbox/mockgateway/internal/httpapi"
-	"github.com/paysandbox/paysandbox/mockgateway/internal/metrics"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisconn"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
-	"github.com/paysandbox/paysandbox/mockgateway/internal/timers"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 	"github.com/paysandbox/paysandbox/shared/envconfig"
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/serve"
 )
 
@@ -40,7 +35,8 @@ func main() {
 }
 
 func run(log *slog.Logger, args []string) error {
-	cfg, err := loadConfig(envconfig.New(), args)
+	protos := protocols()
+	cfg, err := loadConfig(envconfig.New(), args, protos)
 	if err != nil {
 		return err
 	}
@@ -53,16 +49,35 @@ func run(log *slog.Logger, args []string) error {
 		return err
 	}
 	defer conn.Close()
+	store := redisstore.New(conn.Client)
+	if cfg.WipeRedis {
+		if err := store.Wipe(ctx); err != nil {
+			return err
+		}
+		log.Warn("deleted every PaySandbox key in Redis (-wipe-redis)", "redis", conn.Addr)
+	}
+	if err := store.CheckLayout(ctx); err != nil {
+		if errors.Is(err, redisstore.ErrLayout) {
+			return fmt.Errorf("%w. Its data cannot be read by this version; start once with -wipe-redis "+
+				"(mockgateway -wipe-redis) to delete it, or point REDIS_URL at an empty database", err)
+		}
+		return err
+	}
 
-	svc := gateway.NewService(redisstore.New(conn.Client), gateway.Config{
-		PublicURL: cfg.PublicURL, Schedule: cfg.NotifySchedule, TimeScale: cfg.TimeScale,
-		RefundDelay: cfg.RefundDelay, EventRetention: cfg.EventRetention, DataRetention: cfg.DataRetention,
-	})
-	demo := &gatewayapi.Merchant{
+	demo := &gateway.Merchant{
 		ID: gateway.DemoMerchantID, Name: "PaySandbox Demo Shop", NotifyURL: cfg.DemoNotifyURL,
 		APIKey: cfg.DemoAPIKey, WebhookSecret: cfg.DemoWebhookSecret,
 	}
-	if err := svc.SeedMerchant(ctx, demo); err != nil {
+	gw, err := server.New(store, server.Config{
+		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Demo: demo, Schedules: cfg.Schedules,
+		TimeScale: cfg.TimeScale, RefundDelay: cfg.RefundDelay, EventRetention: cfg.EventRetention,
+		DataRetention: cfg.DataRetention, FaultHold: cfg.FaultHold, NotifyTimeout: cfg.NotifyTimeout,
+		NotifyConcurrency: cfg.NotifyConcurrency, DenyPrivate: cfg.DenyPrivate, OpenAPI: docs.OpenAPI, Log: log, Protocols: protos,
+	})
+	if err != nil {
+		return err
+	}
+	if err := gw.Seed(ctx); err != nil {
 		return fmt.Errorf("seed demo merchant: %w", err)
 	}
 	if cfg.AdminGenerated {
@@ -70,42 +85,47 @@ func run(log *slog.Logger, args []string) error {
 		log.Warn("ADMIN_TOKEN is not set; generated one for this run", "admin_token", cfg.AdminToken)
 	}
 
-	mx := metrics.New(svc.Store())
-	api := httpapi.New(svc, httpapi.Config{
-		AdminToken: cfg.AdminToken, Demo: demo, FaultHold: cfg.FaultHold, OpenAPI: docs.OpenAPI,
-		Metrics: mx.Handler(),
-	}, log)
-	srv := cfg.HTTP.Server(api.Handler())
+	srv := cfg.HTTP.Server(gw.Handler())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	serve.WarnExposedDemoSecrets(log, ln.Addr(), "GATEWAY_ADDR", cfg.demoSecretsInUse())
 
-	var workers sync.WaitGroup
-	workCtx, stopWork := context.WithCancel(context.Background())
-	workers.Go(func() {
-		(&timers.Runner{Service: svc, Log: log}).Run(workCtx)
-	})
-	workers.Go(func() {
-		// On stop it waits for the attempts in flight (at most
-		// NOTIFY_TIMEOUT) and records them.
-		(&dispatcher.Dispatcher{
-			Service: svc, Log: log, Timeout: cfg.NotifyTimeout,
-			Concurrency: cfg.NotifyConcurrency, Observer: mx,
-		}).Run(workCtx)
-	})
+	// The Stripe subset's own listener (DESIGN §11.3): SDKs that take only a
+	// host and port reach /v1 there.
+	var stripeSrv *http.Server
+	var stripeLn net.Listener
+	if h, ok := gw.RootHandler(stripeProtocol); ok && cfg.StripeAddr != "" {
+		if stripeLn, err = net.Listen("tcp", cfg.StripeAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on STRIPE_ADDR %s: %w (set STRIPE_ADDR= to disable the Stripe listener)", cfg.StripeAddr, err)
+		}
+		stripeSrv = cfg.HTTP.Server(h)
+	}
 
-	serveErr := make(chan error, 1)
+	workCtx, stopWork := context.WithCancel(context.Background())
+	workersDone := make(chan struct{})
+	go func() {
+		// On stop the dispatcher waits for the attempts in flight (at most
+		// NOTIFY_TIMEOUT) and records them.
+		gw.RunWorkers(workCtx)
+		close(workersDone)
+	}()
+
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("mockgateway listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
-		"redis", conn.Addr, "embedded_redis", conn.Embedded, "notify_schedule_attempts", len(cfg.NotifySchedule),
-		"time_scale", cfg.TimeScale)
+		"redis", conn.Addr, "embedded_redis", conn.Embedded, "time_scale", cfg.TimeScale)
+	if stripeSrv != nil {
+		go func() { serveErr <- stripeSrv.Serve(stripeLn) }()
+		log.Info("stripe subset listening", "addr", stripeLn.Addr().String(), "path", "/v1")
+	}
 
 	select {
 	case err := <-serveErr:
 		stopWork()
-		workers.Wait()
+		<-workersDone
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -113,8 +133,11 @@ func run(log *slog.Logger, args []string) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutCtx)
+	if stripeSrv != nil {
+		err = errors.Join(err, stripeSrv.Shutdown(shutCtx))
+	}
 	stopWork()
-	workers.Wait()
+	<-workersDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -69,6 +69,7 @@ func TestBinary_BadConfig(t *testing.T) {
 		{"NOTIFY_TIMEOUT", "10"},
 		{"REFUND_DELAY", "soon"},
 		{"NOTIFY_SCHEDULE", "0s,x"},
+		{"NOTIFY_SCHEDULE_NATIVE", "later"},
 		{"TIME_SCALE", "-1"},
 		{"PUBLIC_URL", "localhost"},
 	} {

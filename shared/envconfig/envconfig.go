@@ -141,3 +141,17 @@ func (e *Env) List(name string, def []string) []string {
 	}
 	return out
 }
+
+// Bool parses true or false (also 1 and 0).
+func (e *Env) Bool(name string, def bool) bool {
+	v, ok := e.get(name)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		e.Fail(name, "%q is not true or false", v)
+		return def
+	}
+	return b
+}

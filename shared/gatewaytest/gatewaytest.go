@@ -87,9 +87,13 @@ type Gateway struct {
 	WebhookSecret string
 	RedisURL      string
 	Addr          string
+	// StripeURL is the Stripe subset's own listener (STRIPE_ADDR, a free
+	// loopback port unless the test's env sets it), "" when disabled.
+	StripeURL string
 
 	tb   testing.TB
 	env  map[string]string
+	args []string
 	cmd  *exec.Cmd
 	log  *syncBuffer
 	done chan struct{}
@@ -105,6 +109,8 @@ type Options struct {
 	RedisURL string
 	// Port fixes the port (a restart on the same address); 0 picks one.
 	Port int
+	// Args are the binary's command-line arguments.
+	Args []string
 }
 
 // Start starts a gateway with extra environment variables.
@@ -139,12 +145,22 @@ func StartWith(tb testing.TB, opts Options) *Gateway {
 		"DEMO_API_KEY":        DemoAPIKey,
 		"DEMO_WEBHOOK_SECRET": DemoWebhookSecret,
 	}
+	// The Stripe listener's default port (12111) would collide between
+	// gateways started side by side: each gets a free one.
+	stripePort, err := redistest.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env["STRIPE_ADDR"] = "127.0.0.1:" + strconv.Itoa(stripePort)
 	for k, v := range opts.Env {
 		env[k] = v
 	}
 	g := &Gateway{
 		URL: "http://" + addr, Addr: addr, AdminToken: env["ADMIN_TOKEN"], APIKey: env["DEMO_API_KEY"],
-		WebhookSecret: env["DEMO_WEBHOOK_SECRET"], RedisURL: env["REDIS_URL"], tb: tb, env: env,
+		WebhookSecret: env["DEMO_WEBHOOK_SECRET"], RedisURL: env["REDIS_URL"], tb: tb, env: env, args: opts.Args,
+	}
+	if env["STRIPE_ADDR"] != "" {
+		g.StripeURL = "http://" + env["STRIPE_ADDR"]
 	}
 	g.start(bin)
 	tb.Cleanup(func() {
@@ -158,7 +174,7 @@ func StartWith(tb testing.TB, opts Options) *Gateway {
 
 func (g *Gateway) start(bin string) {
 	g.tb.Helper()
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, g.args...)
 	cmd.Env = os.Environ()
 	for k, v := range g.env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -3,15 +3,28 @@ package dispatcher
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
+
+// maxKeptRequestBody bounds the body an attempt log keeps of what was sent.
+const maxKeptRequestBody = 8 << 10
+
+// request is one encoded notification, ready to send (again, for
+// duplicates).
+type request struct {
+	url    string
+	header http.Header
+	body   []byte
+	ack    func(status int, body []byte) bool
+}
 
 // deliver makes the attempt a claimed member asks for and records it. When
 // anything fails before the record is written, the member stays claimed and
 // comes back when its lease ends: at least once, never lost.
 func (d *Dispatcher) deliver(ctx context.Context, mid, queue, member string) {
-	del, ok, err := d.Service.PrepareDelivery(ctx, mid, queue, member)
+	del, ok, err := d.Core.PrepareDelivery(ctx, mid, queue, member)
 	if err != nil {
 		d.Log.Warn("dispatcher: prepare failed", "merchant", mid, "member", member, "err", err)
 		return
@@ -19,7 +32,7 @@ func (d *Dispatcher) deliver(ctx context.Context, mid, queue, member string) {
 	if !ok {
 		return
 	}
-	n, err := build(del, d.Now())
+	req, err := d.encode(del)
 	var (
 		res gateway.AttemptResult
 		out string
@@ -36,9 +49,9 @@ func (d *Dispatcher) deliver(ctx context.Context, mid, queue, member string) {
 		out = OutcomeNetworkError
 		d.Log.Error("dispatcher: build failed", "merchant", mid, "event", del.Event.ID, "err", err)
 	default:
-		res, out = d.send(ctx, n)
+		res, out = d.send(ctx, req)
 	}
-	ev, first, err := d.Service.RecordAttempt(ctx, del, res)
+	ev, first, err := d.Core.RecordAttempt(ctx, del, res)
 	if err != nil {
 		if gateway.ErrorCode(err) != gateway.ResourceMissing {
 			d.Log.Warn("dispatcher: record failed", "merchant", mid, "event", del.Event.ID, "err", err)
@@ -54,20 +67,37 @@ func (d *Dispatcher) deliver(ctx context.Context, mid, queue, member string) {
 	if d.Observer != nil {
 		d.Observer.ObserveDelivered(d.Now().Sub(ev.CreatedAt))
 	}
-	if del.Duplicates > 0 && n != nil {
-		d.duplicate(ctx, del, ev, n)
+	if del.Duplicates > 0 && req != nil {
+		d.duplicate(ctx, del, ev, req)
 	}
 }
 
+// encode asks the event's protocol for the request of a delivery. A
+// dropped attempt is not encoded: nothing is sent.
+func (d *Dispatcher) encode(del *gateway.Delivery) (*request, error) {
+	if del.Drop || del.Event.URL == "" {
+		return nil, nil
+	}
+	n, ok := d.Notifiers[del.Event.Protocol]
+	if !ok {
+		return nil, fmt.Errorf("no notifier for protocol %q", del.Event.Protocol)
+	}
+	h, body, err := n.Encode(del, d.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &request{url: del.Event.URL, header: h, body: body, ack: n.Acknowledged}, nil
+}
+
 // duplicate sends notify_duplicate's copies of the request that was just
-// accepted — same webhook-id, same signed bytes — recording each and
-// retrying none.
-func (d *Dispatcher) duplicate(ctx context.Context, del *gateway.Delivery, ev *gateway.EventRecord, n *notification) {
+// acknowledged — same ids, same signed bytes — recording each and retrying
+// none.
+func (d *Dispatcher) duplicate(ctx context.Context, del *gateway.Delivery, ev *gateway.Event, req *request) {
 	dup := gateway.PlanDelivery(ev, gateway.AttemptDuplicate)
 	dup.Merchant = del.Merchant
 	for range del.Duplicates {
-		res, out := d.send(ctx, n)
-		if _, _, err := d.Service.RecordAttempt(ctx, dup, res); err != nil {
+		res, out := d.send(ctx, req)
+		if _, _, err := d.Core.RecordAttempt(ctx, dup, res); err != nil {
 			if gateway.ErrorCode(err) != gateway.ResourceMissing {
 				d.Log.Warn("dispatcher: record duplicate failed", "event", ev.ID, "err", err)
 			}
@@ -81,4 +111,19 @@ func (d *Dispatcher) observe(kind, outcome string, res gateway.AttemptResult) {
 	if d.Observer != nil {
 		d.Observer.ObserveAttempt(kind, outcome, res.Duration)
 	}
+}
+
+// sent is what an attempt log keeps of a request.
+func sent(req *request) *gateway.SentRequest {
+	h := make(map[string]string, len(req.header))
+	for k, vs := range req.header {
+		if len(vs) > 0 {
+			h[k] = vs[0]
+		}
+	}
+	body := req.body
+	if len(body) > maxKeptRequestBody {
+		body = body[:maxKeptRequestBody]
+	}
+	return &gateway.SentRequest{Header: h, Body: string(body)}
 }

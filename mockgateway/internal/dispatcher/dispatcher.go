@@ -5,24 +5,51 @@
 // ends. Delivery is at least once; order is not promised.
 //
 // The core (package gateway) decides what an attempt is and what follows
-// it; this package does the protocol part: the native notification signed
-// per Standard Webhooks, sent over one shared HTTP client by a bounded pool
-// of workers.
+// it; each protocol's Notifier encodes and signs the request and says
+// whether an answer acknowledges it; this package sends it over one shared
+// HTTP client from a bounded pool of workers.
 package dispatcher
 
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/poll"
 )
 
-// UserAgent identifies the gateway's notification requests.
-const UserAgent = "PaySandbox-Webhooks/1"
+// Notifier is a protocol's side of a notification (DESIGN §10).
+type Notifier interface {
+	// Encode builds the request of an attempt — headers and body, signed,
+	// with the delivery's injected faults applied — made at now.
+	Encode(d *gateway.Delivery, now time.Time) (http.Header, []byte, error)
+	// Acknowledged reports whether an answer (its status and the first
+	// gateway.MaxResponseBody bytes of its body) acknowledges the
+	// notification.
+	Acknowledged(status int, body []byte) bool
+}
+
+// Core is what the dispatcher asks of the core.
+type Core interface {
+	PrepareDelivery(ctx context.Context, merchantID, queue, member string) (*gateway.Delivery, bool, error)
+	RecordAttempt(ctx context.Context, d *gateway.Delivery, res gateway.AttemptResult) (*gateway.Event, bool, error)
+}
+
+// Queue is the delivery schedule.
+type Queue interface {
+	// DueMerchants returns the merchants with a member of queue due at now.
+	DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error)
+	// Claim takes up to max due members under a lease.
+	Claim(ctx context.Context, merchantID, queue string, now time.Time, lease time.Duration, max int) ([]string, error)
+	// Sweep marks every merchant with work on queue (the repair for a mark
+	// lost when a process died between a commit and its marking).
+	Sweep(ctx context.Context, queue string) error
+}
 
 // Observer receives what the dispatcher measures (Prometheus metrics in the
 // binary). Implementations must be safe for concurrent use.
@@ -31,14 +58,16 @@ type Observer interface {
 	// duplicate) and outcome, with how long the request took.
 	ObserveAttempt(kind, outcome string, d time.Duration)
 	// ObserveDelivered records the time from an event's creation to its
-	// first 2xx.
+	// first acknowledged delivery.
 	ObserveDelivered(lag time.Duration)
+	// ObservePanic counts a panic recovered in a background component.
+	ObservePanic(component string)
 }
 
 // Attempt outcomes, as observed.
 const (
-	OutcomeSuccess      = "success"       // a 2xx
-	OutcomeHTTPError    = "http_error"    // any other status
+	OutcomeSuccess      = "success"       // acknowledged
+	OutcomeHTTPError    = "http_error"    // answered, not acknowledged
 	OutcomeTimeout      = "timeout"       // no answer within the timeout
 	OutcomeNetworkError = "network_error" // connection refused, reset, DNS…
 	OutcomeDropped      = "dropped"       // notify_drop
@@ -47,20 +76,30 @@ const (
 
 // Dispatcher sends due notifications. Set its fields, then call Run.
 type Dispatcher struct {
-	Service *gateway.Service
-	Log     *slog.Logger
+	Core  Core
+	Queue Queue
+	// Notifiers encode each protocol's notifications, by protocol name.
+	Notifiers map[string]Notifier
+	Log       *slog.Logger
 	// Timeout bounds one attempt (NOTIFY_TIMEOUT, default 10s).
 	Timeout time.Duration
 	// Concurrency is the number of workers (NOTIFY_CONCURRENCY, default 64).
 	Concurrency int
-	// Interval is how often the schedule is polled (default 100ms).
+	// Interval is how often the schedule is polled when nothing was due
+	// (default 100ms).
 	Interval time.Duration
+	// SweepEvery is how often every merchant's schedule is swept for work
+	// whose mark was lost (default 1m; and once at start).
+	SweepEvery time.Duration
 	// LeaseMargin is added to Timeout to make the lease of a claim
 	// (default 5s): long enough that a live worker always records its
 	// attempt before another process may take the member again.
 	LeaseMargin time.Duration
-	// Client sends the notifications; nil means NewClient(Timeout, Concurrency).
+	// Client sends the notifications; nil means NewClient(Timeout,
+	// Concurrency, DialControl).
 	Client *http.Client
+	// DialControl, when set, vets every address a notification connects to.
+	DialControl func(network, address string, c syscall.RawConn) error
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Observer, when set, receives measurements.
@@ -68,16 +107,21 @@ type Dispatcher struct {
 
 	slots     chan struct{}
 	wake      chan struct{}
-	saturated atomic.Bool
 	workers   sync.WaitGroup
+	lastSweep time.Time
 }
 
 // NewClient returns the HTTP client notifications share: connections are
 // kept and reused across attempts, redirects are not followed (a 3xx is a
 // failed attempt, as with the providers), and one request, body included,
-// is bounded by timeout.
-func NewClient(timeout time.Duration, concurrency int) *http.Client {
+// is bounded by timeout. control, when set, vets every address the client
+// connects to (NOTIFY_DENY_PRIVATE).
+func NewClient(timeout time.Duration, concurrency int, control func(network, address string, c syscall.RawConn) error) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if control != nil {
+		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: control}
+		tr.DialContext = d.DialContext
+	}
 	tr.MaxIdleConns = max(100, concurrency)
 	tr.MaxIdleConnsPerHost = max(2, concurrency)
 	tr.ResponseHeaderTimeout = timeout
@@ -100,11 +144,14 @@ func (d *Dispatcher) defaults() {
 	if d.Interval <= 0 {
 		d.Interval = 100 * time.Millisecond
 	}
+	if d.SweepEvery <= 0 {
+		d.SweepEvery = time.Minute
+	}
 	if d.LeaseMargin <= 0 {
 		d.LeaseMargin = 5 * time.Second
 	}
 	if d.Client == nil {
-		d.Client = NewClient(d.Timeout, d.Concurrency)
+		d.Client = NewClient(d.Timeout, d.Concurrency, d.DialControl)
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -127,63 +174,66 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	// Attempts outlive ctx on purpose: cutting one short would record a
 	// failure that is the gateway's, not the merchant's.
 	work := context.WithoutCancel(ctx)
-	t := time.NewTicker(d.Interval)
-	defer t.Stop()
-	for {
-		if err := d.tick(ctx, work); err != nil && ctx.Err() == nil {
-			d.Log.Warn("dispatcher: poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			d.workers.Wait()
-			return
-		case <-t.C:
-		case <-d.wake:
-		}
+	loop := poll.Loop{
+		Name: "dispatcher", Interval: d.Interval, Wake: d.wake, Log: d.Log, OnPanic: d.panicked,
+		Tick: func(ctx context.Context) (bool, error) { return d.tick(ctx, work) },
+	}
+	loop.Run(ctx)
+	d.workers.Wait()
+}
+
+func (d *Dispatcher) panicked(component string) {
+	if d.Observer != nil {
+		d.Observer.ObservePanic(component)
 	}
 }
 
 // tick claims as many due members as there are idle workers, redeliveries
 // first (a person is waiting for those), spreading the workers over the
-// merchants that have work.
-func (d *Dispatcher) tick(ctx, work context.Context) error {
-	store := d.Service.Store()
+// merchants that have work. more is true when every worker is busy: the
+// loop then ticks again as soon as one is free.
+func (d *Dispatcher) tick(ctx, work context.Context) (more bool, err error) {
 	now := d.Now()
+	if now.Sub(d.lastSweep) >= d.SweepEvery {
+		for _, q := range []string{gateway.QueueRedeliver, gateway.QueueDeliver} {
+			if err := d.Queue.Sweep(ctx, q); err != nil {
+				return false, err
+			}
+		}
+		d.lastSweep = now
+	}
 	for _, queue := range []string{gateway.QueueRedeliver, gateway.QueueDeliver} {
-		mids, err := store.DueMerchants(ctx, queue, now)
+		mids, err := d.Queue.DueMerchants(ctx, queue, now)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for i, mid := range mids {
 			free := cap(d.slots) - len(d.slots)
 			if free == 0 {
-				// Poll again as soon as a worker is free, not a tick later.
-				d.saturated.Store(true)
-				return nil
+				return true, nil
 			}
 			share := (free + len(mids) - i - 1) / (len(mids) - i)
-			members, err := store.Claim(ctx, mid, queue, now, d.Lease(), share)
+			members, err := d.Queue.Claim(ctx, mid, queue, now, d.Lease(), share)
 			if err != nil {
-				return err
+				return false, err
 			}
 			for _, member := range members {
 				d.slots <- struct{}{} // never blocks: only this goroutine takes slots
 				d.workers.Go(func() {
 					defer d.release()
+					defer poll.Recover(d.Log, "dispatcher worker", d.panicked, nil)
 					d.deliver(work, mid, queue, member)
 				})
 			}
 		}
 	}
-	return nil
+	return cap(d.slots)-len(d.slots) == 0, nil
 }
 
 func (d *Dispatcher) release() {
 	<-d.slots
-	if d.saturated.CompareAndSwap(true, false) {
-		select {
-		case d.wake <- struct{}{}:
-		default:
-		}
+	select {
+	case d.wake <- struct{}{}:
+	default:
 	}
 }

@@ -3,7 +3,6 @@ package dispatcher
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,82 +13,13 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
-	"github.com/paysandbox/paysandbox/shared/webhook"
 )
-
-// notification is one signed request, ready to send (again, for duplicates).
-type notification struct {
-	url    string
-	body   []byte
-	header http.Header
-}
-
-// build makes the native notification of a delivery: the event envelope,
-// signed per Standard Webhooks with the merchant's secret, webhook-id being
-// the event id on every attempt and webhook-timestamp this attempt's time.
-// The delivery's injected faults change the body, key or timestamp.
-func build(del *gateway.Delivery, now time.Time) (*notification, error) {
-	body := del.Event.Body
-	if del.TamperAmount {
-		var err error
-		if body, err = tamperAmount(body); err != nil {
-			return nil, err
-		}
-	}
-	ts := now
-	if del.StaleTimestamp {
-		ts = now.Add(-gateway.StaleTimestampAge)
-	}
-	secret := del.Merchant.WebhookSecret
-	if del.BadSignature {
-		// A well-formed signature by a key nobody has: only checking it
-		// against the right secret can tell.
-		var err error
-		if secret, err = webhook.NewSecret(32); err != nil {
-			return nil, err
-		}
-	}
-	signer, err := webhook.NewSigner(secret)
-	if err != nil {
-		return nil, fmt.Errorf("merchant %s signing secret: %w", del.Merchant.ID, err)
-	}
-	h := signer.Headers(del.Event.ID, ts, body)
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", UserAgent)
-	return &notification{url: del.Event.URL, body: body, header: h}, nil
-}
-
-// tamperAmount returns the envelope with data.object.amount raised by one
-// minor unit — the smallest change, so that a receiver comparing amounts
-// loosely is caught too. Everything else keeps its value.
-func tamperAmount(body []byte) ([]byte, error) {
-	var env gatewayapi.Envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fmt.Errorf("tamper: decode envelope: %w", err)
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(env.Data.Object, &obj); err != nil {
-		return nil, fmt.Errorf("tamper: decode object: %w", err)
-	}
-	var amount int64
-	if err := json.Unmarshal(obj["amount"], &amount); err != nil {
-		return nil, fmt.Errorf("tamper: the object has no amount: %w", err)
-	}
-	obj["amount"] = json.RawMessage(strconv.FormatInt(amount+1, 10))
-	raw, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	env.Data.Object = raw
-	return json.Marshal(env)
-}
 
 // send makes one HTTP attempt. It reads at most MaxResponseBody bytes of the
 // answer (and drains a little more so the connection can be reused).
-func (d *Dispatcher) send(ctx context.Context, n *notification) (gateway.AttemptResult, string) {
+func (d *Dispatcher) send(ctx context.Context, n *request) (gateway.AttemptResult, string) {
 	start := d.Now()
-	res := gateway.AttemptResult{At: start}
+	res := gateway.AttemptResult{At: start, Request: sent(n)}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(n.body))
 	if err != nil {
 		res.Err = fmt.Sprintf("invalid notify_url: %v", err)
@@ -116,7 +46,7 @@ func (d *Dispatcher) send(ctx context.Context, n *notification) (gateway.Attempt
 	if res.StatusCode == http.StatusTooManyRequests || res.StatusCode == http.StatusServiceUnavailable {
 		res.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), start)
 	}
-	if res.Succeeded() {
+	if res.Acknowledged = n.ack(res.StatusCode, buf); res.Acknowledged {
 		return res, OutcomeSuccess
 	}
 	return res, OutcomeHTTPError

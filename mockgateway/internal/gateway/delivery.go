@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
 
 // MaxAttemptsKept bounds the attempt log of one event: the latest 50 are
@@ -45,8 +43,8 @@ const (
 // scenario injects into it. The core decides what to do; the dispatcher
 // (the protocol adapter) does it: signing, tampering and sending.
 type Delivery struct {
-	Merchant *gatewayapi.Merchant
-	Event    *EventRecord
+	Merchant *Merchant
+	Event    *Event
 	Kind     string
 	// Queue and Member are the claimed schedule entry.
 	Queue, Member string
@@ -67,6 +65,16 @@ type Delivery struct {
 	Scenario string
 }
 
+// Payload is the event as this attempt carries it: with its amount
+// tampered when notify_tamper_amount shapes the attempt. How the tampered
+// payload is signed is the protocol's choice (DESIGN §6, §10).
+func (d *Delivery) Payload() *Event {
+	if d.TamperAmount {
+		return d.Event.WithTamperedAmount()
+	}
+	return d.Event
+}
+
 // AttemptResult is what happened when the dispatcher made an attempt.
 type AttemptResult struct {
 	At       time.Time
@@ -75,13 +83,15 @@ type AttemptResult struct {
 	StatusCode   int
 	Err          string
 	ResponseBody string
+	// Acknowledged is set when the answer acknowledged the notification as
+	// its protocol requires (native: any 2xx; Alipay: exactly "success").
+	Acknowledged bool
 	// RetryAfter is the receiver's Retry-After, unscaled; it counts only
 	// with a 429 or 503.
 	RetryAfter time.Duration
+	// Request is what was sent, for the attempt log.
+	Request *SentRequest
 }
-
-// Succeeded reports whether the receiver accepted the notification.
-func (r AttemptResult) Succeeded() bool { return r.StatusCode >= 200 && r.StatusCode < 300 }
 
 // Delay returns the wait before the next scheduled attempt after used slots
 // have been spent, the last one answered with status (and Retry-After): entry
@@ -105,7 +115,7 @@ func (sch Schedule) Delay(used int, scale float64, status int, retryAfter time.D
 // first (both are rescheduled). Errors leave the member claimed; it comes
 // back when its lease ends.
 func (s *Service) PrepareDelivery(ctx context.Context, merchantID, queue, member string) (d *Delivery, ok bool, err error) {
-	m, err := s.store.Merchant(ctx, merchantID)
+	m, err := s.merchantByID(ctx, merchantID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -118,10 +128,10 @@ func (s *Service) PrepareDelivery(ctx context.Context, merchantID, queue, member
 	kind := AttemptRedelivery
 	if queue == QueueDeliver {
 		kind = AttemptScheduled
-		if ev.DeliveryStatus != gatewayapi.DeliveryPending || ev.URL == "" {
+		if ev.DeliveryStatus != DeliveryPending || ev.URL == "" {
 			return nil, false, s.forget(ctx, merchantID, queue, member)
 		}
-		if ev.Scheduled >= len(s.cfg.Schedule) {
+		if ev.Scheduled >= len(s.Schedule(ev.Protocol)) {
 			// The schedule was shortened across a restart: nothing is left.
 			return nil, false, s.exhaust(ctx, merchantID, ev.ID)
 		}
@@ -152,9 +162,9 @@ func (s *Service) PrepareDelivery(ctx context.Context, merchantID, queue, member
 //   - notify_delay and notify_out_of_order are holds before slot 1, already
 //     in its due time; they are named on that attempt;
 //   - notify_duplicate=N copies the delivery that first gets a 2xx.
-func PlanDelivery(ev *EventRecord, kind string) *Delivery {
+func PlanDelivery(ev *Event, kind string) *Delivery {
 	d := &Delivery{Event: ev, Kind: kind}
-	sc, _ := ParseScenario(ev.Scenario)
+	sc := ev.Scenario
 	if kind == AttemptDuplicate {
 		d.Scenario = "notify_duplicate"
 		return d
@@ -187,7 +197,7 @@ func PlanDelivery(ev *EventRecord, kind string) *Delivery {
 			names = append(names, "notify_tamper_amount")
 		}
 	}
-	if ev.DeliveryStatus != gatewayapi.DeliveryDelivered {
+	if ev.DeliveryStatus != DeliveryDelivered {
 		d.Duplicates = sc.NotifyDuplicate
 	}
 	d.Scenario = strings.Join(names, ",")
@@ -195,9 +205,9 @@ func PlanDelivery(ev *EventRecord, kind string) *Delivery {
 }
 
 // sentBefore reports whether any attempt of the event went out on the wire.
-func sentBefore(ev *EventRecord) bool {
+func sentBefore(ev *Event) bool {
 	for _, a := range ev.Attempts {
-		if a.Error == nil || *a.Error != DroppedError {
+		if a.Error != DroppedError {
 			return true
 		}
 	}
@@ -211,7 +221,7 @@ func sentBefore(ev *EventRecord) bool {
 // the end of this attempt, or marks the event failed when none is left. A
 // redelivery never changes the schedule of a pending event. firstDelivery
 // reports whether this attempt delivered the event for the first time.
-func (s *Service) RecordAttempt(ctx context.Context, d *Delivery, res AttemptResult) (ev *EventRecord, firstDelivery bool, err error) {
+func (s *Service) RecordAttempt(ctx context.Context, d *Delivery, res AttemptResult) (ev *Event, firstDelivery bool, err error) {
 	mid := d.Merchant.ID
 	err = s.commitRetry(ctx, mid, func(b *Batch) error {
 		cur, err := s.store.Event(ctx, mid, d.Event.ID)
@@ -226,7 +236,7 @@ func (s *Service) RecordAttempt(ctx context.Context, d *Delivery, res AttemptRes
 		ev = cur
 		firstDelivery = s.applyAttempt(b, cur, d, res)
 		b.Events = append(b.Events, cur)
-		b.EventTTL = s.eventTTL(cur, s.now())
+		b.EventTTL = s.eventTTL(cur, b.Now)
 		return nil
 	})
 	if err != nil {
@@ -236,49 +246,49 @@ func (s *Service) RecordAttempt(ctx context.Context, d *Delivery, res AttemptRes
 }
 
 // applyAttempt changes ev and fills b as one attempt's outcome says.
-func (s *Service) applyAttempt(b *Batch, ev *EventRecord, d *Delivery, res AttemptResult) (firstDelivery bool) {
+func (s *Service) applyAttempt(b *Batch, ev *Event, d *Delivery, res AttemptResult) (firstDelivery bool) {
 	at := res.At.UTC().Truncate(time.Millisecond)
-	a := gatewayapi.Attempt{
+	a := Attempt{
 		Number: 1, At: at, URL: ev.URL, DurationMS: res.Duration.Milliseconds(),
-		ResponseBody: truncateUTF8(res.ResponseBody, MaxResponseBody),
+		ResponseBody: truncateUTF8(res.ResponseBody, MaxResponseBody), Scenario: d.Scenario,
 	}
 	if n := len(ev.Attempts); n > 0 {
 		a.Number = ev.Attempts[n-1].Number + 1
 	}
-	ok := !d.Drop && res.Succeeded()
+	ok := !d.Drop && res.Acknowledged
 	switch {
 	case d.Drop:
-		a.Error = ptr(DroppedError)
+		a.Error = DroppedError
 	case res.Err != "":
-		a.Error = ptr(res.Err)
+		a.Error = res.Err
 	}
-	if !d.Drop && res.StatusCode != 0 {
-		a.StatusCode = ptr(res.StatusCode)
-	}
-	if d.Scenario != "" {
-		a.Scenario = ptr(d.Scenario)
+	if !d.Drop {
+		a.Request = res.Request
+		if res.StatusCode != 0 {
+			a.StatusCode = ptr(res.StatusCode)
+		}
 	}
 	ev.Attempts = append(ev.Attempts, a)
 	if over := len(ev.Attempts) - MaxAttemptsKept; over > 0 {
-		ev.Attempts = append([]gatewayapi.Attempt(nil), ev.Attempts[over:]...)
+		ev.Attempts = append([]Attempt(nil), ev.Attempts[over:]...)
 	}
 
-	firstDelivery = ok && ev.DeliveryStatus != gatewayapi.DeliveryDelivered
+	firstDelivery = ok && ev.DeliveryStatus != DeliveryDelivered
 	if ok {
-		ev.DeliveryStatus = gatewayapi.DeliveryDelivered
+		ev.DeliveryStatus = DeliveryDelivered
 	}
 	switch d.Kind {
 	case AttemptScheduled:
 		ev.Scheduled++
-		delay, more := s.cfg.Schedule.Delay(ev.Scheduled, s.cfg.TimeScale, res.StatusCode, res.RetryAfter)
-		if ev.DeliveryStatus == gatewayapi.DeliveryPending && more {
+		delay, more := s.Schedule(ev.Protocol).Delay(ev.Scheduled, s.cfg.TimeScale, res.StatusCode, res.RetryAfter)
+		if ev.DeliveryStatus == DeliveryPending && more {
 			next := at.Add(res.Duration).Add(delay).Truncate(time.Millisecond)
 			ev.NextAttemptAt = &next
 			b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueDeliver, Member: ev.ID, At: next})
 			return firstDelivery
 		}
-		if ev.DeliveryStatus == gatewayapi.DeliveryPending {
-			ev.DeliveryStatus = gatewayapi.DeliveryFailed
+		if ev.DeliveryStatus == DeliveryPending {
+			ev.DeliveryStatus = DeliveryFailed
 		}
 		ev.NextAttemptAt = nil
 		b.Unschedule = append(b.Unschedule, ScheduleEntry{Queue: QueueDeliver, Member: ev.ID})
@@ -309,10 +319,10 @@ func (s *Service) exhaust(ctx context.Context, merchantID, id string) error {
 			return err
 		}
 		b.Unschedule = []ScheduleEntry{{Queue: QueueDeliver, Member: id}}
-		if ev.DeliveryStatus == gatewayapi.DeliveryPending {
-			ev.DeliveryStatus, ev.NextAttemptAt = gatewayapi.DeliveryFailed, nil
-			b.Events = []*EventRecord{ev}
-			b.EventTTL = s.eventTTL(ev, s.now())
+		if ev.DeliveryStatus == DeliveryPending {
+			ev.DeliveryStatus, ev.NextAttemptAt = DeliveryFailed, nil
+			b.Events = []*Event{ev}
+			b.EventTTL = s.eventTTL(ev, b.Now)
 		}
 		return nil
 	})
@@ -323,13 +333,13 @@ func (s *Service) exhaust(ctx context.Context, merchantID, id string) error {
 // by one, newest first. turn is false when a newer held notification of the
 // same object must go first; that one is then pulled forward to now and ev
 // waits outOfOrderStep.
-func (s *Service) outOfOrderTurn(ctx context.Context, merchantID string, ev *EventRecord) (turn bool, err error) {
-	if sc, _ := ParseScenario(ev.Scenario); !sc.HasNotifyOutOfOrder {
+func (s *Service) outOfOrderTurn(ctx context.Context, merchantID string, ev *Event) (turn bool, err error) {
+	if !ev.Scenario.HasNotifyOutOfOrder {
 		return true, nil
 	}
 	err = s.commitRetry(ctx, merchantID, func(b *Batch) error {
-		held, _, err := s.store.ListEvents(ctx, merchantID, ev.ObjectID, ListQuery{Limit: 100}, func(e *EventRecord) bool {
-			return e.DeliveryStatus == gatewayapi.DeliveryPending && e.Scheduled == 0 && e.URL != ""
+		held, _, err := s.store.ListEvents(ctx, merchantID, ev.ObjectID, ListQuery{Limit: 100}, func(e *Event) bool {
+			return e.DeliveryStatus == DeliveryPending && e.Scheduled == 0 && e.URL != ""
 		})
 		if err != nil {
 			return err
@@ -338,14 +348,14 @@ func (s *Service) outOfOrderTurn(ctx context.Context, merchantID string, ev *Eve
 		if turn {
 			return nil
 		}
-		now := s.now()
+		now := b.Now
 		newest, self := held[0], findEvent(held, ev.ID)
 		if self == nil {
 			return nil // settled meanwhile; the claim finds out next time
 		}
 		wait := now.Add(outOfOrderStep)
 		self.NextAttemptAt = &wait
-		b.Events = []*EventRecord{self}
+		b.Events = []*Event{self}
 		b.Schedule = []ScheduleEntry{{Queue: QueueDeliver, Member: self.ID, At: wait}}
 		// Pull the newest forward only while it is still held: one already
 		// due may be in flight, and moving it would send it twice.
@@ -360,7 +370,7 @@ func (s *Service) outOfOrderTurn(ctx context.Context, merchantID string, ev *Eve
 	return turn, err
 }
 
-func findEvent(evs []*EventRecord, id string) *EventRecord {
+func findEvent(evs []*Event, id string) *Event {
 	for _, e := range evs {
 		if e.ID == id {
 			return e

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
 
 func TestSchedule_Delay(t *testing.T) {
@@ -44,41 +42,45 @@ func TestSchedule_Delay(t *testing.T) {
 }
 
 func TestPlanDelivery(t *testing.T) {
-	dropped := gatewayapi.Attempt{Number: 1, Error: ptr(DroppedError)}
-	sent := gatewayapi.Attempt{Number: 1, StatusCode: ptr(500)}
+	dropped := Attempt{Number: 1, Error: DroppedError}
+	sent := Attempt{Number: 1, StatusCode: ptr(500)}
 	tests := []struct {
 		name      string
 		scenario  string
 		scheduled int
-		attempts  []gatewayapi.Attempt
+		attempts  []Attempt
 		status    string
 		kind      string
 		want      Delivery
 	}{
 		{"NoScenario", "", 0, nil, "pending", AttemptScheduled, Delivery{}},
 		{"DropFirstOfTwo", "notify_drop=2", 0, nil, "pending", AttemptScheduled, Delivery{Drop: true, Scenario: "notify_drop"}},
-		{"DropSecondOfTwo", "notify_drop=2", 1, []gatewayapi.Attempt{dropped}, "pending", AttemptScheduled, Delivery{Drop: true, Scenario: "notify_drop"}},
-		{"DropThirdIsSent", "notify_drop=2", 2, []gatewayapi.Attempt{dropped, dropped}, "pending", AttemptScheduled, Delivery{}},
+		{"DropSecondOfTwo", "notify_drop=2", 1, []Attempt{dropped}, "pending", AttemptScheduled, Delivery{Drop: true, Scenario: "notify_drop"}},
+		{"DropThirdIsSent", "notify_drop=2", 2, []Attempt{dropped, dropped}, "pending", AttemptScheduled, Delivery{}},
 		{"DropAll", "notify_drop", 9, nil, "pending", AttemptScheduled, Delivery{Drop: true, Scenario: "notify_drop"}},
-		{"DropSparesRedelivery", "notify_drop", 3, []gatewayapi.Attempt{dropped}, "failed", AttemptRedelivery, Delivery{}},
+		{"DropSparesRedelivery", "notify_drop", 3, []Attempt{dropped}, "failed", AttemptRedelivery, Delivery{}},
 		{"DelayNamedOnFirst", "notify_delay=30s", 0, nil, "pending", AttemptScheduled, Delivery{Scenario: "notify_delay"}},
-		{"DelayNotOnSecond", "notify_delay=30s", 1, []gatewayapi.Attempt{sent}, "pending", AttemptScheduled, Delivery{}},
+		{"DelayNotOnSecond", "notify_delay=30s", 1, []Attempt{sent}, "pending", AttemptScheduled, Delivery{}},
 		{"OutOfOrderNamedOnFirst", "notify_out_of_order", 0, nil, "pending", AttemptScheduled, Delivery{Scenario: "notify_out_of_order"}},
 		{"BadSignatureFirst", "notify_bad_signature", 0, nil, "pending", AttemptScheduled, Delivery{BadSignature: true, Scenario: "notify_bad_signature"}},
-		{"BadSignatureNotSecond", "notify_bad_signature", 1, []gatewayapi.Attempt{sent}, "pending", AttemptScheduled, Delivery{}},
-		{"BadSignatureAfterDrops", "notify_drop=1,notify_bad_signature", 1, []gatewayapi.Attempt{dropped}, "pending", AttemptScheduled, Delivery{BadSignature: true, Scenario: "notify_bad_signature"}},
+		{"BadSignatureNotSecond", "notify_bad_signature", 1, []Attempt{sent}, "pending", AttemptScheduled, Delivery{}},
+		{"BadSignatureAfterDrops", "notify_drop=1,notify_bad_signature", 1, []Attempt{dropped}, "pending", AttemptScheduled, Delivery{BadSignature: true, Scenario: "notify_bad_signature"}},
 		{"StaleFirst", "notify_stale_timestamp", 0, nil, "pending", AttemptScheduled, Delivery{StaleTimestamp: true, Scenario: "notify_stale_timestamp"}},
 		{"TamperFirst", "notify_tamper_amount", 0, nil, "pending", AttemptScheduled, Delivery{TamperAmount: true, Scenario: "notify_tamper_amount"}},
 		{"TamperFirstRedelivery", "notify_tamper_amount", 0, nil, "pending", AttemptRedelivery, Delivery{TamperAmount: true, Scenario: "notify_tamper_amount"}},
-		{"DuplicateWhileUndelivered", "notify_duplicate=2", 1, []gatewayapi.Attempt{sent}, "pending", AttemptScheduled, Delivery{Duplicates: 2}},
-		{"NoDuplicateOnceDelivered", "notify_duplicate=2", 1, []gatewayapi.Attempt{sent}, "delivered", AttemptRedelivery, Delivery{}},
-		{"DuplicateCopy", "notify_duplicate=2", 1, []gatewayapi.Attempt{sent}, "delivered", AttemptDuplicate, Delivery{Scenario: "notify_duplicate"}},
+		{"DuplicateWhileUndelivered", "notify_duplicate=2", 1, []Attempt{sent}, "pending", AttemptScheduled, Delivery{Duplicates: 2}},
+		{"NoDuplicateOnceDelivered", "notify_duplicate=2", 1, []Attempt{sent}, "delivered", AttemptRedelivery, Delivery{}},
+		{"DuplicateCopy", "notify_duplicate=2", 1, []Attempt{sent}, "delivered", AttemptDuplicate, Delivery{Scenario: "notify_duplicate"}},
 		{"Combined", "notify_delay=1s,notify_stale_timestamp,notify_tamper_amount", 0, nil, "pending", AttemptScheduled,
 			Delivery{StaleTimestamp: true, TamperAmount: true, Scenario: "notify_delay,notify_stale_timestamp,notify_tamper_amount"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := &EventRecord{Scenario: tc.scenario, Scheduled: tc.scheduled, Attempts: tc.attempts, DeliveryStatus: tc.status}
+			sc, err := ParseScenario(tc.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := &Event{Scenario: sc, Scheduled: tc.scheduled, Attempts: tc.attempts, DeliveryStatus: tc.status}
 			got := PlanDelivery(ev, tc.kind)
 			got.Event, got.Kind = nil, ""
 			if *got != tc.want {

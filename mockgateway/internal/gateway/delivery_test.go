@@ -8,7 +8,6 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/redistest"
 )
 
@@ -29,7 +28,7 @@ type fixture struct {
 	clock *clock
 	svc   *gateway.Service
 	store *redisstore.Store
-	m     *gatewayapi.Merchant
+	m     *gateway.Merchant
 	t0    time.Time
 }
 
@@ -41,11 +40,23 @@ func newFixture(t *testing.T, schedule string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Real time, to the millisecond: the store trims indexes by the real clock.
-	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	return newFixtureWith(t, func(c *gateway.Config) { c.Schedule = sch })
+}
+
+// newFixtureWith runs a Service on a real Redis with a fake clock that
+// starts far from the real time — the core and its store run on the clock
+// they are given, never the machine's — configured by cfg.
+func newFixtureWith(t *testing.T, cfg func(*gateway.Config)) *fixture {
+	t.Helper()
+	t0 := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
 	f := &fixture{t: t, ctx: context.Background(), clock: &clock{t: t0}, t0: t0}
 	f.store = redisstore.New(redistest.Client(t))
-	f.svc = gateway.NewService(f.store, gateway.Config{PublicURL: "http://gw.test", Schedule: sch, TimeScale: 1, Now: f.clock.Now})
+	c := gateway.Config{PublicURL: "http://gw.test", TimeScale: 1, RefundDelay: time.Minute, Now: f.clock.Now}
+	if cfg != nil {
+		cfg(&c)
+	}
+	f.svc = gateway.NewService(f.store, c)
+	var err error
 	f.m, err = f.svc.CreateMerchant(f.ctx, "Test shop", "http://127.0.0.1:9/hook")
 	if err != nil {
 		t.Fatal(err)
@@ -54,16 +65,16 @@ func newFixture(t *testing.T, schedule string) *fixture {
 }
 
 // paidEvent creates and pays a payment and returns its payment.succeeded.
-func (f *fixture) paidEvent(scenario string) *gateway.EventRecord {
+func (f *fixture) paidEvent(scenario string) *gateway.Event {
 	f.t.Helper()
 	p := f.payment(scenario)
 	if _, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID); err != nil {
 		f.t.Fatal(err)
 	}
-	return f.onlyEvent(p.ID, gatewayapi.EventPaymentSucceeded)
+	return f.onlyEvent(p.ID, gateway.EventPaymentSucceeded)
 }
 
-func (f *fixture) payment(scenario string) *gateway.PaymentRecord {
+func (f *fixture) payment(scenario string) *gateway.Payment {
 	f.t.Helper()
 	sc, err := gateway.ParseScenario(scenario)
 	if err != nil {
@@ -78,7 +89,7 @@ func (f *fixture) payment(scenario string) *gateway.PaymentRecord {
 	return p
 }
 
-func (f *fixture) onlyEvent(objectID, typ string) *gateway.EventRecord {
+func (f *fixture) onlyEvent(objectID, typ string) *gateway.Event {
 	f.t.Helper()
 	evs, _, err := f.svc.ListEvents(f.ctx, f.m, gateway.EventFilter{ObjectID: objectID, Type: typ}, gateway.ListQuery{Limit: 10})
 	if err != nil || len(evs) != 1 {
@@ -87,7 +98,7 @@ func (f *fixture) onlyEvent(objectID, typ string) *gateway.EventRecord {
 	return evs[0]
 }
 
-func (f *fixture) event(id string) *gateway.EventRecord {
+func (f *fixture) event(id string) *gateway.Event {
 	f.t.Helper()
 	ev, err := f.svc.Event(f.ctx, f.m, id)
 	if err != nil {
@@ -108,7 +119,7 @@ func (f *fixture) claim(queue string) []string {
 
 // attempt claims exactly one member of queue at now, prepares and records
 // an attempt with res (its At set to now).
-func (f *fixture) attempt(queue string, res gateway.AttemptResult) (*gateway.EventRecord, bool) {
+func (f *fixture) attempt(queue string, res gateway.AttemptResult) (*gateway.Event, bool) {
 	f.t.Helper()
 	members := f.claim(queue)
 	if len(members) != 1 {
@@ -119,6 +130,8 @@ func (f *fixture) attempt(queue string, res gateway.AttemptResult) (*gateway.Eve
 		f.t.Fatalf("PrepareDelivery = %v, %v", ok, err)
 	}
 	res.At = f.clock.Now()
+	// The native rule: any 2xx acknowledges.
+	res.Acknowledged = res.StatusCode >= 200 && res.StatusCode < 300
 	ev, first, err := f.svc.RecordAttempt(f.ctx, d, res)
 	if err != nil {
 		f.t.Fatal(err)
@@ -156,7 +169,7 @@ func TestService_RecordAttempt_Schedule(t *testing.T) {
 		t.Fatalf("due at its time: %d, want 1", due)
 	}
 	a := ev.Attempts[0]
-	if a.Number != 1 || *a.StatusCode != 500 || a.DurationMS != 2000 || a.ResponseBody != "boom" || a.Error != nil || a.Scenario != nil || a.URL != f.m.NotifyURL {
+	if a.Number != 1 || *a.StatusCode != 500 || a.DurationMS != 2000 || a.ResponseBody != "boom" || a.Error != "" || a.Scenario != "" || a.URL != f.m.NotifyURL {
 		t.Fatalf("attempt 1 = %+v", a)
 	}
 
@@ -174,7 +187,7 @@ func TestService_RecordAttempt_Schedule(t *testing.T) {
 	if ev.DeliveryStatus != "failed" || ev.NextAttemptAt != nil || ev.Scheduled != 3 || len(ev.Attempts) != 3 {
 		t.Fatalf("after the last attempt: %s next %v scheduled %d attempts %d", ev.DeliveryStatus, ev.NextAttemptAt, ev.Scheduled, len(ev.Attempts))
 	}
-	if a := ev.Attempts[2]; a.StatusCode != nil || a.Error == nil || *a.Error != "connection refused" {
+	if a := ev.Attempts[2]; a.StatusCode != nil || a.Error != "connection refused" {
 		t.Fatalf("attempt 3 = %+v", a)
 	}
 	if due, later := f.due(gateway.QueueDeliver, want); due+later != 0 {
@@ -236,7 +249,7 @@ func TestService_RedeliverPending(t *testing.T) {
 			if err != nil || !ok {
 				t.Fatal(ok, err)
 			}
-			_, first, err := f.svc.RecordAttempt(f.ctx, d, gateway.AttemptResult{At: f.clock.Now(), StatusCode: 200})
+			_, first, err := f.svc.RecordAttempt(f.ctx, d, gateway.AttemptResult{At: f.clock.Now(), StatusCode: 200, Acknowledged: true})
 			if err != nil || first != (i == 0) {
 				t.Fatalf("redelivery %d: first %v, %v", i, first, err)
 			}
@@ -286,7 +299,7 @@ func TestService_NotifyHolds(t *testing.T) {
 			t.Fatalf("DeliverDue = %d, %v", n, err)
 		}
 		got, _ := f.attempt(gateway.QueueDeliver, gateway.AttemptResult{StatusCode: 204})
-		if got.DeliveryStatus != "delivered" || *got.Attempts[0].Scenario != "notify_delay" {
+		if got.DeliveryStatus != "delivered" || got.Attempts[0].Scenario != "notify_delay" {
 			t.Fatalf("got %s %+v", got.DeliveryStatus, got.Attempts)
 		}
 	})
@@ -300,8 +313,8 @@ func TestService_NotifyHolds(t *testing.T) {
 		if _, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		older := f.onlyEvent(p.ID, gatewayapi.EventPaymentFailed)
-		newer := f.onlyEvent(p.ID, gatewayapi.EventPaymentSucceeded)
+		older := f.onlyEvent(p.ID, gateway.EventPaymentFailed)
+		newer := f.onlyEvent(p.ID, gateway.EventPaymentSucceeded)
 
 		// Nothing is due inside the window.
 		f.clock.Set(f.t0.Add(5*time.Second - time.Millisecond))
@@ -319,7 +332,7 @@ func TestService_NotifyHolds(t *testing.T) {
 			t.Fatalf("older event sent before the newer: %v, %v", ok, err)
 		}
 		ev, _ := f.attempt(gateway.QueueDeliver, gateway.AttemptResult{StatusCode: 200})
-		if ev.ID != newer.ID || *ev.Attempts[0].Scenario != "notify_out_of_order" {
+		if ev.ID != newer.ID || ev.Attempts[0].Scenario != "notify_out_of_order" {
 			t.Fatalf("sent %s (%+v) first, want the newer %s", ev.ID, ev.Attempts, newer.ID)
 		}
 		f.clock.Set(f.clock.Now().Add(100 * time.Millisecond))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,6 +25,7 @@ var FaultOperations = []string{OpCreatePayment, OpGetPayment, OpClosePayment, Op
 // field left empty matches anything.
 type FaultMatch struct {
 	MerchantID       string `json:"merchant_id,omitempty"`
+	Protocol         string `json:"protocol,omitempty"`
 	Operation        string `json:"operation,omitempty"`
 	Method           string `json:"method,omitempty"`
 	Amount           *int64 `json:"amount,omitempty"`
@@ -36,7 +38,7 @@ type FaultRule struct {
 	ID        string     `json:"id"`
 	Object    string     `json:"object"`
 	Match     FaultMatch `json:"match"`
-	Scenario  string     `json:"scenario"`
+	Scenario  Scenario   `json:"scenario"`
 	Remaining *int64     `json:"remaining"`
 	Hits      int64      `json:"hits"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -45,6 +47,9 @@ type FaultRule struct {
 // CallFacts describe a call, or the object of a notification, for matching.
 type CallFacts struct {
 	MerchantID string
+	// Protocol is the adapter the call came through (for a notification,
+	// the protocol of its object).
+	Protocol   string
 	Operation  string
 	Method     string
 	Amount     int64
@@ -58,6 +63,8 @@ type CallFacts struct {
 func (m FaultMatch) Matches(f CallFacts) bool {
 	switch {
 	case m.MerchantID != "" && m.MerchantID != f.MerchantID:
+		return false
+	case m.Protocol != "" && m.Protocol != f.Protocol:
 		return false
 	case m.Operation == "" && f.Operation == OpNotify:
 		return false
@@ -75,12 +82,64 @@ func (m FaultMatch) Matches(f CallFacts) bool {
 
 // FaultStore keeps fault rules. Take must be atomic across processes: it
 // counts a hit and, for a limited rule, uses one of its remaining
-// applications, or reports false when none is left.
+// applications, or reports false when none is left. The version changes
+// whenever a rule is created, deleted or used up.
 type FaultStore interface {
 	CreateFaultRule(ctx context.Context, r *FaultRule) error
-	FaultRules(ctx context.Context) ([]*FaultRule, error)
+	// FaultRules lists the rules oldest first and the version they were
+	// read at.
+	FaultRules(ctx context.Context) ([]*FaultRule, int64, error)
+	FaultRulesVersion(ctx context.Context) (int64, error)
 	DeleteFaultRule(ctx context.Context, id string) error
 	TakeFaultRule(ctx context.Context, id string) (bool, error)
+}
+
+// faultCache keeps the fault rules in memory until their version changes:
+// a call reads one small key instead of every rule. Remaining counts in it
+// go stale; that is harmless, because taking a rule is decided in the store.
+type faultCache struct {
+	mu    sync.Mutex
+	ver   int64
+	rules []*FaultRule
+	ok    bool
+}
+
+// rules returns the current rules, reading them again only when their
+// version changed.
+func (s *Service) faultRules(ctx context.Context) ([]*FaultRule, error) {
+	// While the change feed is live the rules live in memory: no read.
+	if rules, ok := s.cache.cachedFaults(); ok {
+		return rules, nil
+	}
+	if s.cache.live.Load() {
+		gen := s.cache.gen.Load()
+		rules, _, err := s.store.FaultRules(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.cache.rememberFaults(gen, rules)
+		return rules, nil
+	}
+	ver, err := s.store.FaultRulesVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.faults
+	c.mu.Lock()
+	if c.ok && c.ver == ver {
+		rules := c.rules
+		c.mu.Unlock()
+		return rules, nil
+	}
+	c.mu.Unlock()
+	rules, ver, err := s.store.FaultRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.rules, c.ver, c.ok = rules, ver, true
+	c.mu.Unlock()
+	return rules, nil
 }
 
 // CreateFaultRule validates and stores a rule. remaining nil means until
@@ -108,20 +167,24 @@ func (s *Service) CreateFaultRule(ctx context.Context, match FaultMatch, scenari
 		}
 	}
 	now := s.now()
-	r := &FaultRule{ID: NewID("fr", now), Object: "fault_rule", Match: match, Scenario: sc.String(), Remaining: remaining, CreatedAt: now}
+	r := &FaultRule{ID: NewID("fr", now), Object: "fault_rule", Match: match, Scenario: sc, Remaining: remaining, CreatedAt: now}
 	if err := s.store.CreateFaultRule(ctx, r); err != nil {
 		return nil, err
 	}
+	s.changed()
 	return r, nil
 }
 
-// FaultRules lists every rule, oldest first (the order in which they apply).
+// FaultRules lists every rule, oldest first (the order in which they
+// apply), with its current counters.
 func (s *Service) FaultRules(ctx context.Context) ([]*FaultRule, error) {
-	return s.store.FaultRules(ctx)
+	rules, _, err := s.store.FaultRules(ctx)
+	return rules, err
 }
 
 // DeleteFaultRule removes a rule.
 func (s *Service) DeleteFaultRule(ctx context.Context, id string) error {
+	defer s.changed()
 	return s.store.DeleteFaultRule(ctx, id)
 }
 
@@ -129,7 +192,7 @@ func (s *Service) DeleteFaultRule(ctx context.Context, id string) error {
 // applications left, takes one (counting a hit) and returns its scenario.
 // It returns the zero Scenario when no rule applies.
 func (s *Service) TakeFault(ctx context.Context, f CallFacts) (Scenario, *FaultRule, error) {
-	rules, err := s.store.FaultRules(ctx)
+	rules, err := s.faultRules(ctx)
 	if err != nil {
 		return Scenario{}, nil, err
 	}
@@ -144,11 +207,7 @@ func (s *Service) TakeFault(ctx context.Context, f CallFacts) (Scenario, *FaultR
 		if !ok {
 			continue // used up by another call or process in between
 		}
-		sc, err := ParseScenario(r.Scenario)
-		if err != nil {
-			return Scenario{}, nil, err
-		}
-		return sc, r, nil
+		return r.Scenario, r, nil
 	}
 	return Scenario{}, nil, nil
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 )
 
@@ -17,12 +16,8 @@ import (
 // Rules are applied here rather than when the event is created because
 // creation happens inside retried commits, where taking a rule could count
 // it twice; the first attempt is claimed by one process only.
-func (s *Service) applyNotifyRules(ctx context.Context, merchantID string, ev *EventRecord) (held bool, err error) {
-	facts, err := s.eventFacts(ctx, merchantID, ev)
-	if err != nil {
-		return false, err
-	}
-	ruleSc, _, err := s.TakeFault(ctx, facts)
+func (s *Service) applyNotifyRules(ctx context.Context, merchantID string, ev *Event) (held bool, err error) {
+	ruleSc, _, err := s.TakeFault(ctx, eventFacts(merchantID, ev))
 	if err != nil || ruleSc.IsZero() {
 		// No rule: nothing to remember; a rule created before a later
 		// claim of this first attempt still gets its chance.
@@ -37,14 +32,13 @@ func (s *Service) applyNotifyRules(ctx context.Context, merchantID string, ev *E
 			*ev = *cur
 			return nil
 		}
-		own, _ := ParseScenario(cur.Scenario)
-		cur.Scenario = own.Merge(ruleSc.Notify()).String()
+		cur.Scenario = cur.Scenario.Merge(ruleSc.Notify())
 		cur.RulesApplied = true
-		now := s.now()
-		b.Events = []*EventRecord{cur}
+		now := b.Now
+		b.Events = []*Event{cur}
 		b.EventTTL = s.eventTTL(cur, now)
 		if cur.Scheduled == 0 {
-			due := cur.CreatedAt.Add(s.scaled(s.cfg.Schedule[0]) + s.firstAttemptHold(cur.Scenario)).Truncate(time.Millisecond)
+			due := cur.CreatedAt.Add(s.scaled(s.Schedule(cur.Protocol)[0]) + s.firstAttemptHold(cur.Scenario)).Truncate(time.Millisecond)
 			if due.After(now) {
 				held = true
 				cur.NextAttemptAt = &due
@@ -57,33 +51,11 @@ func (s *Service) applyNotifyRules(ctx context.Context, merchantID string, ev *E
 	return held, err
 }
 
-// eventFacts describe an event's object for matching notify rules. A
-// refund's payment method is its payment's.
-func (s *Service) eventFacts(ctx context.Context, merchantID string, ev *EventRecord) (CallFacts, error) {
-	var env struct {
-		Data struct {
-			Object struct {
-				Object     string `json:"object"`
-				Method     string `json:"method"`
-				Amount     int64  `json:"amount"`
-				OutTradeNo string `json:"out_trade_no"`
-				PaymentID  string `json:"payment_id"`
-			} `json:"object"`
-		} `json:"data"`
+// eventFacts describe an event's object for matching notify rules, from
+// its snapshot. A refund's payment method is its payment's.
+func eventFacts(merchantID string, ev *Event) CallFacts {
+	return CallFacts{
+		MerchantID: merchantID, Protocol: ev.Protocol, Operation: OpNotify, Method: ev.Payment.Method,
+		Amount: ev.Amount(), OutTradeNo: ev.Payment.OutTradeNo,
 	}
-	if err := json.Unmarshal(ev.Body, &env); err != nil {
-		return CallFacts{}, err
-	}
-	o := env.Data.Object
-	f := CallFacts{MerchantID: merchantID, Operation: OpNotify, Method: o.Method, Amount: o.Amount, OutTradeNo: o.OutTradeNo}
-	if o.Object == "refund" && o.PaymentID != "" {
-		p, err := s.store.Payment(ctx, merchantID, o.PaymentID)
-		if err != nil && ErrorCode(err) != ResourceMissing {
-			return CallFacts{}, err
-		}
-		if p != nil {
-			f.Method = p.Method
-		}
-	}
-	return f, nil
 }

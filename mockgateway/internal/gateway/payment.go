@@ -2,10 +2,10 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"time"
-
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
 
 // Failure codes the gateway itself uses for payments.
@@ -32,6 +32,8 @@ func FailureMessage(code string) string {
 
 // CreatePaymentInput is a validated request for a new payment.
 type CreatePaymentInput struct {
+	// Protocol is the adapter creating the payment (default native).
+	Protocol    string
 	OutTradeNo  string
 	Amount      int64
 	Currency    string
@@ -42,6 +44,11 @@ type CreatePaymentInput struct {
 	ReturnURL   string
 	ExpiresIn   time.Duration
 	Metadata    map[string]string
+	// Refs are the protocol's own ids of the payment, each claimed (unique
+	// per merchant and kind) and indexed with it.
+	Refs map[string]string
+	// Ext is the adapter's own data, kept with the payment.
+	Ext json.RawMessage
 	// Scenario is the object-level part of the call's scenario.
 	Scenario Scenario
 }
@@ -50,9 +57,12 @@ type CreatePaymentInput struct {
 // same out_trade_no, amount, currency and method already existed and was
 // returned instead; other parameters under a known out_trade_no are an
 // out_trade_no_conflict.
-func (s *Service) CreatePayment(ctx context.Context, m *gatewayapi.Merchant, in CreatePaymentInput) (p *PaymentRecord, created bool, err error) {
+func (s *Service) CreatePayment(ctx context.Context, m *Merchant, in CreatePaymentInput) (p *Payment, created bool, err error) {
 	now := s.now()
 	id := NewID("pay", now)
+	if in.Protocol == "" {
+		in.Protocol = ProtocolNative
+	}
 	if in.Currency == "" {
 		in.Currency = "CNY"
 	}
@@ -62,18 +72,14 @@ func (s *Service) CreatePayment(ctx context.Context, m *gatewayapi.Merchant, in 
 	if in.Metadata == nil {
 		in.Metadata = map[string]string{}
 	}
-	payURL := s.cfg.PublicURL + "/pay/" + id
-	rec := &PaymentRecord{Payment: gatewayapi.Payment{
-		ID: id, Object: "payment", MerchantID: m.ID, OutTradeNo: in.OutTradeNo,
+	rec := &Payment{
+		ID: id, Protocol: in.Protocol, MerchantID: m.ID, OutTradeNo: in.OutTradeNo,
 		Amount: in.Amount, Currency: in.Currency, Method: in.Method, Subject: in.Subject,
-		Description: in.Description, Status: gatewayapi.PaymentPending,
-		PayURL: payURL, QRCode: payURL, QRCodeURL: s.cfg.PublicURL + "/qr/" + id + ".png",
+		Description: in.Description, Status: PaymentPending,
+		PayURL: s.cfg.PublicURL + "/pay/" + id, QRCodeURL: s.cfg.PublicURL + "/qr/" + id + ".png",
 		NotifyURL: in.NotifyURL, ReturnURL: in.ReturnURL, Metadata: in.Metadata,
+		Refs: in.Refs, Ext: in.Ext, Scenario: in.Scenario,
 		CreatedAt: now, ExpiresAt: now.Add(in.ExpiresIn),
-	}}
-	if !in.Scenario.IsZero() {
-		text := in.Scenario.String()
-		rec.Scenario = &text
 	}
 	// The owner index lives outside the merchant's slot, so it is written
 	// first: an orphan entry (if the commit then loses) points at nothing.
@@ -81,7 +87,7 @@ func (s *Service) CreatePayment(ctx context.Context, m *gatewayapi.Merchant, in 
 		return nil, false, err
 	}
 	b := s.batch()
-	b.Payments = []*PaymentRecord{rec}
+	b.Payments = []*Payment{rec}
 	b.NewPayment = true
 	b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, id), At: rec.ExpiresAt})
 	if in.Scenario.HasAutoSucceed {
@@ -98,45 +104,69 @@ func (s *Service) CreatePayment(ctx context.Context, m *gatewayapi.Merchant, in 
 	if err != nil {
 		return nil, false, err
 	}
-	if existing.Amount != in.Amount || existing.Currency != in.Currency || existing.Method != in.Method {
+	if existing.Amount != in.Amount || existing.Currency != in.Currency || existing.Method != in.Method || existing.Protocol != in.Protocol {
 		return nil, false, Errorf(OutTradeNoConflict, "out_trade_no",
-			"A payment with out_trade_no %q already exists with a different amount, currency or method (%s); use a new out_trade_no for a new payment.",
+			"A payment with out_trade_no %q already exists with a different amount, currency, method or protocol (%s); use a new out_trade_no for a new payment.",
 			in.OutTradeNo, existing.ID)
 	}
 	return existing, false, nil
 }
 
 // Payment returns one of the merchant's payments.
-func (s *Service) Payment(ctx context.Context, m *gatewayapi.Merchant, id string) (*PaymentRecord, error) {
+func (s *Service) Payment(ctx context.Context, m *Merchant, id string) (*Payment, error) {
 	return s.store.Payment(ctx, m.ID, id)
 }
 
 // PaymentByOutTradeNo returns the merchant's payment with that out_trade_no.
-func (s *Service) PaymentByOutTradeNo(ctx context.Context, m *gatewayapi.Merchant, outTradeNo string) (*PaymentRecord, error) {
+func (s *Service) PaymentByOutTradeNo(ctx context.Context, m *Merchant, outTradeNo string) (*Payment, error) {
 	return s.store.PaymentByOutTradeNo(ctx, m.ID, outTradeNo)
 }
 
-// PaymentFilter selects payments of a list.
+// PaymentByRef returns the merchant's payment whose protocol id of a kind
+// (Payment.Refs) is ref.
+func (s *Service) PaymentByRef(ctx context.Context, m *Merchant, kind, ref string) (*Payment, error) {
+	return s.store.PaymentByRef(ctx, m.ID, kind, ref)
+}
+
+// PaymentFilter selects payments of a list; empty fields select all.
 type PaymentFilter struct {
-	Status string
-	Method string
+	Status   string
+	Method   string
+	Protocol string
+	// RefKind keeps only payments with a protocol id of this kind
+	// (Payment.Refs), such as a protocol's kind of object.
+	RefKind string
 }
 
 // ListPayments returns a page of the merchant's payments, newest first.
-func (s *Service) ListPayments(ctx context.Context, m *gatewayapi.Merchant, f PaymentFilter, q ListQuery) ([]*PaymentRecord, bool, error) {
-	return s.store.ListPayments(ctx, m.ID, q, func(p *PaymentRecord) bool {
-		return (f.Status == "" || p.Status == f.Status) && (f.Method == "" || p.Method == f.Method)
+func (s *Service) ListPayments(ctx context.Context, m *Merchant, f PaymentFilter, q ListQuery) ([]*Payment, bool, error) {
+	return s.store.ListPayments(ctx, m.ID, q, func(p *Payment) bool {
+		return (f.Status == "" || p.Status == f.Status) && (f.Method == "" || p.Method == f.Method) &&
+			(f.Protocol == "" || p.Protocol == f.Protocol) && (f.RefKind == "" || p.Refs[f.RefKind] != "")
+	})
+}
+
+// MarkOpened records that the cashier page of a pending payment was opened
+// for the first time (the buyer scanned its code). Later calls change
+// nothing.
+func (s *Service) MarkOpened(ctx context.Context, m *Merchant, id string) (*Payment, error) {
+	return s.changePayment(ctx, m, id, func(p *Payment, b *Batch, now time.Time) error {
+		if p.OpenedAt == nil && p.Status == PaymentPending {
+			p.OpenedAt = &now
+			b.Payments = append(b.Payments, p)
+		}
+		return nil
 	})
 }
 
 // PublicPayment returns a payment and its merchant by id alone, for the
 // cashier page a customer opens without credentials.
-func (s *Service) PublicPayment(ctx context.Context, id string) (*PaymentRecord, *gatewayapi.Merchant, error) {
+func (s *Service) PublicPayment(ctx context.Context, id string) (*Payment, *Merchant, error) {
 	mid, err := s.store.PaymentOwner(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.store.Merchant(ctx, mid)
+	m, err := s.merchantByID(ctx, mid)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,8 +180,8 @@ func (s *Service) PublicPayment(ctx context.Context, id string) (*PaymentRecord,
 // changePayment re-reads a payment and applies change to it until the commit
 // wins. change returns an error to refuse; it may still have changed the
 // record (an expiry noticed on the way), which is then committed.
-func (s *Service) changePayment(ctx context.Context, m *gatewayapi.Merchant, id string, change func(p *PaymentRecord, b *Batch, now time.Time) error) (*PaymentRecord, error) {
-	var out *PaymentRecord
+func (s *Service) changePayment(ctx context.Context, m *Merchant, id string, change func(p *Payment, b *Batch, now time.Time) error) (*Payment, error) {
+	var out *Payment
 	err := s.commitRetry(ctx, m.ID, func(b *Batch) error {
 		p, err := s.store.Payment(ctx, m.ID, id)
 		if err != nil {
@@ -163,7 +193,7 @@ func (s *Service) changePayment(ctx context.Context, m *gatewayapi.Merchant, id 
 		if cerr == nil {
 			cerr = change(p, b, now)
 		}
-		if !b.Empty() {
+		if !b.Empty() && !slices.Contains(b.Payments, p) {
 			// Whatever the change wrote, it wrote because of this version of
 			// the payment: the commit must fail if the payment moved on.
 			b.Payments = append(b.Payments, p)
@@ -178,47 +208,36 @@ func (s *Service) changePayment(ctx context.Context, m *gatewayapi.Merchant, id 
 
 // expireIfDue closes a pending payment whose time is up, as the expiry timer
 // would have, so no action ever applies to a payment that has expired.
-func (s *Service) expireIfDue(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord, now time.Time) error {
-	if p.Status != gatewayapi.PaymentPending || now.Before(p.ExpiresAt) {
+func (s *Service) expireIfDue(b *Batch, m *Merchant, p *Payment, now time.Time) error {
+	if p.Status != PaymentPending || now.Before(p.ExpiresAt) {
 		return nil
 	}
 	p.Expired = true
 	return s.closePayment(b, m, p, now)
 }
 
-func (s *Service) closePayment(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord, now time.Time) error {
-	p.Status = gatewayapi.PaymentClosed
+func (s *Service) closePayment(b *Batch, m *Merchant, p *Payment, now time.Time) error {
+	p.Status = PaymentClosed
 	p.ClosedAt = &now
 	b.Unschedule = append(b.Unschedule,
 		ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, p.ID)},
 		ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, p.ID)})
-	return s.paymentEvent(b, m, p, gatewayapi.EventPaymentClosed, now)
+	return s.paymentEvent(b, m, p, EventPaymentClosed, now)
 }
 
-func (s *Service) paymentEvent(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord, typ string, now time.Time) error {
-	return s.newEvent(b, m, typ, p.ID, p.Payment, p.NotifyURL, s.notifyScenario(p.Scenario), now)
-}
-
-// notifyScenario is the notification part of an object's stored scenario.
-func (s *Service) notifyScenario(stored *string) string {
-	if stored == nil {
-		return ""
-	}
-	sc, err := ParseScenario(*stored)
-	if err != nil {
-		return ""
-	}
-	return sc.Notify().String()
+func (s *Service) paymentEvent(b *Batch, m *Merchant, p *Payment, typ string, now time.Time) error {
+	s.newEvents(b, m, p.Protocol, Change{Type: typ, Payment: p}, p.NotifyURL, p.Scenario, now)
+	return nil
 }
 
 // ClosePayment closes a pending payment (payment.closed). Closing a closed
 // payment changes nothing; a succeeded one is payment_not_closable.
-func (s *Service) ClosePayment(ctx context.Context, m *gatewayapi.Merchant, id string) (*PaymentRecord, error) {
-	return s.changePayment(ctx, m, id, func(p *PaymentRecord, b *Batch, now time.Time) error {
+func (s *Service) ClosePayment(ctx context.Context, m *Merchant, id string) (*Payment, error) {
+	return s.changePayment(ctx, m, id, func(p *Payment, b *Batch, now time.Time) error {
 		switch p.Status {
-		case gatewayapi.PaymentClosed:
+		case PaymentClosed:
 			return nil
-		case gatewayapi.PaymentSucceeded:
+		case PaymentSucceeded:
 			return Errorf(PaymentNotClosable, "id", "Payment %s has succeeded and cannot be closed; refund it instead.", p.ID)
 		}
 		return s.closePayment(b, m, p, now)
@@ -226,9 +245,9 @@ func (s *Service) ClosePayment(ctx context.Context, m *gatewayapi.Merchant, id s
 }
 
 // ExpirePayment closes a pending payment as its expiry would.
-func (s *Service) ExpirePayment(ctx context.Context, m *gatewayapi.Merchant, id string) (*PaymentRecord, error) {
-	return s.changePayment(ctx, m, id, func(p *PaymentRecord, b *Batch, now time.Time) error {
-		if p.Status != gatewayapi.PaymentPending {
+func (s *Service) ExpirePayment(ctx context.Context, m *Merchant, id string) (*Payment, error) {
+	return s.changePayment(ctx, m, id, func(p *Payment, b *Batch, now time.Time) error {
+		if p.Status != PaymentPending {
 			return notPending(p)
 		}
 		p.Expired = true
@@ -236,13 +255,13 @@ func (s *Service) ExpirePayment(ctx context.Context, m *gatewayapi.Merchant, id 
 	})
 }
 
-func notPending(p *PaymentRecord) error {
+func notPending(p *Payment) error {
 	return Errorf(PaymentNotPending, "id", "Payment %s is %s, not pending.", p.ID, p.Status)
 }
 
 // PayResult says how a pay action ended.
 type PayResult struct {
-	Payment *PaymentRecord
+	Payment *Payment
 	// FailedCode is set when the action was turned into a decline (by the
 	// customer's choice, a test card or an auto_fail scenario).
 	FailedCode string
@@ -251,11 +270,11 @@ type PayResult struct {
 // SucceedPayment is the customer paying: pending → succeeded
 // (payment.succeeded), unless an auto_fail scenario turns this action into a
 // decline. A payment that is not pending is payment_not_pending.
-func (s *Service) SucceedPayment(ctx context.Context, m *gatewayapi.Merchant, id string) (PayResult, error) {
+func (s *Service) SucceedPayment(ctx context.Context, m *Merchant, id string) (PayResult, error) {
 	var res PayResult
-	p, err := s.changePayment(ctx, m, id, func(p *PaymentRecord, b *Batch, now time.Time) error {
+	p, err := s.changePayment(ctx, m, id, func(p *Payment, b *Batch, now time.Time) error {
 		res.FailedCode = ""
-		if p.Status != gatewayapi.PaymentPending {
+		if p.Status != PaymentPending {
 			return notPending(p)
 		}
 		if code := autoFail(p); code != "" {
@@ -263,46 +282,47 @@ func (s *Service) SucceedPayment(ctx context.Context, m *gatewayapi.Merchant, id
 			p.AutoFailUsed = true
 			return s.failPayment(b, m, p, code, now)
 		}
-		p.Status = gatewayapi.PaymentSucceeded
-		p.PaidAt = &now
-		p.LastError = nil
-		b.Unschedule = append(b.Unschedule,
-			ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, p.ID)},
-			ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, p.ID)})
-		return s.paymentEvent(b, m, p, gatewayapi.EventPaymentSucceeded, now)
+		return s.succeedPayment(b, m, p, now)
 	})
 	res.Payment = p
 	return res, err
 }
 
+// succeedPayment marks a pending payment paid and records the event.
+func (s *Service) succeedPayment(b *Batch, m *Merchant, p *Payment, now time.Time) error {
+	p.Status = PaymentSucceeded
+	p.PaidAt = &now
+	p.LastError = nil
+	b.Unschedule = append(b.Unschedule,
+		ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, p.ID)},
+		ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, p.ID)})
+	return s.paymentEvent(b, m, p, EventPaymentSucceeded, now)
+}
+
 // autoFail returns the code an auto_fail scenario imposes on the next pay
 // action, or "". It applies once: the action after it can pay.
-func autoFail(p *PaymentRecord) string {
-	if p.Scenario == nil || p.AutoFailUsed {
+func autoFail(p *Payment) string {
+	if p.AutoFailUsed {
 		return ""
 	}
-	sc, err := ParseScenario(*p.Scenario)
-	if err != nil || sc.AutoFail == "" {
-		return ""
-	}
-	return sc.AutoFail
+	return p.Scenario.AutoFail
 }
 
 // FailPayment records a declined attempt: the payment stays pending with
 // last_error set, and payment.failed is emitted.
-func (s *Service) FailPayment(ctx context.Context, m *gatewayapi.Merchant, id, code string) (*PaymentRecord, error) {
+func (s *Service) FailPayment(ctx context.Context, m *Merchant, id, code string) (*Payment, error) {
 	if code == "" {
 		code = "card_declined"
 	}
-	return s.changePayment(ctx, m, id, func(p *PaymentRecord, b *Batch, now time.Time) error {
-		if p.Status != gatewayapi.PaymentPending {
+	return s.changePayment(ctx, m, id, func(p *Payment, b *Batch, now time.Time) error {
+		if p.Status != PaymentPending {
 			return notPending(p)
 		}
 		return s.failPayment(b, m, p, code, now)
 	})
 }
 
-func (s *Service) failPayment(b *Batch, m *gatewayapi.Merchant, p *PaymentRecord, code string, now time.Time) error {
-	p.LastError = &gatewayapi.PaymentError{Code: code, Message: FailureMessage(code)}
-	return s.paymentEvent(b, m, p, gatewayapi.EventPaymentFailed, now)
+func (s *Service) failPayment(b *Batch, m *Merchant, p *Payment, code string, now time.Time) error {
+	p.LastError = &PaymentError{Code: code, Message: FailureMessage(code)}
+	return s.paymentEvent(b, m, p, EventPaymentFailed, now)
 }

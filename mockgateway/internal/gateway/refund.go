@@ -2,13 +2,34 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
+	"time"
+)
 
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+// RefundSettlement says when a new refund settles; the adapter chooses what
+// its provider does (DESIGN §10). The refund scenarios keep their meaning in
+// every mode: refund_fail fails it, refund_delay settles it after that
+// delay, refund_stuck leaves it pending until a helper settles it.
+type RefundSettlement int
+
+const (
+	// SettleLater settles after REFUND_DELAY (native, WeChat).
+	SettleLater RefundSettlement = iota
+	// SettleInCall settles inside the create call, successfully or as
+	// refund_fail says; refund_delay and refund_stuck leave it pending
+	// (Alipay's synchronous refunds).
+	SettleInCall
+	// SettleInCallUnlessScenario settles successfully inside the call when
+	// no refund scenario is given, otherwise later as the scenario says
+	// (Stripe: succeeded at once unless a scenario delays or fails it).
+	SettleInCallUnlessScenario
 )
 
 // CreateRefundInput is a validated request for a refund. Exactly one of
 // PaymentID and OutTradeNo is set.
 type CreateRefundInput struct {
+	// Protocol is the adapter creating the refund (default native).
+	Protocol    string
 	PaymentID   string
 	OutTradeNo  string
 	OutRefundNo string
@@ -16,12 +37,18 @@ type CreateRefundInput struct {
 	Amount    *int64
 	Reason    string
 	NotifyURL string
+	Metadata  map[string]string
+	// Refs are the protocol's own ids of the refund, claimed and indexed.
+	Refs map[string]string
+	Ext  json.RawMessage
+	// Settle says when the refund settles.
+	Settle RefundSettlement
 	// Scenario is the object-level part of the call's scenario.
 	Scenario Scenario
 }
 
 // RefundPayment resolves the payment a refund request names.
-func (s *Service) RefundPayment(ctx context.Context, m *gatewayapi.Merchant, in CreateRefundInput) (*PaymentRecord, error) {
+func (s *Service) RefundPayment(ctx context.Context, m *Merchant, in CreateRefundInput) (*Payment, error) {
 	if in.PaymentID != "" {
 		return s.store.Payment(ctx, m.ID, in.PaymentID)
 	}
@@ -29,19 +56,22 @@ func (s *Service) RefundPayment(ctx context.Context, m *gatewayapi.Merchant, in 
 }
 
 // CreateRefund reserves the amount on the payment and creates a pending
-// refund in one atomic step, then schedules its settlement. Under any
-// concurrency a request is either accepted or refused with
-// amount_exceeds_refundable: a lost race re-reads the payment and decides
-// again. The same out_refund_no with the same payment and requested amount
-// returns the existing refund (created false); with anything else it is
-// out_refund_no_conflict.
-func (s *Service) CreateRefund(ctx context.Context, m *gatewayapi.Merchant, in CreateRefundInput) (*RefundRecord, bool, error) {
+// refund in one atomic step (refund.created), then schedules its settlement
+// or settles it at once, as in.Settle says. Under any concurrency a request
+// is either accepted or refused with amount_exceeds_refundable: a lost race
+// re-reads the payment and decides again. The same out_refund_no with the
+// same payment and requested amount returns the existing refund (created
+// false); with anything else it is out_refund_no_conflict.
+func (s *Service) CreateRefund(ctx context.Context, m *Merchant, in CreateRefundInput) (*Refund, bool, error) {
 	pay, err := s.RefundPayment(ctx, m, in)
 	if err != nil {
 		return nil, false, err
 	}
+	if in.Protocol == "" {
+		in.Protocol = ProtocolNative
+	}
 	var (
-		out     *RefundRecord
+		out     *Refund
 		created bool
 	)
 	id := NewID("re", s.now())
@@ -63,7 +93,7 @@ func (s *Service) CreateRefund(ctx context.Context, m *gatewayapi.Merchant, in C
 		if err != nil {
 			return err
 		}
-		if p.Status != gatewayapi.PaymentSucceeded {
+		if p.Status != PaymentSucceeded {
 			return Errorf(PaymentNotRefundable, "payment_id", "Payment %s is %s; only a succeeded payment can be refunded.", p.ID, p.Status)
 		}
 		amount := p.Refundable()
@@ -75,24 +105,29 @@ func (s *Service) CreateRefund(ctx context.Context, m *gatewayapi.Merchant, in C
 				"The refund of %d exceeds what is still refundable on payment %s: %d of %d (refunded %d, pending refunds %d).",
 				amount, p.ID, p.Refundable(), p.Amount, p.AmountRefunded, p.Reserved)
 		}
-		now := s.now()
-		re := &RefundRecord{Refund: gatewayapi.Refund{
-			ID: id, Object: "refund", PaymentID: p.ID, OutTradeNo: p.OutTradeNo, OutRefundNo: in.OutRefundNo,
-			Amount: amount, Currency: p.Currency, Reason: in.Reason, Status: gatewayapi.RefundPending,
-			NotifyURL: in.NotifyURL, CreatedAt: now,
-		}, RequestedAmount: in.Amount}
-		if !in.Scenario.IsZero() {
-			text := in.Scenario.String()
-			re.Scenario = &text
+		now := b.Now
+		re := &Refund{
+			ID: id, Protocol: in.Protocol, PaymentID: p.ID, OutTradeNo: p.OutTradeNo, OutRefundNo: in.OutRefundNo,
+			Amount: amount, RequestedAmount: in.Amount, Currency: p.Currency, Reason: in.Reason,
+			Status: RefundPending, NotifyURL: in.NotifyURL, Metadata: in.Metadata, Refs: in.Refs, Ext: in.Ext,
+			Scenario: in.Scenario, CreatedAt: now,
 		}
 		p.Reserved += amount
-		b.Payments = []*PaymentRecord{p}
-		b.Refunds = []*RefundRecord{re}
+		b.Payments = []*Payment{p}
+		b.Refunds = []*Refund{re}
 		b.NewRefund = true
-		if !in.Scenario.RefundStuck {
+		s.newEvents(b, m, re.Protocol, Change{Type: EventRefundCreated, Payment: p, Refund: re}, s.refundNotifyURL(re, p), re.Scenario, now)
+		sc := in.Scenario
+		switch {
+		case in.Settle == SettleInCall && sc.RefundDelay == 0 && !sc.RefundStuck,
+			in.Settle == SettleInCallUnlessScenario && !sc.HasLevel(LevelRefund):
+			s.settle(b, m, p, re, naturalOutcome(re), now)
+		case sc.RefundStuck:
+			// Pending until a helper or the console settles it.
+		default:
 			delay := s.cfg.RefundDelay
-			if in.Scenario.RefundDelay > 0 {
-				delay = in.Scenario.RefundDelay
+			if sc.RefundDelay > 0 {
+				delay = sc.RefundDelay
 			}
 			b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerSettle, id), At: now.Add(s.scaled(delay))})
 		}
@@ -112,87 +147,120 @@ func sameAmount(a, b *int64) bool {
 	return *a == *b
 }
 
+// refundNotifyURL is where a refund's notifications go: its own URL, then
+// its payment's (then the merchant's, in newEvents).
+func (s *Service) refundNotifyURL(re *Refund, p *Payment) string {
+	if re.NotifyURL != "" {
+		return re.NotifyURL
+	}
+	return p.NotifyURL
+}
+
 // Refund returns one of the merchant's refunds.
-func (s *Service) Refund(ctx context.Context, m *gatewayapi.Merchant, id string) (*RefundRecord, error) {
+func (s *Service) Refund(ctx context.Context, m *Merchant, id string) (*Refund, error) {
 	return s.store.Refund(ctx, m.ID, id)
 }
 
 // RefundByOutRefundNo returns the merchant's refund with that out_refund_no.
-func (s *Service) RefundByOutRefundNo(ctx context.Context, m *gatewayapi.Merchant, outRefundNo string) (*RefundRecord, error) {
+func (s *Service) RefundByOutRefundNo(ctx context.Context, m *Merchant, outRefundNo string) (*Refund, error) {
 	return s.store.RefundByOutRefundNo(ctx, m.ID, outRefundNo)
 }
 
-// ListRefunds returns a page of refunds, of one payment when paymentID is
+// RefundByRef returns the merchant's refund whose protocol id of a kind
+// (Refund.Refs) is ref.
+func (s *Service) RefundByRef(ctx context.Context, m *Merchant, kind, ref string) (*Refund, error) {
+	return s.store.RefundByRef(ctx, m.ID, kind, ref)
+}
+
+// RefundFilter selects refunds of a list; empty fields select all.
+type RefundFilter struct {
+	PaymentID string
+	Status    string
+	Protocol  string
+}
+
+// ListRefunds returns a page of refunds, of one payment when f.PaymentID is
 // set, newest first.
-func (s *Service) ListRefunds(ctx context.Context, m *gatewayapi.Merchant, paymentID, status string, q ListQuery) ([]*RefundRecord, bool, error) {
-	return s.store.ListRefunds(ctx, m.ID, paymentID, q, func(r *RefundRecord) bool {
-		return status == "" || r.Status == status
+func (s *Service) ListRefunds(ctx context.Context, m *Merchant, f RefundFilter, q ListQuery) ([]*Refund, bool, error) {
+	return s.store.ListRefunds(ctx, m.ID, f.PaymentID, q, func(r *Refund) bool {
+		return (f.Status == "" || r.Status == f.Status) && (f.Protocol == "" || r.Protocol == f.Protocol)
 	})
 }
 
-// Refund settlement outcomes forced by a test helper.
+// Refund settlement outcomes.
 const (
+	// SettleNatural settles as the refund's scenario says (the timer).
 	SettleNatural = ""
 	SettleSucceed = "succeeded"
 	SettleFail    = "failed"
 )
 
+// outcome is how a refund settles: succeeded or failed with a code.
+type outcome struct {
+	fail bool
+	code string
+}
+
 // SettleRefund settles a pending refund: as its scenario says (outcome
-// SettleNatural, the settlement timer), or as a test helper forces. Success
-// moves the amount from reserved to refunded on the payment; failure
+// SettleNatural, the settlement timer), or as a test helper forces
+// (SettleSucceed, or SettleFail with a code, default refund_rejected).
+// Success moves the amount from reserved to refunded on the payment; failure
 // releases it. Either emits refund.succeeded or refund.failed.
-func (s *Service) SettleRefund(ctx context.Context, m *gatewayapi.Merchant, id, outcome, code string) (*RefundRecord, error) {
-	var out *RefundRecord
+func (s *Service) SettleRefund(ctx context.Context, m *Merchant, id, how, code string) (*Refund, error) {
+	var out *Refund
 	err := s.commitRetry(ctx, m.ID, func(b *Batch) error {
 		re, err := s.store.Refund(ctx, m.ID, id)
 		if err != nil {
 			return err
 		}
 		out = re
-		if re.Status != gatewayapi.RefundPending {
+		if re.Status != RefundPending {
 			return Errorf(RefundNotPending, "id", "Refund %s is %s, not pending.", re.ID, re.Status)
 		}
 		p, err := s.store.Payment(ctx, m.ID, re.PaymentID)
 		if err != nil {
 			return err
 		}
-		if outcome == SettleNatural {
-			outcome, code = naturalOutcome(re)
+		o := naturalOutcome(re)
+		switch how {
+		case SettleSucceed:
+			o = outcome{}
+		case SettleFail:
+			o = outcome{fail: true, code: code}
 		}
-		now := s.now()
-		re.SettledAt = &now
-		p.Reserved -= re.Amount
-		typ := gatewayapi.EventRefundSucceeded
-		if outcome == SettleFail {
-			if code == "" {
-				code = "refund_rejected"
-			}
-			msg := FailureMessage(code)
-			re.Status, re.FailureCode, re.FailureMessage = gatewayapi.RefundFailed, &code, &msg
-			typ = gatewayapi.EventRefundFailed
-		} else {
-			re.Status = gatewayapi.RefundSucceeded
-			p.AmountRefunded += re.Amount
-		}
-		b.Payments = []*PaymentRecord{p}
-		b.Refunds = []*RefundRecord{re}
+		b.Payments = []*Payment{p}
+		b.Refunds = []*Refund{re}
 		b.Unschedule = []ScheduleEntry{{Queue: QueueTimer, Member: timerMember(TimerSettle, re.ID)}}
-		url := re.NotifyURL
-		if url == "" {
-			url = p.NotifyURL
-		}
-		return s.newEvent(b, m, typ, re.ID, re.Refund, url, s.notifyScenario(re.Scenario), now)
+		s.settle(b, m, p, re, o, b.Now)
+		return nil
 	})
 	return out, err
 }
 
+// settle applies an outcome to a pending refund and its payment, both
+// already in b, and records the event.
+func (s *Service) settle(b *Batch, m *Merchant, p *Payment, re *Refund, o outcome, now time.Time) {
+	re.SettledAt = &now
+	p.Reserved -= re.Amount
+	typ := EventRefundSucceeded
+	if o.fail {
+		if o.code == "" {
+			o.code = "refund_rejected"
+		}
+		re.Status, re.FailureCode, re.FailureMessage = RefundFailed, o.code, FailureMessage(o.code)
+		typ = EventRefundFailed
+	} else {
+		re.Status = RefundSucceeded
+		p.AmountRefunded += re.Amount
+	}
+	s.newEvents(b, m, re.Protocol, Change{Type: typ, Payment: p, Refund: re}, s.refundNotifyURL(re, p), re.Scenario, now)
+}
+
 // naturalOutcome is how a refund settles by itself: as its refund_fail
 // scenario says, or successfully.
-func naturalOutcome(re *RefundRecord) (string, string) {
-	if re.Scenario != nil {
-		if sc, err := ParseScenario(*re.Scenario); err == nil && sc.RefundFail != "" {
-			return SettleFail, sc.RefundFail
-		}
+func naturalOutcome(re *Refund) outcome {
+	if re.Scenario.RefundFail != "" {
+		return outcome{fail: true, code: re.Scenario.RefundFail}
 	}
-	return SettleSucceed, ""
+	return outcome{}
 }

@@ -324,3 +324,18 @@ func (sc Scenario) Merge(rule Scenario) Scenario {
 	out, _ := ParseScenario(text)
 	return out
 }
+
+// MarshalText writes the canonical text, so a stored object keeps its
+// scenario as the text a person gave.
+func (sc Scenario) MarshalText() ([]byte, error) { return []byte(sc.String()), nil }
+
+// UnmarshalText parses a stored scenario once, when its record loads; a
+// stored text that no longer parses is an error of the load, not ignored.
+func (sc *Scenario) UnmarshalText(b []byte) error {
+	parsed, err := ParseScenario(string(b))
+	if err != nil {
+		return err
+	}
+	*sc = parsed
+	return nil
+}

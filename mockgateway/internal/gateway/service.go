@@ -2,21 +2,54 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
-
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
+
+// ProtocolRules are what the core knows of a protocol (DESIGN §10): which
+// notifications a change makes in it and how they are retried. Everything
+// else about a protocol — its wire format, signatures, errors — is the
+// adapter's.
+type ProtocolRules struct {
+	// Schedule is the protocol's notification retry schedule, unscaled.
+	Schedule Schedule
+	// Topics names the notifications a change makes in the protocol, in the
+	// order they are created; none means the change is not notified and no
+	// event is stored for it. Nil notifies every change except a refund's
+	// creation, under the change's own name (NotifyChanges).
+	Topics func(ch Change) []string
+}
+
+// Change is what happened to an object, as a protocol's Topics sees it.
+type Change struct {
+	// Type is one of the Event* constants.
+	Type    string
+	Payment *Payment
+	// Refund is set for refund changes.
+	Refund *Refund
+}
+
+// NotifyChanges is the default Topics: every change except a refund's
+// creation, named as the core names it (the native protocol's rule).
+func NotifyChanges(ch Change) []string {
+	if ch.Type == EventRefundCreated {
+		return nil
+	}
+	return []string{ch.Type}
+}
 
 // Config holds what the core needs to know about its deployment.
 type Config struct {
 	// PublicURL is the base of pay_url and qr_code_url.
 	PublicURL string
-	// Schedule is the notification retry schedule, unscaled.
+	// Protocols are the rules of each protocol by name. A protocol missing
+	// here gets Schedule and NotifyChanges.
+	Protocols map[string]ProtocolRules
+	// Schedule is the retry schedule of protocols that name none, unscaled
+	// (default: the wechat preset).
 	Schedule Schedule
 	// TimeScale multiplies schedule delays, Retry-After, RefundDelay and
 	// scenario delays (not expires_in).
@@ -27,15 +60,23 @@ type Config struct {
 	// payments/refunds are kept.
 	EventRetention time.Duration
 	DataRetention  time.Duration
-	// Now is the clock; tests replace it.
+	// Issuers issue each protocol's credentials to new merchants.
+	Issuers map[string]CredentialIssuer
+	// CheckNotifyURL, when set, refuses notify URLs the deployment does not
+	// deliver to (NOTIFY_DENY_PRIVATE), saying why.
+	CheckNotifyURL func(ctx context.Context, url string) error
+	// Now is the clock; tests replace it. The store gets "now" from here
+	// too (Batch.Now), so the whole core runs on it.
 	Now func() time.Time
 }
 
 // Service applies the gateway's rules on top of a Store. All its methods are
 // safe for concurrent use, also across processes sharing one Store.
 type Service struct {
-	store Store
-	cfg   Config
+	store  Store
+	cfg    Config
+	faults faultCache
+	cache  cache
 }
 
 // NewService returns a Service over store.
@@ -55,25 +96,46 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.DataRetention <= 0 {
 		cfg.DataRetention = 30 * 24 * time.Hour
 	}
+	rules := map[string]ProtocolRules{}
+	for name, r := range cfg.Protocols {
+		rules[name] = r
+	}
+	cfg.Protocols = rules
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	return &Service{store: store, cfg: cfg}
 }
 
-// Store returns the Store the service works on.
-func (s *Service) Store() Store { return s.store }
-
 // Config returns the service's configuration.
 func (s *Service) Config() Config { return s.cfg }
 
-// now returns the clock's time in UTC, at millisecond precision so that what
-// is stored and what is returned compare equal.
-func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+// Now returns the service clock's time in UTC, at millisecond precision so
+// that what is stored and what is returned compare equal.
+func (s *Service) Now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
-// scaled applies TIME_SCALE to a delay.
-func (s *Service) scaled(d time.Duration) time.Duration { return Scale(d, s.cfg.TimeScale) }
+func (s *Service) now() time.Time { return s.Now() }
+
+// Scaled applies TIME_SCALE to a delay.
+func (s *Service) Scaled(d time.Duration) time.Duration { return Scale(d, s.cfg.TimeScale) }
+
+func (s *Service) scaled(d time.Duration) time.Duration { return s.Scaled(d) }
+
+// rules returns the rules of a protocol, with the defaults filled in.
+func (s *Service) rules(protocol string) ProtocolRules {
+	r := s.cfg.Protocols[protocol]
+	if len(r.Schedule) == 0 {
+		r.Schedule = s.cfg.Schedule
+	}
+	if r.Topics == nil {
+		r.Topics = NotifyChanges
+	}
+	return r
+}
+
+// Schedule returns the retry schedule of a protocol's notifications.
+func (s *Service) Schedule(protocol string) Schedule { return s.rules(protocol).Schedule }
 
 func (s *Service) batch() *Batch {
-	return &Batch{DataRetention: s.cfg.DataRetention, EventTTL: s.cfg.EventRetention}
+	return &Batch{Now: s.now(), DataRetention: s.cfg.DataRetention, EventTTL: s.cfg.EventRetention}
 }
 
 // commitRetry runs decide against freshly read state and commits the batch
@@ -106,59 +168,68 @@ func (s *Service) commitRetry(ctx context.Context, merchantID string, decide fun
 	}
 }
 
-// newEvent builds the event for a change of obj and schedules its first
-// delivery attempt.
-func (s *Service) newEvent(b *Batch, m *gatewayapi.Merchant, typ, objectID string, obj any, notifyURL, scenario string, now time.Time) error {
-	raw, err := json.Marshal(obj)
-	if err != nil {
-		return fmt.Errorf("gateway: marshal %s: %w", typ, err)
-	}
-	env := gatewayapi.Envelope{
-		ID: NewID("evt", now), Object: "event", Type: typ, CreatedAt: now,
-		MerchantID: m.ID, Data: gatewayapi.EventData{Object: raw},
-	}
-	body, err := json.Marshal(env)
-	if err != nil {
-		return fmt.Errorf("gateway: marshal event: %w", err)
+// newEvents records a change as the events its protocol makes of it, each
+// with a snapshot of the objects, and schedules their first attempts. A
+// change the protocol does not notify stores nothing.
+func (s *Service) newEvents(b *Batch, m *Merchant, protocol string, ch Change, notifyURL string, scenario Scenario, now time.Time) {
+	topics := s.rules(protocol).Topics(ch)
+	if len(topics) == 0 {
+		return
 	}
 	url := notifyURL
 	if url == "" {
 		url = m.NotifyURL
 	}
-	ev := &EventRecord{
-		Body: body, ID: env.ID, Type: typ, ObjectID: objectID, URL: url,
-		Scenario: scenario, DeliveryStatus: gatewayapi.DeliveryPending,
-		Attempts: []gatewayapi.Attempt{}, CreatedAt: now,
+	objectID := ch.Payment.ID
+	var refund *Refund
+	if ch.Refund != nil {
+		objectID = ch.Refund.ID
+		refund = ch.Refund.Snapshot()
 	}
-	if url == "" {
-		// Nowhere to send it: recorded, never attempted.
-		ev.DeliveryStatus = gatewayapi.DeliveryFailed
-	} else {
-		due := now.Add(s.scaled(s.cfg.Schedule[0]) + s.firstAttemptHold(scenario))
-		ev.NextAttemptAt = &due
-		b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueDeliver, Member: ev.ID, At: due})
+	payment := ch.Payment.Snapshot()
+	notify := scenario.Notify()
+	for _, topic := range topics {
+		ev := &Event{
+			ID: NewID("evt", now), MerchantID: m.ID, Protocol: protocol, Type: ch.Type, Topic: topic,
+			ObjectID: objectID, Payment: payment, Refund: refund, URL: url, Scenario: notify,
+			DeliveryStatus: DeliveryPending, CreatedAt: now,
+		}
+		if url == "" {
+			// Nowhere to send it: recorded, never attempted.
+			ev.DeliveryStatus = DeliveryFailed
+		} else {
+			due := now.Add(s.scaled(s.rules(protocol).Schedule[0]) + s.firstAttemptHold(notify))
+			ev.NextAttemptAt = &due
+			b.Schedule = append(b.Schedule, ScheduleEntry{Queue: QueueDeliver, Member: ev.ID, At: due})
+		}
+		b.Events = append(b.Events, ev)
 	}
-	b.Events = append(b.Events, ev)
-	return nil
 }
 
 // firstAttemptHold is the extra delay a notification scenario puts on the
 // first attempt: notify_delay, and the notify_out_of_order window (once it
 // is over, the dispatcher sends the object's held notifications newest
 // first; see PrepareDelivery).
-func (s *Service) firstAttemptHold(scenario string) time.Duration {
-	if scenario == "" {
-		return 0
-	}
-	sc, err := ParseScenario(scenario)
-	if err != nil {
-		return 0
-	}
+func (s *Service) firstAttemptHold(sc Scenario) time.Duration {
 	hold := sc.NotifyDelay
 	if sc.HasNotifyOutOfOrder {
 		hold += sc.NotifyOutOfOrder
 	}
 	return s.scaled(hold)
+}
+
+// CheckNotifyURL refuses a notify URL the deployment does not deliver to
+// (NOTIFY_DENY_PRIVATE: loopback, link-local, private addresses) with a
+// parameter_invalid naming param. Adapters call it with the rest of their
+// input validation; an empty URL passes.
+func (s *Service) CheckNotifyURL(ctx context.Context, param, url string) error {
+	if url == "" || s.cfg.CheckNotifyURL == nil {
+		return nil
+	}
+	if err := s.cfg.CheckNotifyURL(ctx, url); err != nil {
+		return Errorf(ParameterInvalid, param, "%s is refused: %v. This gateway delivers only to public addresses (NOTIFY_DENY_PRIVATE).", param, err)
+	}
+	return nil
 }
 
 // timerMember names a QueueTimer entry.

@@ -3,60 +3,7 @@ package gateway
 import (
 	"context"
 	"time"
-
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
-
-// PaymentRecord is a payment as stored: the public object plus the state only
-// the gateway sees.
-type PaymentRecord struct {
-	gatewayapi.Payment
-	// Version increases with every committed change; Store.Commit refuses a
-	// write whose expected version is stale.
-	Version int64 `json:"version"`
-	// Reserved is the sum of pending refunds, already promised.
-	Reserved int64 `json:"amount_reserved"`
-	// AutoFailUsed is set once an auto_fail scenario has declined a pay action.
-	AutoFailUsed bool `json:"auto_fail_used,omitempty"`
-	// Expired is set when the payment was closed by its expiry (or the
-	// expire helper) rather than by the merchant; the cashier says which.
-	Expired bool `json:"expired,omitempty"`
-}
-
-// Refundable is what may still be refunded.
-func (p *PaymentRecord) Refundable() int64 { return p.Amount - p.AmountRefunded - p.Reserved }
-
-// RefundRecord is a refund as stored.
-type RefundRecord struct {
-	gatewayapi.Refund
-	Version int64 `json:"version"`
-	// RequestedAmount is the amount the create call named, nil when it named
-	// none; an out_refund_no replay must match it exactly.
-	RequestedAmount *int64 `json:"requested_amount"`
-}
-
-// EventRecord is an event with its delivery state.
-type EventRecord struct {
-	// Body is the exact JSON delivered (a gatewayapi.Envelope).
-	Body     []byte `json:"-"`
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	ObjectID string `json:"object_id"`
-	Version  int64  `json:"version"`
-	// URL is where the notification goes; empty when neither the object nor
-	// the merchant has one.
-	URL            string               `json:"url"`
-	Scenario       string               `json:"scenario"`
-	DeliveryStatus string               `json:"delivery_status"`
-	NextAttemptAt  *time.Time           `json:"next_attempt_at"`
-	Attempts       []gatewayapi.Attempt `json:"attempts"`
-	// RulesApplied is set once the fault rules for notifications have been
-	// consulted for this event (before its first attempt).
-	RulesApplied bool `json:"rules_applied,omitempty"`
-	// Scheduled counts the schedule slots used so far (redeliveries use none).
-	Scheduled int       `json:"scheduled"`
-	CreatedAt time.Time `json:"created_at"`
-}
 
 // Queues of the Store's schedule. Every entry is claimed with a lease.
 const (
@@ -86,13 +33,18 @@ type ListQuery struct {
 // applies all together or, when a condition fails, not at all (ErrConflict).
 // Every write of a batch belongs to one merchant.
 type Batch struct {
-	Payments      []*PaymentRecord
-	NewPayment    bool // Payments[0] is new: claim its out_trade_no or conflict
-	Refunds       []*RefundRecord
-	NewRefund     bool // Refunds[0] is new: claim its out_refund_no or conflict
-	Events        []*EventRecord
-	Schedule      []ScheduleEntry
-	Unschedule    []ScheduleEntry
+	// Now is the service clock's time of the batch; the store uses it for
+	// what it derives from time (trimming indexes), never its own clock.
+	Now        time.Time
+	Payments   []*Payment
+	NewPayment bool // Payments[0] is new: claim its out_trade_no and refs or conflict
+	Refunds    []*Refund
+	NewRefund  bool // Refunds[0] is new: claim its out_refund_no and refs or conflict
+	Events     []*Event
+	Schedule   []ScheduleEntry
+	Unschedule []ScheduleEntry
+	// DataRetention is how long payments and refunds are kept; EventTTL how
+	// long the batch's events are.
 	DataRetention time.Duration
 	EventTTL      time.Duration
 }
@@ -110,70 +62,55 @@ func (b *Batch) Empty() bool {
 		len(b.Schedule) == 0 && len(b.Unschedule) == 0
 }
 
-// IdemState is what Store.IdemBegin found under an Idempotency-Key.
-type IdemState int
-
-// Outcomes of IdemBegin.
-const (
-	IdemNew      IdemState = iota // key was free, now marked in flight
-	IdemInFlight                  // another request with this key is running
-	IdemDone                      // a stored answer exists (same fingerprint)
-	IdemMismatch                  // key used with another fingerprint
-)
-
-// IdemAnswer is a stored answer replayed for an Idempotency-Key.
-type IdemAnswer struct {
-	Status int    `json:"status"`
-	Body   []byte `json:"body"`
-}
-
 // Store keeps the gateway's state. Implementations must make Commit atomic
 // and every list newest first. Lookups of missing objects return an *Error
 // with code ResourceMissing.
 type Store interface {
 	FaultStore
 
-	CreateMerchant(ctx context.Context, m *gatewayapi.Merchant) error
-	Merchant(ctx context.Context, id string) (*gatewayapi.Merchant, error)
-	MerchantByAPIKey(ctx context.Context, key string) (*gatewayapi.Merchant, error)
-	Merchants(ctx context.Context) ([]*gatewayapi.Merchant, error)
+	// PutMerchant stores a merchant (new or changed) and indexes its API key.
+	PutMerchant(ctx context.Context, m *Merchant) error
+	Merchant(ctx context.Context, id string) (*Merchant, error)
+	// MerchantByAPIKey returns the merchant whose API key index holds key;
+	// the caller checks the key against the merchant (an index entry may be
+	// stale). Unknown keys are invalid_api_key.
+	MerchantByAPIKey(ctx context.Context, key string) (*Merchant, error)
+	Merchants(ctx context.Context) ([]*Merchant, error)
+	// ClaimMerchantAlias makes a protocol's merchant id (an Alipay app_id,
+	// a WeChat mchid, a Stripe secret key) point at merchantID, unless it
+	// points at another merchant already (claimed false).
+	ClaimMerchantAlias(ctx context.Context, kind, alias, merchantID string) (claimed bool, err error)
+	// MerchantIDByAlias returns the merchant an alias points at, or
+	// resource_missing.
+	MerchantIDByAlias(ctx context.Context, kind, alias string) (string, error)
 	// Reset wipes all state; the caller seeds the demo merchant again.
 	Reset(ctx context.Context) error
 
-	Payment(ctx context.Context, merchantID, id string) (*PaymentRecord, error)
-	PaymentByOutTradeNo(ctx context.Context, merchantID, outTradeNo string) (*PaymentRecord, error)
+	Payment(ctx context.Context, merchantID, id string) (*Payment, error)
+	PaymentByOutTradeNo(ctx context.Context, merchantID, outTradeNo string) (*Payment, error)
+	// PaymentByRef returns the payment whose Refs[kind] is ref.
+	PaymentByRef(ctx context.Context, merchantID, kind, ref string) (*Payment, error)
 	// PaymentOwner returns the merchant of a payment id, for the
 	// unauthenticated cashier.
 	PaymentOwner(ctx context.Context, id string) (string, error)
 	// IndexPaymentOwner records the merchant of a new payment id before the
 	// payment itself is committed.
 	IndexPaymentOwner(ctx context.Context, id, merchantID string, ttl time.Duration) error
-	ListPayments(ctx context.Context, merchantID string, q ListQuery, keep func(*PaymentRecord) bool) ([]*PaymentRecord, bool, error)
+	ListPayments(ctx context.Context, merchantID string, q ListQuery, keep func(*Payment) bool) ([]*Payment, bool, error)
 
-	Refund(ctx context.Context, merchantID, id string) (*RefundRecord, error)
-	RefundByOutRefundNo(ctx context.Context, merchantID, outRefundNo string) (*RefundRecord, error)
-	ListRefunds(ctx context.Context, merchantID, paymentID string, q ListQuery, keep func(*RefundRecord) bool) ([]*RefundRecord, bool, error)
+	Refund(ctx context.Context, merchantID, id string) (*Refund, error)
+	RefundByOutRefundNo(ctx context.Context, merchantID, outRefundNo string) (*Refund, error)
+	// RefundByRef returns the refund whose Refs[kind] is ref.
+	RefundByRef(ctx context.Context, merchantID, kind, ref string) (*Refund, error)
+	ListRefunds(ctx context.Context, merchantID, paymentID string, q ListQuery, keep func(*Refund) bool) ([]*Refund, bool, error)
 
-	Event(ctx context.Context, merchantID, id string) (*EventRecord, error)
-	ListEvents(ctx context.Context, merchantID, objectID string, q ListQuery, keep func(*EventRecord) bool) ([]*EventRecord, bool, error)
+	Event(ctx context.Context, merchantID, id string) (*Event, error)
+	ListEvents(ctx context.Context, merchantID, objectID string, q ListQuery, keep func(*Event) bool) ([]*Event, bool, error)
 
 	// Commit applies a batch atomically, or returns ErrConflict.
 	Commit(ctx context.Context, merchantID string, b *Batch) error
 
-	// Claim takes up to max members of a queue that are due at now and pushes
-	// them to now+lease, so no other process takes them while this one works.
-	Claim(ctx context.Context, merchantID, queue string, now time.Time, lease time.Duration, max int) ([]string, error)
-	// QueueStats counts members due at now and scheduled later.
-	QueueStats(ctx context.Context, merchantID, queue string, now time.Time) (due, later int64, err error)
-	// DueMerchants returns the merchants with a member of queue due at now.
-	DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error)
 	// MakeDue moves every member of a queue scheduled after now to now and
 	// returns how many it moved.
 	MakeDue(ctx context.Context, merchantID, queue string, now time.Time) (int, error)
-
-	IdemBegin(ctx context.Context, merchantID, key, fingerprint string, inFlight time.Duration) (IdemState, *IdemAnswer, error)
-	IdemFinish(ctx context.Context, merchantID, key, fingerprint string, a IdemAnswer, ttl time.Duration) error
-	IdemRelease(ctx context.Context, merchantID, key, fingerprint string) error
-
-	Ping(ctx context.Context) error
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
 
 // Metric names.
@@ -23,12 +22,13 @@ const (
 	NameAttemptDuration = "paysandbox_gateway_notification_attempt_duration_seconds"
 	NameDeliveryLag     = "paysandbox_gateway_notification_delivery_lag_seconds"
 	NameQueue           = "paysandbox_gateway_notification_queue"
+	NamePanics          = "paysandbox_gateway_panics_total"
 )
 
 // QueueReader is what the queue collector reads: the merchants and the
 // depth of each one's schedule.
 type QueueReader interface {
-	Merchants(ctx context.Context) ([]*gatewayapi.Merchant, error)
+	Merchants(ctx context.Context) ([]*gateway.Merchant, error)
 	QueueStats(ctx context.Context, merchantID, queue string, now time.Time) (due, later int64, err error)
 }
 
@@ -39,6 +39,7 @@ type Metrics struct {
 	attempts *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	lag      prometheus.Histogram
+	panics   *prometheus.CounterVec
 }
 
 // New returns the gateway's metrics, with the Go runtime and process
@@ -57,11 +58,15 @@ func New(store QueueReader) *Metrics {
 		}, []string{"outcome"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    NameDeliveryLag,
-			Help:    "Time from an event's creation to its first accepted (2xx) delivery.",
+			Help:    "Time from an event's creation to its first acknowledged delivery.",
 			Buckets: prometheus.ExponentialBuckets(0.05, 4, 12), // 50ms … ~58h
 		}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: NamePanics,
+			Help: "Panics recovered, by component (http, dispatcher, dispatcher worker, timers); the process kept running.",
+		}, []string{"component"}),
 	}
-	m.reg.MustRegister(m.attempts, m.duration, m.lag,
+	m.reg.MustRegister(m.attempts, m.duration, m.lag, m.panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&queueCollector{store: store, now: time.Now})
 	return m
@@ -87,6 +92,9 @@ func (m *Metrics) ObserveAttempt(kind, outcome string, d time.Duration) {
 // ObserveDelivered records the time from an event's creation to its first
 // 2xx.
 func (m *Metrics) ObserveDelivered(lag time.Duration) { m.lag.Observe(lag.Seconds()) }
+
+// ObservePanic counts a panic recovered in a component.
+func (m *Metrics) ObservePanic(component string) { m.panics.WithLabelValues(component).Inc() }
 
 // queueCollector reports the delivery schedule's depth at scrape time.
 type queueCollector struct {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/redistest"
 )
 
@@ -32,7 +31,7 @@ func TestStore_RedisCluster(t *testing.T) {
 
 	// Merchants whose hash tags land on different slots, and so on
 	// different nodes.
-	var merchants []*gatewayapi.Merchant
+	var merchants []*gateway.Merchant
 	for i := range 12 {
 		m, err := svc.CreateMerchant(ctx, fmt.Sprint("shop ", i), "http://127.0.0.1:1/hook")
 		if err != nil {
@@ -141,7 +140,7 @@ func TestStore_RedisCluster(t *testing.T) {
 		t.Fatal("one-shot rule applied twice")
 	}
 
-	demo := &gatewayapi.Merchant{ID: gateway.DemoMerchantID, Name: "Demo", APIKey: "sk_test_demo", WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
+	demo := &gateway.Merchant{ID: gateway.DemoMerchantID, Name: "Demo", APIKey: "sk_test_demo", WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
 	if err := svc.Reset(ctx, demo); err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +154,8 @@ func TestStore_RedisCluster(t *testing.T) {
 		left.Add(n)
 		return err
 	})
-	if err != nil || left.Load() != 3 { // the demo merchant, the merchant set, its API key
-		t.Fatalf("%d keys left after reset, want 3 (%v)", left.Load(), err)
+	if err != nil || left.Load() != 4 { // the demo merchant, the merchant set, its API key, the layout mark
+		t.Fatalf("%d keys left after reset, want 4 (%v)", left.Load(), err)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
 
@@ -16,7 +18,6 @@ type op struct {
 	K int    `json:"k"`
 	V string `json:"v,omitempty"`
 	J string `json:"j,omitempty"`
-	B string `json:"b,omitempty"`
 	S string `json:"s,omitempty"`
 	M string `json:"m,omitempty"`
 	T string `json:"t,omitempty"`
@@ -46,18 +47,15 @@ func ver(v int64) string                        { return strconv.FormatInt(v, 10
 func idFloor(prefix string, t time.Time) string { return gateway.NewID(prefix, t)[:len(prefix)+11] }
 
 // object adds the version check and the write of one stored object.
-func (p *plan) object(rest string, version int64, v any, body []byte, ttl time.Duration) error {
+func (p *plan) object(rest string, version int64, v any, ttl time.Duration) error {
 	j, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("redisstore: marshal %s: %w", rest, err)
 	}
 	k := p.key(rest)
-	p.ops = append(p.ops, op{O: "ver", K: k, V: ver(version)})
-	o := op{O: "obj", K: k, V: ver(version + 1), J: string(j), T: msDur(ttl)}
-	if body != nil {
-		o.B = string(body)
-	}
-	p.ops = append(p.ops, o)
+	p.ops = append(p.ops,
+		op{O: "ver", K: k, V: ver(version)},
+		op{O: "obj", K: k, V: ver(version + 1), J: string(j), T: msDur(ttl)})
 	return nil
 }
 
@@ -75,41 +73,69 @@ func (p *plan) claim(rest, value string, ttl time.Duration) {
 	p.ops = append(p.ops, op{O: "nx", K: k}, op{O: "set", K: k, J: value, T: msDur(ttl)})
 }
 
-// Commit applies a batch atomically, or returns gateway.ErrConflict.
+// names claims the unique names of a new object (its merchant number and
+// its protocol's ids) or, for a changed one, renews their TTL: a name lives
+// as long as its object, so an object kept alive by a late change never
+// loses it.
+func (p *plan) names(isNew bool, id string, names []string, ttl time.Duration) {
+	for _, n := range names {
+		if isNew {
+			p.claim(n, id, ttl)
+		} else {
+			p.ops = append(p.ops, op{O: "ttl", K: p.key(n), T: msDur(ttl)})
+		}
+	}
+}
+
+func paymentNames(pay *gateway.Payment) []string {
+	out := []string{"otn:" + pay.OutTradeNo}
+	for kind, ref := range pay.Refs {
+		out = append(out, refKey("pay", kind, ref))
+	}
+	return out
+}
+
+func refundNames(re *gateway.Refund) []string {
+	out := []string{"orn:" + re.OutRefundNo}
+	for kind, ref := range re.Refs {
+		out = append(out, refKey("re", kind, ref))
+	}
+	return out
+}
+
+// Commit applies a batch atomically, or returns gateway.ErrConflict. Its
+// schedule entries then mark their merchant as having work on their queue
+// (DueMerchants).
 func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error {
 	p := &plan{mid: mid, idx: map[string]int{}}
-	now := time.Now()
+	now := b.Now
 	for i, pay := range b.Payments {
-		if i == 0 && b.NewPayment {
-			p.claim("otn:"+pay.OutTradeNo, pay.ID, b.DataRetention)
+		isNew := i == 0 && b.NewPayment
+		if isNew {
 			p.index("idx:pay", "pay", pay.ID, now, b.DataRetention)
 		}
-		if err := p.object("pay:"+pay.ID, pay.Version, pay, nil, b.DataRetention); err != nil {
+		p.names(isNew, pay.ID, paymentNames(pay), b.DataRetention)
+		if err := p.object("pay:"+pay.ID, pay.Version, pay, b.DataRetention); err != nil {
 			return err
 		}
-		// The merchant number lives as long as its payment: a payment kept
-		// alive by a late change must not lose its out_trade_no claim.
-		p.ops = append(p.ops, op{O: "ttl", K: p.key("otn:" + pay.OutTradeNo), T: msDur(b.DataRetention)})
 	}
 	for i, re := range b.Refunds {
-		if i == 0 && b.NewRefund {
-			p.claim("orn:"+re.OutRefundNo, re.ID, b.DataRetention)
+		isNew := i == 0 && b.NewRefund
+		if isNew {
 			p.index("idx:re", "re", re.ID, now, b.DataRetention)
 			p.index("idx:re:"+re.PaymentID, "re", re.ID, now, b.DataRetention)
 		}
-		if err := p.object("re:"+re.ID, re.Version, re, nil, b.DataRetention); err != nil {
+		p.names(isNew, re.ID, refundNames(re), b.DataRetention)
+		if err := p.object("re:"+re.ID, re.Version, re, b.DataRetention); err != nil {
 			return err
 		}
-		p.ops = append(p.ops, op{O: "ttl", K: p.key("orn:" + re.OutRefundNo), T: msDur(b.DataRetention)})
 	}
 	for _, ev := range b.Events {
-		var body []byte
 		if ev.Version == 0 {
-			body = ev.Body
 			p.index("idx:evt", "evt", ev.ID, now, b.EventTTL)
 			p.index("idx:evt:"+ev.ObjectID, "evt", ev.ID, now, b.EventTTL)
 		}
-		if err := p.object("evt:"+ev.ID, ev.Version, ev, body, b.EventTTL); err != nil {
+		if err := p.object("evt:"+ev.ID, ev.Version, ev, b.EventTTL); err != nil {
 			return err
 		}
 	}
@@ -123,7 +149,36 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	if err != nil {
 		return fmt.Errorf("redisstore: marshal ops: %w", err)
 	}
-	res, err := commitScript.Run(ctx, s.rdb, p.keys, string(raw)).Int64Slice()
+	// The commit and the marks of the merchants with due work go in one
+	// round trip. The marks are in other slots, so they cannot be part of
+	// the commit script; marking for a commit that then conflicts is
+	// harmless (the dispatcher finds nothing due and drops the mark), and a
+	// mark that fails is restored by the dispatcher's sweep.
+	var commit *redis.Cmd
+	var marks []*redis.Cmd
+	run := func() {
+		pipe := s.rdb.Pipeline()
+		commit = commitScript.EvalSha(ctx, pipe, p.keys, string(raw))
+		marks = s.markDue(ctx, pipe, mid, b.Schedule)
+		_, _ = pipe.Exec(ctx) // each command's own error is read below
+	}
+	run()
+	if noScript(commit.Err()) || anyNoScript(marks) {
+		// A Redis that does not know the scripts yet (new, flushed, a
+		// cluster node used for the first time): load them, then run
+		// again what did not run.
+		if err := s.loadScripts(ctx); err != nil {
+			return err
+		}
+		if noScript(commit.Err()) {
+			run()
+		} else {
+			pipe := s.rdb.Pipeline()
+			s.markDue(ctx, pipe, mid, b.Schedule)
+			_, _ = pipe.Exec(ctx)
+		}
+	}
+	res, err := commit.Int64Slice()
 	if err != nil {
 		return fmt.Errorf("redisstore: commit: %w", err)
 	}
@@ -140,4 +195,15 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		ev.Version++
 	}
 	return nil
+}
+
+func noScript(err error) bool { return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") }
+
+func anyNoScript(cmds []*redis.Cmd) bool {
+	for _, c := range cmds {
+		if noScript(c.Err()) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,22 +3,38 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
 
-// Fault rules are global (the admin API manages them for every merchant):
-// a sorted set of ids by creation time and one hash per rule, whose
-// remaining and hits fields change atomically in fault_take.lua.
-const faultsKey = Prefix + "faults"
+// Fault rules are global (the admin API manages them for every merchant)
+// and share one hash tag, so a rule, the list and the version change
+// together in one script: a sorted set of ids by creation time, one hash
+// per rule whose remaining and hits change atomically in fault_take.lua,
+// and a version that changes whenever a rule is created, deleted or used
+// up, so gateways keep the rules in memory and read them again only then.
+const (
+	faultsKey   = Prefix + "{faults}:list"
+	faultVerKey = Prefix + "{faults}:ver"
+)
 
-func faultKey(id string) string { return Prefix + "fault:" + id }
+// UsedUpFaultTTL is how long a rule whose remaining reached 0 stays
+// listed (with its hits) before it expires.
+const UsedUpFaultTTL = 24 * time.Hour
 
-var faultTakeScript = script("fault_take")
+func faultKey(id string) string { return Prefix + "{faults}:rule:" + id }
+
+var (
+	faultTakeScript   = script("fault_take")
+	faultCreateScript = script("fault_create")
+	faultDeleteScript = script("fault_delete")
+)
 
 // CreateFaultRule stores a rule.
 func (s *Store) CreateFaultRule(ctx context.Context, r *gateway.FaultRule) error {
@@ -30,41 +46,59 @@ func (s *Store) CreateFaultRule(ctx context.Context, r *gateway.FaultRule) error
 	if r.Remaining != nil {
 		remaining = strconv.FormatInt(*r.Remaining, 10)
 	}
-	if err := s.rdb.HSet(ctx, faultKey(r.ID), "j", raw, "remaining", remaining, "hits", 0).Err(); err != nil {
-		return fmt.Errorf("redisstore: create fault rule: %w", err)
-	}
-	if err := s.rdb.ZAdd(ctx, faultsKey, redis.Z{Score: float64(r.CreatedAt.UnixMilli()), Member: r.ID}).Err(); err != nil {
+	err = faultCreateScript.Run(ctx, s.rdb, []string{faultKey(r.ID), faultsKey, faultVerKey},
+		string(raw), remaining, r.CreatedAt.UnixMilli(), r.ID, changesChannel).Err()
+	if err != nil {
 		return fmt.Errorf("redisstore: create fault rule: %w", err)
 	}
 	return nil
 }
 
-// FaultRules lists rules oldest first with their current counters.
-func (s *Store) FaultRules(ctx context.Context) ([]*gateway.FaultRule, error) {
-	ids, err := s.rdb.ZRange(ctx, faultsKey, 0, -1).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redisstore: fault rules: %w", err)
+// FaultRulesVersion returns the version of the rules: it changes whenever
+// a rule is created, deleted or used up.
+func (s *Store) FaultRulesVersion(ctx context.Context) (int64, error) {
+	v, err := s.rdb.Get(ctx, faultVerKey).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("redisstore: fault rules version: %w", err)
 	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
+	return v, nil
+}
+
+// FaultRules lists rules oldest first with their current counters, and the
+// version they were read at. Ids whose rule expired are dropped from the
+// list on the way.
+func (s *Store) FaultRules(ctx context.Context) ([]*gateway.FaultRule, int64, error) {
 	pipe := s.rdb.Pipeline()
+	verCmd := pipe.Get(ctx, faultVerKey)
+	idsCmd := pipe.ZRange(ctx, faultsKey, 0, -1)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, fmt.Errorf("redisstore: fault rules: %w", err)
+	}
+	ver, _ := verCmd.Int64()
+	ids := idsCmd.Val()
+	if len(ids) == 0 {
+		return nil, ver, nil
+	}
+	pipe = s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
 		cmds[i] = pipe.HMGet(ctx, faultKey(id), "j", "remaining", "hits")
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("redisstore: fault rules: %w", err)
+		return nil, 0, fmt.Errorf("redisstore: fault rules: %w", err)
 	}
 	out := make([]*gateway.FaultRule, 0, len(ids))
-	for _, c := range cmds {
+	for i, c := range cmds {
 		v := c.Val()
 		if len(v) != 3 || v[0] == nil {
-			continue // deleted in between
+			s.rdb.ZRem(ctx, faultsKey, ids[i]) // used up and expired, or deleted in between
+			continue
 		}
 		var r gateway.FaultRule
 		if err := json.Unmarshal([]byte(v[0].(string)), &r); err != nil {
-			return nil, fmt.Errorf("redisstore: decode fault rule: %w", err)
+			return nil, 0, fmt.Errorf("redisstore: decode fault rule: %w", err)
 		}
 		r.Remaining = nil
 		if rem, _ := v[1].(string); rem != "" {
@@ -76,16 +110,13 @@ func (s *Store) FaultRules(ctx context.Context) ([]*gateway.FaultRule, error) {
 		}
 		out = append(out, &r)
 	}
-	return out, nil
+	return out, ver, nil
 }
 
 // DeleteFaultRule removes a rule; an unknown id is resource_missing.
 func (s *Store) DeleteFaultRule(ctx context.Context, id string) error {
-	n, err := s.rdb.Del(ctx, faultKey(id)).Result()
+	n, err := faultDeleteScript.Run(ctx, s.rdb, []string{faultKey(id), faultsKey, faultVerKey}, id, changesChannel).Int()
 	if err != nil {
-		return fmt.Errorf("redisstore: delete fault rule: %w", err)
-	}
-	if err := s.rdb.ZRem(ctx, faultsKey, id).Err(); err != nil {
 		return fmt.Errorf("redisstore: delete fault rule: %w", err)
 	}
 	if n == 0 {
@@ -94,9 +125,10 @@ func (s *Store) DeleteFaultRule(ctx context.Context, id string) error {
 	return nil
 }
 
-// TakeFaultRule applies a rule once, atomically across processes.
+// TakeFaultRule applies a rule once, atomically across processes. A rule
+// used up by this take expires after UsedUpFaultTTL.
 func (s *Store) TakeFaultRule(ctx context.Context, id string) (bool, error) {
-	n, err := faultTakeScript.Run(ctx, s.rdb, []string{faultKey(id)}).Int()
+	n, err := faultTakeScript.Run(ctx, s.rdb, []string{faultKey(id), faultVerKey}, UsedUpFaultTTL.Milliseconds(), changesChannel).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisstore: take fault rule: %w", err)
 	}

@@ -17,15 +17,15 @@ type versioned interface {
 	setVersion(int64)
 }
 
-type paymentRec struct{ gateway.PaymentRecord }
-type refundRec struct{ gateway.RefundRecord }
-type eventRec struct{ gateway.EventRecord }
+type paymentRec struct{ gateway.Payment }
+type refundRec struct{ gateway.Refund }
+type eventRec struct{ gateway.Event }
 
 func (r *paymentRec) setVersion(v int64) { r.Version = v }
 func (r *refundRec) setVersion(v int64)  { r.Version = v }
 func (r *eventRec) setVersion(v int64)   { r.Version = v }
 
-// decode fills rec from the fields of an object hash: v, j and, for events, b.
+// decode fills rec from the fields of an object hash: v and j.
 func decode(kind, id string, vals []any, rec versioned) error {
 	if len(vals) < 2 || vals[0] == nil || vals[1] == nil {
 		return gateway.NotFound(kind, id)
@@ -38,14 +38,11 @@ func decode(kind, id string, vals []any, rec versioned) error {
 		return fmt.Errorf("redisstore: decode %s %s: %w", kind, id, err)
 	}
 	rec.setVersion(v)
-	if e, ok := rec.(*eventRec); ok && len(vals) > 2 && vals[2] != nil {
-		e.Body = []byte(vals[2].(string))
-	}
 	return nil
 }
 
 func (s *Store) load(ctx context.Context, mid, kind, id string, rec versioned) error {
-	vals, err := s.rdb.HMGet(ctx, mkey(mid, kindKey[kind]+id), "v", "j", "b").Result()
+	vals, err := s.rdb.HMGet(ctx, mkey(mid, kindKey[kind]+id), "v", "j").Result()
 	if err != nil {
 		return fmt.Errorf("redisstore: load %s: %w", kind, err)
 	}
@@ -55,30 +52,30 @@ func (s *Store) load(ctx context.Context, mid, kind, id string, rec versioned) e
 var kindKey = map[string]string{"payment": "pay:", "refund": "re:", "event": "evt:"}
 
 // Payment returns a payment of a merchant.
-func (s *Store) Payment(ctx context.Context, mid, id string) (*gateway.PaymentRecord, error) {
+func (s *Store) Payment(ctx context.Context, mid, id string) (*gateway.Payment, error) {
 	var r paymentRec
 	if err := s.load(ctx, mid, "payment", id, &r); err != nil {
 		return nil, err
 	}
-	return &r.PaymentRecord, nil
+	return &r.Payment, nil
 }
 
 // Refund returns a refund of a merchant.
-func (s *Store) Refund(ctx context.Context, mid, id string) (*gateway.RefundRecord, error) {
+func (s *Store) Refund(ctx context.Context, mid, id string) (*gateway.Refund, error) {
 	var r refundRec
 	if err := s.load(ctx, mid, "refund", id, &r); err != nil {
 		return nil, err
 	}
-	return &r.RefundRecord, nil
+	return &r.Refund, nil
 }
 
 // Event returns an event of a merchant with its delivery state.
-func (s *Store) Event(ctx context.Context, mid, id string) (*gateway.EventRecord, error) {
+func (s *Store) Event(ctx context.Context, mid, id string) (*gateway.Event, error) {
 	var r eventRec
 	if err := s.load(ctx, mid, "event", id, &r); err != nil {
 		return nil, err
 	}
-	return &r.EventRecord, nil
+	return &r.Event, nil
 }
 
 func (s *Store) byName(ctx context.Context, mid, nameKey, kind, name string) (string, error) {
@@ -92,7 +89,7 @@ func (s *Store) byName(ctx context.Context, mid, nameKey, kind, name string) (st
 }
 
 // PaymentByOutTradeNo returns the payment with a merchant's out_trade_no.
-func (s *Store) PaymentByOutTradeNo(ctx context.Context, mid, outTradeNo string) (*gateway.PaymentRecord, error) {
+func (s *Store) PaymentByOutTradeNo(ctx context.Context, mid, outTradeNo string) (*gateway.Payment, error) {
 	id, err := s.byName(ctx, mid, "otn:"+outTradeNo, "payment", outTradeNo)
 	if err != nil {
 		return nil, err
@@ -100,8 +97,30 @@ func (s *Store) PaymentByOutTradeNo(ctx context.Context, mid, outTradeNo string)
 	return s.Payment(ctx, mid, id)
 }
 
+// PaymentByRef returns the payment whose protocol id of a kind is ref.
+func (s *Store) PaymentByRef(ctx context.Context, mid, kind, ref string) (*gateway.Payment, error) {
+	id, err := s.byName(ctx, mid, refKey("pay", kind, ref), "payment", ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.Payment(ctx, mid, id)
+}
+
+// RefundByRef returns the refund whose protocol id of a kind is ref.
+func (s *Store) RefundByRef(ctx context.Context, mid, kind, ref string) (*gateway.Refund, error) {
+	id, err := s.byName(ctx, mid, refKey("re", kind, ref), "refund", ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.Refund(ctx, mid, id)
+}
+
+// refKey is the rest of the key that maps a protocol's id of an object to
+// the object's id.
+func refKey(objPrefix, kind, ref string) string { return "ref:" + objPrefix + ":" + kind + ":" + ref }
+
 // RefundByOutRefundNo returns the refund with a merchant's out_refund_no.
-func (s *Store) RefundByOutRefundNo(ctx context.Context, mid, outRefundNo string) (*gateway.RefundRecord, error) {
+func (s *Store) RefundByOutRefundNo(ctx context.Context, mid, outRefundNo string) (*gateway.Refund, error) {
 	id, err := s.byName(ctx, mid, "orn:"+outRefundNo, "refund", outRefundNo)
 	if err != nil {
 		return nil, err
@@ -138,7 +157,7 @@ func list[T any, R interface {
 		pipe := s.rdb.Pipeline()
 		cmds := make([]*redis.SliceCmd, len(ids))
 		for i, id := range ids {
-			cmds[i] = pipe.HMGet(ctx, mkey(mid, objPrefix+id), "v", "j", "b")
+			cmds[i] = pipe.HMGet(ctx, mkey(mid, objPrefix+id), "v", "j")
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return nil, false, fmt.Errorf("redisstore: list %s: %w", kind, err)
@@ -168,41 +187,41 @@ func list[T any, R interface {
 }
 
 // ListPayments lists a merchant's payments newest first.
-func (s *Store) ListPayments(ctx context.Context, mid string, q gateway.ListQuery, keep func(*gateway.PaymentRecord) bool) ([]*gateway.PaymentRecord, bool, error) {
-	recs, more, err := list(ctx, s, mid, "idx:pay", "payment", "pay:", q, func(r *paymentRec) bool { return keep == nil || keep(&r.PaymentRecord) })
-	out := make([]*gateway.PaymentRecord, len(recs))
+func (s *Store) ListPayments(ctx context.Context, mid string, q gateway.ListQuery, keep func(*gateway.Payment) bool) ([]*gateway.Payment, bool, error) {
+	recs, more, err := list(ctx, s, mid, "idx:pay", "payment", "pay:", q, func(r *paymentRec) bool { return keep == nil || keep(&r.Payment) })
+	out := make([]*gateway.Payment, len(recs))
 	for i, r := range recs {
-		out[i] = &r.PaymentRecord
+		out[i] = &r.Payment
 	}
 	return out, more, err
 }
 
 // ListRefunds lists a merchant's refunds (of one payment when paymentID is
 // set) newest first.
-func (s *Store) ListRefunds(ctx context.Context, mid, paymentID string, q gateway.ListQuery, keep func(*gateway.RefundRecord) bool) ([]*gateway.RefundRecord, bool, error) {
+func (s *Store) ListRefunds(ctx context.Context, mid, paymentID string, q gateway.ListQuery, keep func(*gateway.Refund) bool) ([]*gateway.Refund, bool, error) {
 	index := "idx:re"
 	if paymentID != "" {
 		index += ":" + paymentID
 	}
-	recs, more, err := list(ctx, s, mid, index, "refund", "re:", q, func(r *refundRec) bool { return keep == nil || keep(&r.RefundRecord) })
-	out := make([]*gateway.RefundRecord, len(recs))
+	recs, more, err := list(ctx, s, mid, index, "refund", "re:", q, func(r *refundRec) bool { return keep == nil || keep(&r.Refund) })
+	out := make([]*gateway.Refund, len(recs))
 	for i, r := range recs {
-		out[i] = &r.RefundRecord
+		out[i] = &r.Refund
 	}
 	return out, more, err
 }
 
 // ListEvents lists a merchant's events (of one object when objectID is set)
 // newest first.
-func (s *Store) ListEvents(ctx context.Context, mid, objectID string, q gateway.ListQuery, keep func(*gateway.EventRecord) bool) ([]*gateway.EventRecord, bool, error) {
+func (s *Store) ListEvents(ctx context.Context, mid, objectID string, q gateway.ListQuery, keep func(*gateway.Event) bool) ([]*gateway.Event, bool, error) {
 	index := "idx:evt"
 	if objectID != "" {
 		index += ":" + objectID
 	}
-	recs, more, err := list(ctx, s, mid, index, "event", "evt:", q, func(r *eventRec) bool { return keep == nil || keep(&r.EventRecord) })
-	out := make([]*gateway.EventRecord, len(recs))
+	recs, more, err := list(ctx, s, mid, index, "event", "evt:", q, func(r *eventRec) bool { return keep == nil || keep(&r.Event) })
+	out := make([]*gateway.Event, len(recs))
 	for i, r := range recs {
-		out[i] = &r.EventRecord
+		out[i] = &r.Event
 	}
 	return out, more, err
 }

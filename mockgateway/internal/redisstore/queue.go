@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -11,13 +12,106 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
 
-// Claim takes up to max due members of a queue under a lease.
+// Claim takes up to max due members of a queue under a lease, and moves
+// the merchant's mark in the queue's set of merchants with work to its
+// earliest member left.
 func (s *Store) Claim(ctx context.Context, mid, queue string, now time.Time, lease time.Duration, max int) ([]string, error) {
 	res, err := claimScript.Run(ctx, s.rdb, []string{mkey(mid, "q:"+queue)}, ms(now), ms(now.Add(lease)), max).StringSlice()
-	if err != nil {
-		return nil, fmt.Errorf("redisstore: claim %s: %w", queue, err)
+	if err != nil || len(res) == 0 {
+		return nil, fmt.Errorf("redisstore: claim %s: %v", queue, err)
 	}
-	return res, nil
+	n, _ := strconv.Atoi(res[0])
+	claimed := res[1 : 1+n]
+	next := ""
+	if len(res) > 1+n {
+		next = res[1+n]
+	}
+	if err := s.remark(ctx, mid, queue, next); err != nil {
+		return nil, err
+	}
+	return claimed, nil
+}
+
+func dueKey(queue string) string { return Prefix + "due:" + queue }
+
+// remark sets a merchant's mark in a queue's set of merchants with work to
+// the score of its earliest member ("" when the queue is empty), then reads
+// the queue again: a commit that scheduled an earlier member meanwhile
+// marked the merchant before this overwrote it, and is marked again here.
+func (s *Store) remark(ctx context.Context, mid, queue, next string) error {
+	var err error
+	if next == "" {
+		err = s.rdb.ZRem(ctx, dueKey(queue), mid).Err()
+	} else {
+		err = s.rdb.ZAdd(ctx, dueKey(queue), redis.Z{Score: mustFloat(next), Member: mid}).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: mark due: %w", err)
+	}
+	first, err := s.rdb.ZRangeWithScores(ctx, mkey(mid, "q:"+queue), 0, 0).Result()
+	if err != nil {
+		return fmt.Errorf("redisstore: mark due: %w", err)
+	}
+	if len(first) == 1 && (next == "" || first[0].Score < mustFloat(next)) {
+		return s.markDueAt(ctx, mid, queue, int64(first[0].Score))
+	}
+	return nil
+}
+
+func mustFloat(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
+
+// markDue queues, on pipe, the marks of the merchant in the set of each
+// queue a batch schedules on, with the earliest time it schedules there.
+func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) []*redis.Cmd {
+	earliest := map[string]int64{}
+	for _, e := range entries {
+		at := e.At.UnixMilli()
+		if cur, ok := earliest[e.Queue]; !ok || at < cur {
+			earliest[e.Queue] = at
+		}
+	}
+	cmds := make([]*redis.Cmd, 0, len(earliest))
+	for queue, at := range earliest {
+		cmds = append(cmds, dueMinScript.EvalSha(ctx, pipe, []string{dueKey(queue)}, mid, at))
+	}
+	return cmds
+}
+
+func (s *Store) markDueAt(ctx context.Context, mid, queue string, atMS int64) error {
+	if err := dueMinScript.Run(ctx, s.rdb, []string{dueKey(queue)}, mid, atMS).Err(); err != nil {
+		return fmt.Errorf("redisstore: mark due: %w", err)
+	}
+	return nil
+}
+
+// Sweep marks every merchant with a member on a queue, reading each
+// merchant's queue: the repair for a mark lost between a commit and its
+// marking (a process killed in between). Its cost grows with the number of
+// merchants, so the dispatcher runs it at start and rarely after.
+func (s *Store) Sweep(ctx context.Context, queue string) error {
+	ids, err := s.rdb.SMembers(ctx, merchantsKey).Result()
+	if err != nil {
+		return fmt.Errorf("redisstore: sweep: %w", err)
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.ZSliceCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.ZRangeWithScores(ctx, mkey(id, "q:"+queue), 0, 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("redisstore: sweep: %w", err)
+	}
+	for i, c := range cmds {
+		if z := c.Val(); len(z) == 1 {
+			if err := s.markDueAt(ctx, ids[i], queue, int64(z[0].Score)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // QueueStats counts members due at now and scheduled after now.
@@ -37,6 +131,11 @@ func (s *Store) MakeDue(ctx context.Context, mid, queue string, now time.Time) (
 	n, err := makeDueScript.Run(ctx, s.rdb, []string{mkey(mid, "q:"+queue)}, ms(now)).Int()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: make due: %w", err)
+	}
+	if n > 0 {
+		if err := s.markDueAt(ctx, mid, queue, now.UnixMilli()); err != nil {
+			return 0, err
+		}
 	}
 	return n, nil
 }
@@ -82,6 +181,14 @@ func (s *Store) IdemFinish(ctx context.Context, mid, key, fp string, a gateway.I
 	return nil
 }
 
+// IdemExtend keeps an in-flight key marked for ttl more.
+func (s *Store) IdemExtend(ctx context.Context, mid, key, fp string, ttl time.Duration) error {
+	if err := idemExtendScript.Run(ctx, s.rdb, []string{idemKey(mid, key)}, fp, msDur(ttl)).Err(); err != nil {
+		return fmt.Errorf("redisstore: idempotency extend: %w", err)
+	}
+	return nil
+}
+
 // IdemRelease frees an in-flight key.
 func (s *Store) IdemRelease(ctx context.Context, mid, key, fp string) error {
 	if err := idemReleaseScript.Run(ctx, s.rdb, []string{idemKey(mid, key)}, fp).Err(); err != nil {
@@ -90,29 +197,13 @@ func (s *Store) IdemRelease(ctx context.Context, mid, key, fp string) error {
 	return nil
 }
 
-// DueMerchants returns the merchants that have at least one member of queue
-// due at now, in one pipelined round trip over all merchants.
+// DueMerchants returns the merchants that have a member of queue due at
+// now, from the queue's set of merchants with work: its cost does not grow
+// with the number of idle merchants.
 func (s *Store) DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error) {
-	ids, err := s.rdb.SMembers(ctx, merchantsKey).Result()
+	ids, err := s.rdb.ZRangeByScore(ctx, dueKey(queue), &redis.ZRangeBy{Min: "-inf", Max: ms(now)}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: due merchants: %w", err)
 	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.IntCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.ZCount(ctx, mkey(id, "q:"+queue), "-inf", ms(now))
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("redisstore: due merchants: %w", err)
-	}
-	var out []string
-	for i, c := range cmds {
-		if c.Val() > 0 {
-			out = append(out, ids[i])
-		}
-	}
-	return out, nil
+	return ids, nil
 }

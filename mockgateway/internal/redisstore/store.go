@@ -23,7 +23,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
-	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 )
 
 //go:embed lua/*.lua
@@ -40,11 +39,43 @@ func script(name string) *redis.Script {
 var (
 	commitScript      = script("commit")
 	claimScript       = script("claim")
+	dueMinScript      = script("due_min")
 	makeDueScript     = script("makedue")
 	idemBeginScript   = script("idem_begin")
 	idemFinishScript  = script("idem_finish")
 	idemReleaseScript = script("idem_release")
+	idemExtendScript  = script("idem_extend")
 )
+
+// scripts are every script the store runs, for loading them ahead of a
+// pipeline that calls them by SHA.
+var scripts = []*redis.Script{commitScript, claimScript, dueMinScript, makeDueScript, idemBeginScript, idemFinishScript, idemReleaseScript, idemExtendScript,
+	faultTakeScript, faultCreateScript, faultDeleteScript}
+
+// loadScripts loads every script on every node.
+func (s *Store) loadScripts(ctx context.Context) error {
+	load := func(ctx context.Context, c *redis.Client) error {
+		for _, sc := range scripts {
+			if err := sc.Load(ctx, c).Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	switch c := s.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, load)
+	case *redis.Client:
+		err = load(ctx, c)
+	default:
+		err = fmt.Errorf("unsupported client %T", s.rdb)
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: load scripts: %w", err)
+	}
+	return nil
+}
 
 // Prefix starts every key the store writes.
 const Prefix = "ps:"
@@ -70,6 +101,9 @@ func apiKeyKey(key string) string {
 	return Prefix + "apikey:" + hex.EncodeToString(sum[:])
 }
 func ownerKey(id string) string { return Prefix + "owner:" + id }
+func aliasKey(kind, alias string) string {
+	return Prefix + "alias:" + kind + ":" + alias
+}
 
 const merchantsKey = Prefix + "merchants"
 
@@ -81,8 +115,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// CreateMerchant stores a merchant and indexes its API key.
-func (s *Store) CreateMerchant(ctx context.Context, m *gatewayapi.Merchant) error {
+// PutMerchant stores a merchant and indexes its API key.
+func (s *Store) PutMerchant(ctx context.Context, m *gateway.Merchant) error {
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("redisstore: marshal merchant: %w", err)
@@ -90,34 +124,34 @@ func (s *Store) CreateMerchant(ctx context.Context, m *gatewayapi.Merchant) erro
 	// Three keys in three slots: written in order so that a merchant is
 	// listed only once it can be loaded, and authenticates only once listed.
 	if err := s.rdb.Set(ctx, merchantKey(m.ID), raw, 0).Err(); err != nil {
-		return fmt.Errorf("redisstore: create merchant: %w", err)
+		return fmt.Errorf("redisstore: put merchant: %w", err)
 	}
 	if err := s.rdb.SAdd(ctx, merchantsKey, m.ID).Err(); err != nil {
-		return fmt.Errorf("redisstore: create merchant: %w", err)
+		return fmt.Errorf("redisstore: put merchant: %w", err)
 	}
 	if err := s.rdb.Set(ctx, apiKeyKey(m.APIKey), m.ID, 0).Err(); err != nil {
-		return fmt.Errorf("redisstore: create merchant: %w", err)
+		return fmt.Errorf("redisstore: put merchant: %w", err)
 	}
-	return nil
+	return s.publishChange(ctx)
 }
 
 // Merchant returns a merchant by id.
-func (s *Store) Merchant(ctx context.Context, id string) (*gatewayapi.Merchant, error) {
+func (s *Store) Merchant(ctx context.Context, id string) (*gateway.Merchant, error) {
 	raw, err := s.rdb.Get(ctx, merchantKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, gateway.NotFound("merchant", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("redisstore: merchant: %w", err)
 	}
-	var m gatewayapi.Merchant
+	var m gateway.Merchant
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("redisstore: decode merchant %s: %w", id, err)
 	}
 	return &m, nil
 }
 
-// MerchantByAPIKey returns the merchant owning an API key.
-func (s *Store) MerchantByAPIKey(ctx context.Context, key string) (*gatewayapi.Merchant, error) {
+// MerchantByAPIKey returns the merchant an API key is indexed to.
+func (s *Store) MerchantByAPIKey(ctx context.Context, key string) (*gateway.Merchant, error) {
 	id, err := s.rdb.Get(ctx, apiKeyKey(key)).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, gateway.Errorf(gateway.InvalidAPIKey, "", "The API key is not valid.")
@@ -127,23 +161,63 @@ func (s *Store) MerchantByAPIKey(ctx context.Context, key string) (*gatewayapi.M
 	return s.Merchant(ctx, id)
 }
 
+// ClaimMerchantAlias points a protocol's merchant id at a merchant unless
+// it points at another one already.
+func (s *Store) ClaimMerchantAlias(ctx context.Context, kind, alias, mid string) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, aliasKey(kind, alias), mid, 0).Result()
+	if err != nil {
+		return false, fmt.Errorf("redisstore: claim alias: %w", err)
+	}
+	if ok {
+		return true, s.publishChange(ctx)
+	}
+	cur, err := s.rdb.Get(ctx, aliasKey(kind, alias)).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, fmt.Errorf("redisstore: claim alias: %w", err)
+	}
+	return cur == mid, nil
+}
+
+// MerchantIDByAlias returns the merchant a protocol's merchant id points at.
+func (s *Store) MerchantIDByAlias(ctx context.Context, kind, alias string) (string, error) {
+	mid, err := s.rdb.Get(ctx, aliasKey(kind, alias)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", gateway.Errorf(gateway.ResourceMissing, "", "No merchant with %s %q exists.", kind, alias)
+	} else if err != nil {
+		return "", fmt.Errorf("redisstore: alias: %w", err)
+	}
+	return mid, nil
+}
+
 // Merchants lists every merchant, oldest first.
-func (s *Store) Merchants(ctx context.Context) ([]*gatewayapi.Merchant, error) {
+func (s *Store) Merchants(ctx context.Context) ([]*gateway.Merchant, error) {
 	ids, err := s.rdb.SMembers(ctx, merchantsKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: merchants: %w", err)
 	}
-	out := make([]*gatewayapi.Merchant, 0, len(ids))
-	for _, id := range ids {
-		m, err := s.Merchant(ctx, id)
-		if gateway.ErrorCode(err) == gateway.ResourceMissing {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+	// One GET per merchant in one pipeline: merchants live in different
+	// cluster slots, so no MGET.
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.Get(ctx, merchantKey(id))
 	}
-	slices.SortFunc(out, func(a, b *gatewayapi.Merchant) int {
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisstore: merchants: %w", err)
+	}
+	out := make([]*gateway.Merchant, 0, len(ids))
+	for i, c := range cmds {
+		raw, err := c.Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue // removed in between
+		}
+		var m gateway.Merchant
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("redisstore: decode merchant %s: %w", ids[i], err)
+		}
+		out = append(out, &m)
+	}
+	slices.SortFunc(out, func(a, b *gateway.Merchant) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 			return c
 		}
@@ -152,8 +226,20 @@ func (s *Store) Merchants(ctx context.Context) ([]*gatewayapi.Merchant, error) {
 	return out, nil
 }
 
-// Reset deletes every key the store wrote, on every node of a cluster.
+// Reset deletes every key the store wrote, on every node of a cluster, and
+// marks the empty database with the store's layout again.
 func (s *Store) Reset(ctx context.Context) error {
+	if err := s.wipe(ctx); err != nil {
+		return err
+	}
+	if err := s.writeLayout(ctx); err != nil {
+		return err
+	}
+	return s.publishChange(ctx)
+}
+
+// wipe deletes every key the store wrote, on every node of a cluster.
+func (s *Store) wipe(ctx context.Context) error {
 	wipe := func(ctx context.Context, c *redis.Client) error {
 		iter := c.Scan(ctx, 0, Prefix+"*", 1000).Iterator()
 		var batch []string

@@ -10,63 +10,94 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/poll"
 )
 
-// Runner polls the timer queue of every merchant.
+// Core runs one timer.
+type Core interface {
+	RunTimer(ctx context.Context, merchantID, member string) error
+}
+
+// Queue is the timer schedule.
+type Queue interface {
+	DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error)
+	Claim(ctx context.Context, merchantID, queue string, now time.Time, lease time.Duration, max int) ([]string, error)
+	Sweep(ctx context.Context, queue string) error
+}
+
+// batch is how many timers of one merchant a tick claims at most.
+const batch = 100
+
+// Runner polls the timer queue of every merchant with due timers.
 type Runner struct {
-	Service *gateway.Service
-	Log     *slog.Logger
+	Core  Core
+	Queue Queue
+	Log   *slog.Logger
 	// Interval is the polling period; Lease how long a claimed timer is
-	// hidden from other processes.
-	Interval time.Duration
-	Lease    time.Duration
-	Now      func() time.Time
+	// hidden from other processes; SweepEvery how often every merchant's
+	// queue is swept for timers whose mark was lost (and once at start).
+	Interval   time.Duration
+	Lease      time.Duration
+	SweepEvery time.Duration
+	Now        func() time.Time
+	// OnPanic counts a recovered panic.
+	OnPanic func(component string)
+
+	lastSweep time.Time
 }
 
 // Run polls until ctx ends.
 func (r *Runner) Run(ctx context.Context) {
+	r.defaults()
+	loop := poll.Loop{Name: "timers", Interval: r.Interval, Tick: r.Tick, Log: r.Log, OnPanic: r.OnPanic}
+	loop.Run(ctx)
+}
+
+func (r *Runner) defaults() {
 	if r.Interval <= 0 {
 		r.Interval = 200 * time.Millisecond
 	}
 	if r.Lease <= 0 {
 		r.Lease = 30 * time.Second
 	}
+	if r.SweepEvery <= 0 {
+		r.SweepEvery = time.Minute
+	}
 	if r.Now == nil {
 		r.Now = time.Now
 	}
-	t := time.NewTicker(r.Interval)
-	defer t.Stop()
-	for {
-		if err := r.Tick(ctx); err != nil && ctx.Err() == nil {
-			r.Log.Warn("timers: tick failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	if r.Log == nil {
+		r.Log = slog.Default()
 	}
 }
 
-// Tick runs every timer due now, once.
-func (r *Runner) Tick(ctx context.Context) error {
-	store := r.Service.Store()
+// Tick runs every timer due now, once. more is true when a merchant had
+// more due timers than one claim takes.
+func (r *Runner) Tick(ctx context.Context) (more bool, err error) {
+	r.defaults()
 	now := r.Now()
-	mids, err := store.DueMerchants(ctx, gateway.QueueTimer, now)
+	if now.Sub(r.lastSweep) >= r.SweepEvery {
+		if err := r.Queue.Sweep(ctx, gateway.QueueTimer); err != nil {
+			return false, err
+		}
+		r.lastSweep = now
+	}
+	mids, err := r.Queue.DueMerchants(ctx, gateway.QueueTimer, now)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, mid := range mids {
-		members, err := store.Claim(ctx, mid, gateway.QueueTimer, now, r.Lease, 100)
+		members, err := r.Queue.Claim(ctx, mid, gateway.QueueTimer, now, r.Lease, batch)
 		if err != nil {
-			return err
+			return false, err
 		}
+		more = more || len(members) == batch
 		for _, member := range members {
-			if err := r.Service.RunTimer(ctx, mid, member); err != nil && ctx.Err() == nil {
+			if err := r.Core.RunTimer(ctx, mid, member); err != nil && ctx.Err() == nil {
 				// Left on the queue: it runs again when the lease ends.
 				r.Log.Warn("timers: timer failed", "merchant", mid, "timer", member, "err", err)
 			}
 		}
 	}
-	return nil
+	return more, nil
 }

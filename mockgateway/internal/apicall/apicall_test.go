@@ -1,0 +1,158 @@
+package apicall_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
+	"github.com/paysandbox/paysandbox/shared/redistest"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	redistest.Main(m)
+}
+
+// testDialect answers {"code": ...} errors and raw bodies.
+type testDialect struct{}
+
+func (testDialect) Protocol() string { return "test" }
+func (testDialect) ErrorAnswer(_ *gin.Context, err error) apicall.Answer {
+	body, _ := json.Marshal(map[string]string{"code": gateway.ErrorCode(err)})
+	status := http.StatusBadRequest
+	switch gateway.ErrorCode(err) {
+	case gateway.IdempotencyKeyInUse:
+		status = http.StatusConflict
+	case gateway.InternalError:
+		status = http.StatusInternalServerError
+	}
+	return apicall.Answer{Status: status, Body: body}
+}
+func (testDialect) FaultAnswer(_ *gin.Context, status int, name string, _ bool) apicall.Answer {
+	return apicall.Answer{Status: status, Body: []byte(`{"code":"` + name + `"}`)}
+}
+func (testDialect) Write(c *gin.Context, a apicall.Answer) {
+	c.Data(a.Status, "application/json", a.Body)
+}
+
+type env struct {
+	url  string
+	runs atomic.Int64 // how often the handler's business logic ran
+}
+
+// newEnv serves POST /do through the pipeline: the handler begins, counts
+// a run, then does what the request's "do" query says.
+func newEnv(t *testing.T, o apicall.Options) *env {
+	t.Helper()
+	store := redisstore.New(redistest.Client(t))
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})
+	m := &gateway.Merchant{ID: "m_test", Name: "Test", APIKey: "sk_test_x", WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
+	if err := svc.SeedMerchant(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	o.Dialect, o.Store, o.Scenarios = testDialect{}, store, svc
+	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	o.Idempotency = &apicall.Idempotency{
+		Key:         func(c *gin.Context) (string, error) { return c.GetHeader("Idempotency-Key"), nil },
+		Fingerprint: func(c *gin.Context, body []byte) string { return c.Request.URL.Path + string(body) },
+	}
+	p := apicall.New(o)
+	e := &env{}
+	r := gin.New()
+	r.Use(apicall.RequestID, gin.CustomRecovery(func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }))
+	r.POST("/do", func(c *gin.Context) { apicall.SetMerchant(c, m); c.Next() }, p.Handler(), func(c *gin.Context) {
+		switch c.Query("do") {
+		case "nothing":
+			return // answers nothing: a bug the pipeline must survive
+		}
+		cl, ok := apicall.Begin(c, apicall.Facts{Operation: "do"})
+		if !ok {
+			return
+		}
+		e.runs.Add(1)
+		if c.Query("do") == "panic" {
+			panic("handler bug")
+		}
+		cl.Reply(apicall.Answer{Status: http.StatusCreated, Body: []byte(`{"ok":true}`)})
+	})
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	return e
+}
+
+func (e *env) post(t *testing.T, query, key, scenario string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.url+"/do?"+query, bytes.NewReader([]byte(`{}`)))
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	if scenario != "" {
+		req.Header.Set("Mock-Scenario", scenario)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// A panicking handler does not leave its idempotency key in flight: the
+// retry runs afresh instead of meeting idempotency_key_in_use.
+func TestPipeline_PanicReleasesKey(t *testing.T) {
+	e := newEnv(t, apicall.Options{})
+	if st, _ := e.post(t, "do=panic", "k1", ""); st != http.StatusInternalServerError {
+		t.Fatalf("panic answered %d", st)
+	}
+	st, body := e.post(t, "do=ok", "k1", "")
+	if st != http.StatusCreated || e.runs.Load() != 2 {
+		t.Fatalf("retry after a panic: %d %s, runs %d; want 201 and a second run", st, body, e.runs.Load())
+	}
+}
+
+// A handler that records no answer gets an internal error, not an empty
+// 200.
+func TestPipeline_NoAnswerIsAnError(t *testing.T) {
+	e := newEnv(t, apicall.Options{})
+	if st, body := e.post(t, "do=nothing", "", ""); st != http.StatusInternalServerError || body != `{"code":"internal_error"}` {
+		t.Fatalf("no answer: %d %s", st, body)
+	}
+}
+
+// The in-flight marker of a key lives as long as its call, also when
+// api_latency holds the call far longer than FAULT_HOLD plus the margin: a
+// retry meanwhile is told the key is in use, and the business logic runs
+// once.
+func TestPipeline_HeldCallKeepsItsKey(t *testing.T) {
+	e := newEnv(t, apicall.Options{FaultHold: 100 * time.Millisecond, InFlightMargin: 200 * time.Millisecond})
+	var wg sync.WaitGroup
+	var first int
+	wg.Go(func() { first, _ = e.post(t, "do=ok", "held", "api_latency=1500ms") })
+	time.Sleep(800 * time.Millisecond) // past FAULT_HOLD + margin, inside the latency
+	st, body := e.post(t, "do=ok", "held", "api_latency=1500ms")
+	wg.Wait()
+	if first != http.StatusCreated {
+		t.Fatalf("held call answered %d", first)
+	}
+	if st != http.StatusConflict || body != `{"code":"idempotency_key_in_use"}` {
+		t.Fatalf("retry during the held call: %d %s, want 409 idempotency_key_in_use", st, body)
+	}
+	if n := e.runs.Load(); n != 1 {
+		t.Fatalf("the business logic ran %d times, want once", n)
+	}
+}

@@ -1,0 +1,30 @@
+package gateway
+
+import "testing"
+
+func TestUnsafeText(t *testing.T) {
+	tests := []struct {
+		in        string
+		multiline bool
+		bad       rune
+		clean     string
+	}{
+		{"Green tea 绿茶", false, 0, "Green tea 绿茶"},
+		{"evil\u202Egnp.exe", false, '\u202E', "evilgnp.exe"},
+		{"isolate\u2067x\u2069", false, '\u2067', "isolatex"},
+		{"bell\a", false, '\a', "bell"},
+		{"line\nbreak", false, '\n', "linebreak"},
+		{"line\nbreak\ttab", true, 0, "line\nbreak\ttab"},
+		{"c1\u0085", true, '\u0085', "c1"},
+		{"del\x7f", true, '\x7f', "del"},
+	}
+	for _, tc := range tests {
+		r, bad := UnsafeRune(tc.in, tc.multiline)
+		if bad != (tc.bad != 0) || r != tc.bad {
+			t.Errorf("UnsafeRune(%q, %v) = %U %v, want %U", tc.in, tc.multiline, r, bad, tc.bad)
+		}
+		if got := CleanText(tc.in, tc.multiline); got != tc.clean {
+			t.Errorf("CleanText(%q, %v) = %q, want %q", tc.in, tc.multiline, got, tc.clean)
+		}
+	}
+}

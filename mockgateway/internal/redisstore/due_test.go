@@ -1,0 +1,126 @@
+package redisstore_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
+	"github.com/paysandbox/paysandbox/shared/redistest"
+)
+
+// The dispatcher reads only the merchants with due work (DESIGN §10): a
+// commit that schedules marks its merchant, a claim moves the mark to the
+// merchant's next member or removes it, and Sweep restores a lost mark.
+func TestStore_DueMerchants(t *testing.T) {
+	rdb := redistest.Client(t)
+	store := redisstore.New(rdb)
+	t0 := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test", Schedule: gateway.Schedule{0, time.Minute}, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	var ms []*gateway.Merchant
+	for range 5 {
+		m, err := svc.CreateMerchant(ctx, "idle", "http://127.0.0.1:9/hook")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	busy := ms[2]
+	p, _, err := svc.CreatePayment(ctx, busy, gateway.CreatePaymentInput{OutTradeNo: "D-1", Amount: 1, Method: "card", Subject: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SucceedPayment(ctx, busy, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	due := func(at time.Time) []string {
+		t.Helper()
+		got, err := store.DueMerchants(ctx, gateway.QueueDeliver, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := due(now); !slices.Equal(got, []string{busy.ID}) {
+		t.Fatalf("due merchants %v, want only %s", got, busy.ID)
+	}
+	claimed, err := store.Claim(ctx, busy.ID, gateway.QueueDeliver, now, 15*time.Second, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim %v %v", claimed, err)
+	}
+	if got := due(now); len(got) != 0 {
+		t.Fatalf("due under the lease: %v", got)
+	}
+	if got := due(now.Add(15 * time.Second)); !slices.Equal(got, []string{busy.ID}) {
+		t.Fatalf("due when the lease ends: %v", got)
+	}
+	// Delivered: the queue empties and the next claim drops the mark.
+	d, ok, err := svc.PrepareDelivery(ctx, busy.ID, gateway.QueueDeliver, claimed[0])
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if _, _, err := svc.RecordAttempt(ctx, d, gateway.AttemptResult{At: now, StatusCode: 200, Acknowledged: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.Claim(ctx, busy.ID, gateway.QueueDeliver, now.Add(time.Hour), time.Second, 10); err != nil || len(got) != 0 {
+		t.Fatalf("claim of an empty queue: %v %v", got, err)
+	}
+	if n := rdb.ZCard(ctx, "ps:due:deliver").Val(); n != 0 {
+		t.Fatalf("%d merchants still marked with an empty queue", n)
+	}
+
+	// A mark lost between a commit and its marking (a crash) comes back
+	// with Sweep.
+	p2, _, err := svc.CreatePayment(ctx, busy, gateway.CreatePaymentInput{OutTradeNo: "D-2", Amount: 1, Method: "card", Subject: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SucceedPayment(ctx, busy, p2.ID); err != nil {
+		t.Fatal(err)
+	}
+	rdb.Del(ctx, "ps:due:deliver")
+	if got := due(now); len(got) != 0 {
+		t.Fatalf("due without marks: %v", got)
+	}
+	if err := store.Sweep(ctx, gateway.QueueDeliver); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(now); !slices.Equal(got, []string{busy.ID}) {
+		t.Fatalf("after Sweep: %v", got)
+	}
+}
+
+// A Redis that forgot the scripts (SCRIPT FLUSH, a restart) gets them
+// again: the commit is applied once and its merchant is marked.
+func TestStore_CommitAfterScriptFlush(t *testing.T) {
+	rdb := redistest.Client(t)
+	store := redisstore.New(rdb)
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})
+	ctx := context.Background()
+	m, err := svc.CreateMerchant(ctx, "flushed", "http://127.0.0.1:9/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		p, created, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: "F-" + string(rune('a'+i)), Amount: 1, Method: "card", Subject: "x"})
+		if err != nil || !created {
+			t.Fatalf("create after a flush: %v %v", created, err)
+		}
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SucceedPayment(ctx, m, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := store.DueMerchants(ctx, gateway.QueueDeliver, time.Now().Add(time.Minute)); err != nil || !slices.Equal(got, []string{m.ID}) {
+		t.Fatalf("due merchants %v %v", got, err)
+	}
+}
