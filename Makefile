@@ -1,17 +1,16 @@
 # PaySandbox — the two commands a newcomer needs are `make run` and `make test`.
 SHELL := /bin/bash
 GO ?= go
-BIN := bin
-GATEWAY_ADDR ?= :8081
-SHOP_ADDR ?= :8080
+BIN ?= bin
 # go test timeout for the whole run; CI allows 90 minutes in all.
 TEST_TIMEOUT ?= 30m
 
 .PHONY: run build test lint deps-test bench clean fuzz
 
-## run: start the gateway (embedded Redis unless REDIS_URL is set) and the shop
+## run: start the gateway (embedded Redis unless REDIS_URL is set) and the shop,
+## on loopback only (127.0.0.1:8081, 127.0.0.1:8080; GATEWAY_PORT, SHOP_PORT move them)
 run: build
-	@bash .ci/run-local.sh
+	@BIN=$(BIN) bash .ci/run-local.sh
 
 ## build: compile both binaries into ./bin
 build:

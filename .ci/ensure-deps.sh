@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the tests need when it is missing: redis-server (and, for the
-# browser tests, chromium) from the system's Debian packages. Where that is
-# impossible it stops with the exact command to run; it never skips tests.
+# Installs what the tests need when it is missing: redis-server, chromium
+# (the browser journeys in e2e/) and docker-compose (deploy/ validates
+# docker-compose.yml with `docker-compose config`; no Docker engine needed)
+# from the system's Debian packages. Where that is impossible it stops with
+# the exact command to run; it never skips tests.
 set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ -d deploy ] && grep -rqs docker-compose deploy 2>/dev/null; then
+  command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+fi
 if [ -n "${PAYSANDBOX_NEEDS_CHROMIUM:-1}" ] && [ -d e2e ] && grep -rqs chromedp e2e 2>/dev/null; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi

@@ -11,7 +11,7 @@ redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$
 go build -o "$dir/mockgateway" ./mockgateway
 go build -o "$dir/loadgen" ./bench/loadgen
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$rport") 2>/dev/null && break; sleep 0.1; done
-GATEWAY_ADDR="127.0.0.1:$gport" REDIS_URL="redis://127.0.0.1:$rport/0" ADMIN_TOKEN=bench NOTIFY_SCHEDULE=0s \
+GATEWAY_ADDR="127.0.0.1:$gport" REDIS_URL="redis://127.0.0.1:$rport/0" ADMIN_TOKEN=adm_bench_loadgen_0123456789 NOTIFY_SCHEDULE=0s \
   DEMO_NOTIFY_URL="http://127.0.0.1:$gport/healthz" \
    "$dir/mockgateway" 2>"$dir/gateway.log" &
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$gport") 2>/dev/null && break; sleep 0.1; done

@@ -10,6 +10,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 	"github.com/paysandbox/paysandbox/shared/envconfig"
+	"github.com/paysandbox/paysandbox/shared/serve"
 )
 
 // config is everything the gateway reads at start (DESIGN §2).
@@ -40,10 +41,22 @@ type config struct {
 	DenyPrivate bool
 	// WipeRedis deletes every PaySandbox key of any layout before starting.
 	WipeRedis bool
+	// HTTP are the timeouts of both listeners (HTTP_*_TIMEOUT, DESIGN §12).
+	HTTP serve.Timeouts
 }
 
 // DefaultDemoWebhookSecret is the demo merchant's signing secret (DESIGN §2).
 const DefaultDemoWebhookSecret = "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"
+
+// DefaultDemoAPIKey is the demo merchant's API key (DESIGN §2).
+const DefaultDemoAPIKey = "sk_test_demo"
+
+// MinAdminTokenLen is the shortest ADMIN_TOKEN accepted (DESIGN §12).
+const MinAdminTokenLen = 24
+
+// defaultTimeouts: no write timeout, because api_timeout and api_latency hold
+// requests on purpose (FAULT_HOLD, and up to 24 h); see docs/security.md.
+var defaultTimeouts = serve.Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Idle: 2 * time.Minute}
 
 // loadConfig reads the environment, then flags for the common settings;
 // every bad value is reported with its variable's name.
@@ -54,7 +67,7 @@ func loadConfig(env *envconfig.Env, args []string, protocols []server.Protocol) 
 		RedisURL:          env.Secret("REDIS_URL", ""),
 		ClusterAddrs:      env.List("REDIS_CLUSTER_ADDRS", nil),
 		AdminToken:        env.Secret("ADMIN_TOKEN", ""),
-		DemoAPIKey:        env.Secret("DEMO_API_KEY", "sk_test_demo"),
+		DemoAPIKey:        env.Secret("DEMO_API_KEY", DefaultDemoAPIKey),
 		DemoWebhookSecret: env.Secret("DEMO_WEBHOOK_SECRET", DefaultDemoWebhookSecret),
 		DemoNotifyURL:     env.String("DEMO_NOTIFY_URL", "http://localhost:8080/webhooks/gateway"),
 		NotifyTimeout:     env.Duration("NOTIFY_TIMEOUT", 10*time.Second),
@@ -65,6 +78,7 @@ func loadConfig(env *envconfig.Env, args []string, protocols []server.Protocol) 
 		EventRetention:    env.Duration("EVENT_RETENTION", 168*time.Hour),
 		DataRetention:     env.Duration("DATA_RETENTION", 720*time.Hour),
 		DenyPrivate:       env.Bool("NOTIFY_DENY_PRIVATE", false),
+		HTTP:              serve.LoadTimeouts(env, defaultTimeouts),
 	}
 	// STRIPE_ADDR set to nothing disables the Stripe listener; unset it is
 	// stripe-mock's port, so a stripe-mock user changes nothing.
@@ -116,6 +130,12 @@ func loadConfig(env *envconfig.Env, args []string, protocols []server.Protocol) 
 	}
 	if c.EventRetention <= 0 || c.DataRetention <= 0 {
 		env.Fail("EVENT_RETENTION/DATA_RETENTION", "must be positive")
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < MinAdminTokenLen {
+		env.Fail("ADMIN_TOKEN", "is %d characters long; use at least %d (e.g. `openssl rand -hex 16`), or leave it unset to get a generated one", len(c.AdminToken), MinAdminTokenLen)
+	}
+	if c.HTTP.Write > 0 && c.HTTP.Write < c.FaultHold {
+		env.Fail(serve.EnvWriteTimeout, "%s is shorter than FAULT_HOLD (%s) and would cut off requests that api_timeout and api_latency hold; leave it unset (no write timeout) or make it at least FAULT_HOLD", c.HTTP.Write, c.FaultHold)
 	}
 	if c.AdminToken == "" {
 		c.AdminToken = "adm_" + gateway.RandomToken(32)

@@ -23,6 +23,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 	"github.com/paysandbox/paysandbox/shared/envconfig"
+	"github.com/paysandbox/paysandbox/shared/serve"
 )
 
 func main() {
@@ -84,11 +85,12 @@ func run(log *slog.Logger, args []string) error {
 		log.Warn("ADMIN_TOKEN is not set; generated one for this run", "admin_token", cfg.AdminToken)
 	}
 
-	srv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	srv := cfg.HTTP.Server(gw.Handler())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	serve.WarnExposedDemoSecrets(log, ln.Addr(), "GATEWAY_ADDR", cfg.demoSecretsInUse())
 
 	// The Stripe subset's own listener (DESIGN §11.3): SDKs that take only a
 	// host and port reach /v1 there.
@@ -99,7 +101,7 @@ func run(log *slog.Logger, args []string) error {
 			_ = ln.Close()
 			return fmt.Errorf("listen on STRIPE_ADDR %s: %w (set STRIPE_ADDR= to disable the Stripe listener)", cfg.StripeAddr, err)
 		}
-		stripeSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		stripeSrv = cfg.HTTP.Server(h)
 	}
 
 	workCtx, stopWork := context.WithCancel(context.Background())

@@ -124,13 +124,7 @@ func (a *app) learnMerchant(ctx context.Context) (string, error) {
 // serve serves on ln and runs the reconciler and session cleanup until ctx
 // ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           a.web,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := a.cfg.HTTP.Server(a.web)
 	bg, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { a.reconciler.Run(bg) })
@@ -172,5 +166,6 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		a.db.Close()
 		return fmt.Errorf("SHOP_ADDR: %w", err)
 	}
+	a.warnExposedDemoSecrets(ctx, ln.Addr())
 	return a.serve(ctx, ln)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/shared/envconfig"
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/serve"
 	"github.com/paysandbox/paysandbox/shared/webhook"
 	"github.com/paysandbox/paysandbox/shop/internal/reconciler"
 	"github.com/paysandbox/paysandbox/shop/internal/web"
@@ -19,6 +20,10 @@ import (
 // demoWebhookSecret is the gateway's seeded demo merchant's secret
 // (README.md, "Verifying a notification").
 const demoWebhookSecret = "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"
+
+// defaultTimeouts of the shop's server (HTTP_*_TIMEOUT): no handler holds a
+// request on purpose, so writing is bounded too.
+var defaultTimeouts = serve.Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: time.Minute, Idle: 2 * time.Minute}
 
 // config is everything the shop reads at start (docs/shop.md, "Configuration").
 type config struct {
@@ -42,6 +47,8 @@ type config struct {
 	// SessionSecretGenerated: SESSION_SECRET was unset, so sessions end
 	// with the process.
 	SessionSecretGenerated bool
+	// HTTP are the server's timeouts (docs/security.md).
+	HTTP serve.Timeouts
 }
 
 // minWebhookRetention is the gateway's longest preset retry schedule
@@ -75,6 +82,7 @@ func loadConfig(args []string, env *envconfig.Env) (config, error) {
 		ReconcileAfter:   env.Duration("RECONCILE_AFTER", 60*time.Second),
 		ReconcileEvery:   env.Duration("RECONCILE_EVERY", 15*time.Second),
 		WebhookRetention: env.Duration("WEBHOOK_RETENTION", reconciler.DefaultWebhookRetention),
+		HTTP:             serve.LoadTimeouts(env, defaultTimeouts),
 	}
 	c.SigninPerAddress = signinLimit(env, "SIGNIN_LIMIT_PER_ADDRESS", web.DefaultSigninPerAddress)
 	c.SigninPerAccount = signinLimit(env, "SIGNIN_LIMIT_PER_ACCOUNT", web.DefaultSigninPerAccount)

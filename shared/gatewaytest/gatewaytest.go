@@ -39,6 +39,26 @@ var (
 // Binary returns the path of a freshly built mockgateway binary.
 func Binary(tb testing.TB) string {
 	tb.Helper()
+	path, err := Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// Remove deletes the binary Build made, if any; a TestMain calls it after
+// the tests (each build otherwise leaves tens of megabytes in the temporary
+// directory).
+func Remove() {
+	buildOnce.Do(func() {}) // waits for a build in progress
+	if binPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+}
+
+// Build builds the binary once per test process and returns its path; a
+// TestMain may call it early, in parallel with other set-up.
+func Build() (string, error) {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "gatewaytest-")
 		if err != nil {
@@ -56,10 +76,7 @@ func Binary(tb testing.TB) string {
 			buildErr = fmt.Errorf("go build mockgateway: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binPath
+	return binPath, buildErr
 }
 
 // Gateway is a running mockgateway process.
