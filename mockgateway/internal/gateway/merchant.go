@@ -19,7 +19,10 @@ const DemoMerchantID = "m_demo"
 // as the adapter encodes them, and the aliases that find the merchant from
 // a request of that protocol (alias kind → value, unique across merchants).
 type IssuedCredentials struct {
-	Raw     json.RawMessage
+	Raw json.RawMessage
+	// Secret is what the protocol keeps to itself (a platform private key);
+	// it is stored in Merchant.Secrets, kept with Raw, and never shown.
+	Secret  json.RawMessage
 	Aliases map[string]string
 }
 
@@ -95,6 +98,13 @@ func (s *Service) issueMissing(ctx context.Context, m *Merchant) error {
 			m.Credentials = map[string]json.RawMessage{}
 		}
 		m.Credentials[protocol] = issued.Raw
+		delete(m.Secrets, protocol)
+		if issued.Secret != nil {
+			if m.Secrets == nil {
+				m.Secrets = map[string]json.RawMessage{}
+			}
+			m.Secrets[protocol] = issued.Secret
+		}
 	}
 	return nil
 }
@@ -110,7 +120,9 @@ func (s *Service) claimAliases(ctx context.Context, mid string, aliases map[stri
 }
 
 // SetCredentials replaces a protocol's credentials of a merchant (a
-// merchant registering its own public key), claiming their aliases.
+// merchant registering its own public key), claiming their aliases. The
+// protocol's secret is kept: the merchant's key changes, the platform's
+// does not.
 func (s *Service) SetCredentials(ctx context.Context, m *Merchant, protocol string, raw json.RawMessage) (*Merchant, error) {
 	if issuer, ok := s.cfg.Issuers[protocol]; ok {
 		aliases, err := issuer.Aliases(raw)
@@ -124,7 +136,7 @@ func (s *Service) SetCredentials(ctx context.Context, m *Merchant, protocol stri
 		}
 	}
 	out := *m
-	out.Credentials = maps.Clone(m.Credentials)
+	out.Credentials, out.Secrets = maps.Clone(m.Credentials), maps.Clone(m.Secrets)
 	if out.Credentials == nil {
 		out.Credentials = map[string]json.RawMessage{}
 	}
@@ -166,7 +178,7 @@ func (s *Service) Reset(ctx context.Context, demo *Merchant) error {
 		return err
 	}
 	d := *demo
-	d.Credentials = maps.Clone(demo.Credentials)
+	d.Credentials, d.Secrets = maps.Clone(demo.Credentials), maps.Clone(demo.Secrets)
 	if old != nil {
 		keepCredentials(&d, old)
 	}
@@ -175,7 +187,7 @@ func (s *Service) Reset(ctx context.Context, demo *Merchant) error {
 }
 
 // keepCredentials gives m the credentials old had for protocols m has none
-// for.
+// for, with their secrets.
 func keepCredentials(m, old *Merchant) {
 	for p, raw := range old.Credentials {
 		if _, given := m.Credentials[p]; !given {
@@ -183,6 +195,12 @@ func keepCredentials(m, old *Merchant) {
 				m.Credentials = map[string]json.RawMessage{}
 			}
 			m.Credentials[p] = raw
+			if secret, ok := old.Secrets[p]; ok {
+				if m.Secrets == nil {
+					m.Secrets = map[string]json.RawMessage{}
+				}
+				m.Secrets[p] = secret
+			}
 		}
 	}
 }

@@ -64,6 +64,7 @@ const (
 // Merchant is the account payments belong to. Credentials holds what each
 // provider protocol issued it (DESIGN §11.0), by protocol, as the adapter
 // that owns them encodes them: the core stores them and never reads them.
+// Secrets holds the part of them that is never shown.
 type Merchant struct {
 	ID            string                     `json:"id"`
 	Name          string                     `json:"name"`
@@ -71,7 +72,12 @@ type Merchant struct {
 	APIKey        string                     `json:"api_key"`
 	WebhookSecret string                     `json:"webhook_secret"`
 	Credentials   map[string]json.RawMessage `json:"credentials,omitempty"`
-	CreatedAt     time.Time                  `json:"created_at"`
+	// Secrets holds what a protocol issued the merchant but keeps to itself
+	// (a platform private key that signs its answers), by protocol. It is
+	// stored with the merchant and never shown: the admin API and the
+	// console show Credentials only.
+	Secrets   map[string]json.RawMessage `json:"secrets,omitempty"`
+	CreatedAt time.Time                  `json:"created_at"`
 }
 
 // PaymentError is the latest failed attempt of a payment.
