@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/paysandbox/paysandbox/mockgateway/internal/alipay"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/native"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 )
@@ -12,5 +13,6 @@ import (
 func protocols() []server.Protocol {
 	return []server.Protocol{
 		native.Protocol(),
+		alipay.Protocol(),
 	}
 }
