@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GATEWAY_ADDR:=:8081}" "${SHOP_ADDR:=:8080}"
+# The Stripe subset's own listener (stripe-mock's port), on loopback only.
+: "${STRIPE_ADDR=127.0.0.1:12111}"
+export STRIPE_ADDR
 gw_port=${GATEWAY_ADDR##*:}
 shop_port=${SHOP_ADDR##*:}
 export GATEWAY_ADDR SHOP_ADDR
@@ -33,6 +36,7 @@ cat <<MSG
     gateway:  ${PUBLIC_URL}   API key sk_test_demo, admin token ${ADMIN_TOKEN}
               test card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined
               Alipay keys of m_demo: curl -H "Authorization: Bearer ${ADMIN_TOKEN}" ${PUBLIC_URL}/admin/api/merchants/m_demo
+    stripe:   ${STRIPE_ADDR:-disabled} (/v1, for Stripe SDKs; keys under "stripe" in the admin API)
   Ctrl-C stops both.
 
 MSG

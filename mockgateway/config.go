@@ -14,7 +14,9 @@ import (
 
 // config is everything the gateway reads at start (DESIGN §2).
 type config struct {
-	Addr              string
+	Addr string
+	// StripeAddr is the Stripe subset's own listener ("" disables it).
+	StripeAddr        string
 	PublicURL         string
 	RedisURL          string
 	ClusterAddrs      []string
@@ -64,6 +66,12 @@ func loadConfig(env *envconfig.Env, args []string, protocols []server.Protocol) 
 		DataRetention:     env.Duration("DATA_RETENTION", 720*time.Hour),
 		DenyPrivate:       env.Bool("NOTIFY_DENY_PRIVATE", false),
 	}
+	// STRIPE_ADDR set to nothing disables the Stripe listener; unset it is
+	// stripe-mock's port, so a stripe-mock user changes nothing.
+	c.StripeAddr = ":12111"
+	if v, set := env.Lookup("STRIPE_ADDR"); set {
+		c.StripeAddr = strings.TrimSpace(v)
+	}
 	c.Schedules = map[string]gateway.Schedule{}
 	var all gateway.Schedule
 	if text := env.String("NOTIFY_SCHEDULE", ""); text != "" {
@@ -87,6 +95,7 @@ func loadConfig(env *envconfig.Env, args []string, protocols []server.Protocol) 
 
 	fs := flag.NewFlagSet("mockgateway", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (GATEWAY_ADDR)")
+	fs.StringVar(&c.StripeAddr, "stripe-addr", c.StripeAddr, "listen address of the Stripe subset at /v1; empty disables it (STRIPE_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of pay_url and qr_code_url (PUBLIC_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL; empty runs an embedded in-memory Redis (REDIS_URL)")
 	fs.BoolVar(&c.WipeRedis, "wipe-redis", false, "delete every PaySandbox key in Redis (data of any layout) before starting")

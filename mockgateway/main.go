@@ -90,6 +90,18 @@ func run(log *slog.Logger, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 
+	// The Stripe subset's own listener (DESIGN §11.3): SDKs that take only a
+	// host and port reach /v1 there.
+	var stripeSrv *http.Server
+	var stripeLn net.Listener
+	if h, ok := gw.RootHandler(stripeProtocol); ok && cfg.StripeAddr != "" {
+		if stripeLn, err = net.Listen("tcp", cfg.StripeAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on STRIPE_ADDR %s: %w (set STRIPE_ADDR= to disable the Stripe listener)", cfg.StripeAddr, err)
+		}
+		stripeSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	}
+
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workersDone := make(chan struct{})
 	go func() {
@@ -99,10 +111,14 @@ func run(log *slog.Logger, args []string) error {
 		close(workersDone)
 	}()
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("mockgateway listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"redis", conn.Addr, "embedded_redis", conn.Embedded, "time_scale", cfg.TimeScale)
+	if stripeSrv != nil {
+		go func() { serveErr <- stripeSrv.Serve(stripeLn) }()
+		log.Info("stripe subset listening", "addr", stripeLn.Addr().String(), "path", "/v1")
+	}
 
 	select {
 	case err := <-serveErr:
@@ -115,6 +131,9 @@ func run(log *slog.Logger, args []string) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutCtx)
+	if stripeSrv != nil {
+		err = errors.Join(err, stripeSrv.Shutdown(shutCtx))
+	}
 	stopWork()
 	<-workersDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -4,15 +4,20 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/alipay"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/native"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/stripe"
 )
 
 // protocols are the wire protocols the gateway speaks (DESIGN §10, §11). A
 // new protocol is a package with its router, authenticator, error table,
 // notifier, return signer and credentials, described by one entry here;
 // nothing else changes.
+// stripeProtocol is the protocol served on STRIPE_ADDR.
+const stripeProtocol = stripe.Name
+
 func protocols() []server.Protocol {
 	return []server.Protocol{
 		native.Protocol(),
 		alipay.Protocol(),
+		stripe.Protocol(),
 	}
 }

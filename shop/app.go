@@ -40,6 +40,9 @@ type options struct {
 	db []sqlite.Option
 	// gatewayClient adds options to the gateway client (e.g. fewer tries).
 	gatewayClient []gatewayclient.Option
+	// payment changes the payment service's configuration (e.g. shorter
+	// create timeouts).
+	payment func(*payment.Config)
 }
 
 // newApp opens the database, learns the merchant id from the gateway and
@@ -67,18 +70,24 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, opt options) (*ap
 		return nil, fmt.Errorf("GATEWAY_WEBHOOK_SECRET: %w", err)
 	}
 	var kick func()
-	a.payments = payment.New(db, a.gateway, payment.Config{
+	pcfg := payment.Config{
 		MerchantID: merchant, PublicURL: cfg.PublicURL, Methods: cfg.Methods, Log: log,
 		RefundQueued: func() { kick() },
-	})
-	a.reconciler = reconciler.New(db, a.payments, cfg.ReconcileEvery, cfg.ReconcileAfter, log)
+	}
+	if opt.payment != nil {
+		opt.payment(&pcfg)
+	}
+	a.payments = payment.New(db, a.gateway, pcfg)
+	a.reconciler = reconciler.New(db, a.payments, cfg.ReconcileEvery, cfg.ReconcileAfter, log,
+		reconciler.WithClock(func() time.Time { return db.Now() }), reconciler.WithWebhookRetention(cfg.WebhookRetention))
 	kick = a.reconciler.Kick
 	a.sessions = db.NewSessionStore(cfg.SessionSecret)
 	pages, _ := fs.Sub(templates.Shop, "shop")
 	static, _ := fs.Sub(templates.Static, "static")
 	a.web, err = web.New(web.Config{
-		DB: db, Payments: a.payments, Verifier: verifier, Sessions: a.sessions, Templates: pages, Static: static,
+		Store: db, Payments: a.payments, Verifier: verifier, Sessions: a.sessions, Templates: pages, Static: static,
 		PublicURL: cfg.PublicURL, Log: log, OrderTTL: cfg.OrderTTL,
+		SigninPerAddress: cfg.SigninPerAddress, SigninPerAccount: cfg.SigninPerAccount,
 		GatewayReady: func(ctx context.Context) error {
 			_, err := a.gateway.Merchant(ctx, gatewayclient.WithoutRetries())
 			return err
@@ -126,6 +135,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.reconciler.Run(bg) })
 	wg.Go(func() { a.sessions.Cleanup(bg, 10*time.Minute, a.log) })
+	wg.Go(func() { a.web.Run(bg) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("shop listening", "addr", ln.Addr().String(), "public_url", a.cfg.PublicURL, "db", a.cfg.DB)

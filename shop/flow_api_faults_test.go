@@ -10,7 +10,9 @@ import (
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
+	"github.com/paysandbox/paysandbox/shop/internal/payment"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
+	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
 
 // TestFlow_GatewayAPIFaults makes the gateway's API misbehave while the shop
@@ -68,12 +70,11 @@ func TestFlow_GatewayAPIFaults(t *testing.T) {
 
 // TestFlow_CancelWhileCreating: the gateway holds the create call of
 // attempt 1 (api_latency) while the customer cancels in another tab. The
-// cancel finds no payment yet (404), closes the attempt here and the order.
-// When the create answer then arrives, the live gateway payment must not
-// stay open: the shop closes it, so nothing can be paid for a closed order.
+// cancel does not look the attempt up behind the creating request's back:
+// it waits until the create has landed, then closes the payment at the
+// gateway and the order, so nothing can be paid for a closed order.
 func TestFlow_CancelWhileCreating(t *testing.T) {
 	f := startFlow(t, nil, nil, "api_latency=2s")
-	ctx := context.Background()
 	alice := f.signIn("alice@example.com", "alice-sandbox")
 	no := alice.order("3")
 	paid := make(chan error, 1)
@@ -88,23 +89,135 @@ func TestFlow_CancelWhileCreating(t *testing.T) {
 	if err := <-paid; err != nil {
 		t.Fatal(err)
 	}
-	p, err := f.api.GetPaymentByOutTradeNo(ctx, no+"-1")
+	f.closedWithItsPayment(no, "Alipay")
+}
+
+// closedWithItsPayment checks that order no is closed, that its one attempt
+// was created at the gateway and closed there (not closed here as never
+// created), so nothing of the order can be paid.
+func (f *flow) closedWithItsPayment(no, method string) {
+	f.t.Helper()
+	p, err := f.api.GetPaymentByOutTradeNo(context.Background(), no+"-1")
 	if err != nil {
-		t.Fatalf("the delayed create made no payment, the test proves nothing: %v", err)
+		f.t.Fatalf("the delayed create made no payment, the test proves nothing: %v", err)
 	}
 	if p.Status != gatewayapi.PaymentClosed {
-		t.Errorf("gateway payment of the cancelled order is %s, want closed", p.Status)
+		f.t.Errorf("gateway payment of the closed order is %s, want closed", p.Status)
 	}
 	a := f.attempts(no)
 	if len(a) != 1 || a[0].Status != shop.AttemptClosed || a[0].PaymentID != p.ID {
-		t.Errorf("attempts = %+v, want attempt 1 closed with payment %s", a, p.ID)
+		f.t.Errorf("attempts = %+v, want attempt 1 closed with payment %s", a, p.ID)
 	}
-	if tl := f.timeline(no); !strings.Contains(tl, "Payment attempt 1 (Alipay) was created at the gateway as "+p.ID+" after it had been closed here") {
-		t.Errorf("timeline:\n%s", tl)
+	tl := f.timeline(no)
+	if !strings.Contains(tl, "Payment attempt 1 ("+method+", "+p.ID+") was closed") || strings.Contains(tl, "never created") {
+		f.t.Errorf("timeline does not say that payment %s was closed at the gateway:\n%s", p.ID, tl)
 	}
 	if got := f.order(no).Status; got != shop.OrderClosed {
-		t.Errorf("order = %s, want closed", got)
+		f.t.Errorf("order = %s, want closed", got)
 	}
+}
+
+// TestFlow_CancelLookupAnsweredLate: the cancel's lookup
+// by out_trade_no reaches the gateway before the held create call has
+// landed, and its 404 reaches the shop after the payment was made and
+// recorded. A cancel that closed the attempt "never created" on that 404
+// would leave a live payment for a closed order.
+func TestFlow_CancelLookupAnsweredLate(t *testing.T) {
+	f := startFlow(t, nil, nil, "api_latency=300ms")
+	f.setLookupDelay(time.Second, time.Second)
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	no := alice.order("3")
+	paid := make(chan error, 1)
+	go func() {
+		_, _, err := alice.postRaw("/orders/"+no+"/pay", url.Values{"method": {"card"}})
+		paid <- err
+	}()
+	f.eventually(5*time.Second, "attempt 1 never written", func() bool { return len(f.attempts(no)) == 1 })
+	alice.post("/orders/"+no+"/cancel", nil)
+	if err := <-paid; err != nil {
+		t.Fatal(err)
+	}
+	f.closedWithItsPayment(no, "Bank card")
+}
+
+// TestFlow_ExpiryWhileCreating: the order's time runs out
+// while its create call is held at the gateway, and the reconciler's lookup
+// is answered late. The reconciler leaves the order to a later pass while
+// the attempt is being created, then closes the payment that landed and
+// the order.
+func TestFlow_ExpiryWhileCreating(t *testing.T) {
+	f := startFlow(t, nil, func(c *config) { c.OrderTTL = 3 * time.Second }, "api_latency=2s")
+	f.setLookupDelay(2*time.Second, 2*time.Second)
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	no := alice.order("3")
+	time.Sleep(time.Until(f.order(no).ExpiresAt.Add(-time.Second)))
+	// Paid one second before the deadline; the create lands one second
+	// after it.
+	st, _, err := alice.postRaw("/orders/"+no+"/pay", url.Values{"method": {"alipay"}})
+	if err != nil || st != http.StatusSeeOther || len(f.attempts(no)) != 1 {
+		t.Fatalf("pay just before the deadline: %d %v, attempts %+v", st, err, f.attempts(no))
+	}
+	f.eventually(15*time.Second, "expired order never closed", func() bool { return f.order(no).Status != shop.OrderPendingPayment })
+	f.closedWithItsPayment(no, "Alipay")
+}
+
+// TestFlow_CrashedCreatorDoesNotWedgeTheOrder: a request wrote attempt 1
+// and died (its lease is left behind) — before calling the gateway, or
+// after its create call landed. Once the lease runs out, another request
+// takes the attempt over: it closes it as never created when the gateway
+// has no payment, and closes the payment there when it has.
+func TestFlow_CrashedCreatorDoesNotWedgeTheOrder(t *testing.T) {
+	f := startFlow(t, nil, nil, "", func(o *options) {
+		o.payment = func(c *payment.Config) { c.CreateTimeout = 400 * time.Millisecond }
+	})
+	ctx := context.Background()
+	alice := f.signIn("alice@example.com", "alice-sandbox")
+	u, err := f.app.db.FindUserByEmail(ctx, "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// crash writes attempt 1 of a new order with card, held by a request
+	// that then dies; with landed, its create call had reached the gateway.
+	crash := func(landed bool) (string, time.Time) {
+		no := alice.order("3")
+		until := f.app.db.Now().Add(600 * time.Millisecond)
+		plan, err := f.app.db.StartAttempt(ctx, no, u.ID, "card", shop.ActorCustomer(u.Email), sqlite.Lease{Token: "crashed", Until: until})
+		if err != nil || !plan.Create {
+			t.Fatalf("start attempt = %+v, %v", plan, err)
+		}
+		if landed {
+			a := plan.Attempt
+			if _, err := f.api.CreatePayment(ctx, &gatewayclient.CreatePaymentParams{OutTradeNo: a.OutTradeNo, Amount: a.Amount,
+				Currency: a.Currency, Method: a.Method, Subject: "order " + no}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return no, until
+	}
+	t.Run("NeverSentThenSwitched", func(t *testing.T) {
+		no, until := crash(false)
+		st, loc, err := alice.postRaw("/orders/"+no+"/pay", url.Values{"method": {"alipay"}})
+		if err != nil || st != http.StatusSeeOther || loc != "/orders/"+no+"/pay" {
+			t.Fatalf("switching method after a crash: %d to %q (%v)", st, loc, err)
+		}
+		if now := f.app.db.Now(); now.Before(until) {
+			t.Errorf("the crashed request's attempt was taken over at %v, before its lease ran out at %v", now, until)
+		}
+		a := f.attempts(no)
+		if len(a) != 2 || a[0].Status != shop.AttemptClosed || a[1].Status != shop.AttemptPending || a[1].Method != "alipay" {
+			t.Fatalf("attempts = %+v, want 1 closed and 2 pending", a)
+		}
+		if tl := f.timeline(no); !strings.Contains(tl, "Payment attempt 1 closed: the gateway never created it.") {
+			t.Errorf("timeline:\n%s", tl)
+		}
+	})
+	t.Run("LandedThenCancelled", func(t *testing.T) {
+		no, _ := crash(true)
+		if _, body := alice.post("/orders/"+no+"/cancel", nil); !strings.Contains(body, "was cancelled") {
+			t.Fatalf("cancel after a crash:\n%s\n%s", body, f.timeline(no))
+		}
+		f.closedWithItsPayment(no, "Bank card")
+	})
 }
 
 // TestFlow_LostCreateAnswer: the gateway makes the payment but its answer

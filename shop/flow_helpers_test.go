@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -37,12 +38,23 @@ type flow struct {
 	// scenario rides on every payment the shop creates (setScenario).
 	scenario       atomic.Pointer[string]
 	refundScenario atomic.Pointer[string]
+	// lookupDelay holds back the answers to the shop's payment lookups by
+	// out_trade_no (setLookupDelay).
+	lookupDelay lookupDelay
 }
+
+// lookupDelay is a range of delays, in nanoseconds.
+type lookupDelay struct{ lo, hi atomic.Int64 }
 
 // scenarioTransport adds a Mock-Scenario header to the shop's payment
 // creations: how a QA engineer makes the gateway misbehave for one shop
-// without touching it.
-type scenarioTransport struct{ payments, refunds *atomic.Pointer[string] }
+// without touching it. It can also hold back the answers to payment
+// lookups by out_trade_no, as a slow network would: the gateway has read
+// its state, and the shop learns it later.
+type scenarioTransport struct {
+	payments, refunds *atomic.Pointer[string]
+	lookupDelay       *lookupDelay
+}
 
 func (s scenarioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	var sc *string
@@ -57,7 +69,19 @@ func (s scenarioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context())
 		r.Header.Set(gatewayclient.HeaderScenario, *sc)
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if lo, hi := s.lookupDelay.lo.Load(), s.lookupDelay.hi.Load(); hi > 0 && err == nil && r.Method == http.MethodGet &&
+		r.URL.Path == "/v1/payments" && r.URL.Query().Has("out_trade_no") {
+		time.Sleep(time.Duration(lo + rand.Int64N(hi-lo+1)))
+	}
+	return resp, err
+}
+
+// setLookupDelay holds back each answer to the shop's payment lookups by
+// out_trade_no for a random time between lo and hi (0, 0: none).
+func (f *flow) setLookupDelay(lo, hi time.Duration) {
+	f.lookupDelay.lo.Store(int64(lo))
+	f.lookupDelay.hi.Store(int64(hi))
 }
 
 // setScenario changes the scenario of the payments the shop creates next.
@@ -92,7 +116,7 @@ func startFlow(t *testing.T, gwEnv map[string]string, mod func(*config), scenari
 		mod(&cfg)
 	}
 	f.setScenario(scenario)
-	opt := options{gatewayHTTP: &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{&f.scenario, &f.refundScenario}},
+	opt := options{gatewayHTTP: &http.Client{Timeout: 10 * time.Second, Transport: scenarioTransport{&f.scenario, &f.refundScenario, &f.lookupDelay}},
 		db: []sqlite.Option{sqlite.WithSeedPasswordCost(bcrypt.MinCost)}}
 	for _, seam := range seams {
 		seam(&opt)

@@ -12,7 +12,7 @@ import (
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
-// TestFlow_RefundFull is the refund flow of DESIGN §1 over HTTP with the
+// TestFlow_RefundFull is the refund flow of docs/shop.md over HTTP with the
 // real gateway: the customer asks for everything back, support approves
 // from the queue with a note, the gateway refunds and notifies, the order is
 // refunded, and the customer is told on the order page, on the refund page

@@ -109,7 +109,7 @@ func lateRefund(t *testing.T, f *flow, settledBy string) {
 
 // TestFlow_SecondPaymentRefunded: two attempts of one order both succeed at
 // the gateway. The first pays the order; the second is refunded
-// automatically through the real gateway (DESIGN §8), and the order stays
+// automatically through the real gateway (docs/shop.md, "States and automatic refunds"), and the order stays
 // paid by the first, with nothing counted as refunded of it. The gateway
 // cannot produce this on its own (opening attempt 2 closes attempt 1), so the
 // test plays a gateway that wrongly reported attempt 1 closed.

@@ -13,7 +13,7 @@ import (
 )
 
 // TestFlow_GatewayNotificationFaults lets the real gateway misbehave with its
-// notify_* scenarios (DESIGN §6) and checks that every order ends correct and
+// notify_* scenarios (docs/scenarios.md) and checks that every order ends correct and
 // its timeline explains what happened. The reconciler is kept out of the way
 // (RECONCILE_AFTER 1h), so only notifications settle these orders.
 func TestFlow_GatewayNotificationFaults(t *testing.T) {

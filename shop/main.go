@@ -1,6 +1,6 @@
 // Command shop is the PaySandbox sandbox shop: a server-rendered Gin app that
 // uses the mock gateway the way a careful real shop would (docs/shop.md).
-// Configuration comes from the environment (DESIGN §2), with flags for the
+// Configuration comes from the environment (docs/shop.md, "Configuration"), with flags for the
 // common settings; see `go run ./shop -h`.
 package main
 

@@ -70,6 +70,9 @@ type Gateway struct {
 	WebhookSecret string
 	RedisURL      string
 	Addr          string
+	// StripeURL is the Stripe subset's own listener (STRIPE_ADDR, a free
+	// loopback port unless the test's env sets it), "" when disabled.
+	StripeURL string
 
 	tb   testing.TB
 	env  map[string]string
@@ -125,12 +128,22 @@ func StartWith(tb testing.TB, opts Options) *Gateway {
 		"DEMO_API_KEY":        DemoAPIKey,
 		"DEMO_WEBHOOK_SECRET": DemoWebhookSecret,
 	}
+	// The Stripe listener's default port (12111) would collide between
+	// gateways started side by side: each gets a free one.
+	stripePort, err := redistest.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env["STRIPE_ADDR"] = "127.0.0.1:" + strconv.Itoa(stripePort)
 	for k, v := range opts.Env {
 		env[k] = v
 	}
 	g := &Gateway{
 		URL: "http://" + addr, Addr: addr, AdminToken: env["ADMIN_TOKEN"], APIKey: env["DEMO_API_KEY"],
 		WebhookSecret: env["DEMO_WEBHOOK_SECRET"], RedisURL: env["REDIS_URL"], tb: tb, env: env, args: opts.Args,
+	}
+	if env["STRIPE_ADDR"] != "" {
+		g.StripeURL = "http://" + env["STRIPE_ADDR"]
 	}
 	g.start(bin)
 	tb.Cleanup(func() {

@@ -115,7 +115,7 @@ func (sch Schedule) Delay(used int, scale float64, status int, retryAfter time.D
 // first (both are rescheduled). Errors leave the member claimed; it comes
 // back when its lease ends.
 func (s *Service) PrepareDelivery(ctx context.Context, merchantID, queue, member string) (d *Delivery, ok bool, err error) {
-	m, err := s.store.Merchant(ctx, merchantID)
+	m, err := s.merchantByID(ctx, merchantID)
 	if err != nil {
 		return nil, false, err
 	}

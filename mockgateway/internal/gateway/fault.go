@@ -107,6 +107,19 @@ type faultCache struct {
 // rules returns the current rules, reading them again only when their
 // version changed.
 func (s *Service) faultRules(ctx context.Context) ([]*FaultRule, error) {
+	// While the change feed is live the rules live in memory: no read.
+	if rules, ok := s.cache.cachedFaults(); ok {
+		return rules, nil
+	}
+	if s.cache.live.Load() {
+		gen := s.cache.gen.Load()
+		rules, _, err := s.store.FaultRules(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.cache.rememberFaults(gen, rules)
+		return rules, nil
+	}
 	ver, err := s.store.FaultRulesVersion(ctx)
 	if err != nil {
 		return nil, err
@@ -158,6 +171,7 @@ func (s *Service) CreateFaultRule(ctx context.Context, match FaultMatch, scenari
 	if err := s.store.CreateFaultRule(ctx, r); err != nil {
 		return nil, err
 	}
+	s.changed()
 	return r, nil
 }
 
@@ -170,6 +184,7 @@ func (s *Service) FaultRules(ctx context.Context) ([]*FaultRule, error) {
 
 // DeleteFaultRule removes a rule.
 func (s *Service) DeleteFaultRule(ctx context.Context, id string) error {
+	defer s.changed()
 	return s.store.DeleteFaultRule(ctx, id)
 }
 

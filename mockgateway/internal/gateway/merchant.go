@@ -58,6 +58,7 @@ func (s *Service) CreateMerchant(ctx context.Context, name, notifyURL string) (*
 	if err := s.store.PutMerchant(ctx, m); err != nil {
 		return nil, err
 	}
+	s.changed()
 	return m, nil
 }
 
@@ -144,6 +145,7 @@ func (s *Service) SetCredentials(ctx context.Context, m *Merchant, protocol stri
 	if err := s.store.PutMerchant(ctx, &out); err != nil {
 		return nil, err
 	}
+	s.changed()
 	return &out, nil
 }
 
@@ -164,6 +166,7 @@ func (s *Service) SeedMerchant(ctx context.Context, m *Merchant) error {
 	if err := s.issueMissing(ctx, m); err != nil {
 		return err
 	}
+	defer s.changed()
 	return s.store.PutMerchant(ctx, m)
 }
 
@@ -177,6 +180,7 @@ func (s *Service) Reset(ctx context.Context, demo *Merchant) error {
 	if err := s.store.Reset(ctx); err != nil {
 		return err
 	}
+	s.changed()
 	d := *demo
 	d.Credentials, d.Secrets = maps.Clone(demo.Credentials), maps.Clone(demo.Secrets)
 	if old != nil {
@@ -207,7 +211,7 @@ func keepCredentials(m, old *Merchant) {
 
 // Merchant returns a merchant by id.
 func (s *Service) Merchant(ctx context.Context, id string) (*Merchant, error) {
-	return s.store.Merchant(ctx, id)
+	return s.merchantByID(ctx, id)
 }
 
 // Merchants lists every merchant, oldest first.
@@ -218,11 +222,7 @@ func (s *Service) Merchants(ctx context.Context) ([]*Merchant, error) {
 // MerchantByAlias returns the merchant a protocol's id points at (an Alipay
 // app_id, a WeChat mchid), or resource_missing.
 func (s *Service) MerchantByAlias(ctx context.Context, kind, alias string) (*Merchant, error) {
-	mid, err := s.store.MerchantIDByAlias(ctx, kind, alias)
-	if err != nil {
-		return nil, err
-	}
-	return s.store.Merchant(ctx, mid)
+	return s.merchantByAlias(ctx, kind, alias)
 }
 
 // Authenticate returns the merchant owning a native API key, or an
@@ -231,7 +231,7 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*Merchant, erro
 	if key == "" {
 		return nil, Errorf(InvalidAPIKey, "", "No API key given. Send it as `Authorization: Bearer sk_test_...`.")
 	}
-	m, err := s.store.MerchantByAPIKey(ctx, key)
+	m, err := s.merchantByAPIKey(ctx, key)
 	if err != nil {
 		if ErrorCode(err) == ResourceMissing {
 			return nil, Errorf(InvalidAPIKey, "", "The API key is not valid.")

@@ -133,13 +133,16 @@ type PaymentFilter struct {
 	Status   string
 	Method   string
 	Protocol string
+	// RefKind keeps only payments with a protocol id of this kind
+	// (Payment.Refs), such as a protocol's kind of object.
+	RefKind string
 }
 
 // ListPayments returns a page of the merchant's payments, newest first.
 func (s *Service) ListPayments(ctx context.Context, m *Merchant, f PaymentFilter, q ListQuery) ([]*Payment, bool, error) {
 	return s.store.ListPayments(ctx, m.ID, q, func(p *Payment) bool {
 		return (f.Status == "" || p.Status == f.Status) && (f.Method == "" || p.Method == f.Method) &&
-			(f.Protocol == "" || p.Protocol == f.Protocol)
+			(f.Protocol == "" || p.Protocol == f.Protocol) && (f.RefKind == "" || p.Refs[f.RefKind] != "")
 	})
 }
 
@@ -163,7 +166,7 @@ func (s *Service) PublicPayment(ctx context.Context, id string) (*Payment, *Merc
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.store.Merchant(ctx, mid)
+	m, err := s.merchantByID(ctx, mid)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -279,16 +282,21 @@ func (s *Service) SucceedPayment(ctx context.Context, m *Merchant, id string) (P
 			p.AutoFailUsed = true
 			return s.failPayment(b, m, p, code, now)
 		}
-		p.Status = PaymentSucceeded
-		p.PaidAt = &now
-		p.LastError = nil
-		b.Unschedule = append(b.Unschedule,
-			ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, p.ID)},
-			ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, p.ID)})
-		return s.paymentEvent(b, m, p, EventPaymentSucceeded, now)
+		return s.succeedPayment(b, m, p, now)
 	})
 	res.Payment = p
 	return res, err
+}
+
+// succeedPayment marks a pending payment paid and records the event.
+func (s *Service) succeedPayment(b *Batch, m *Merchant, p *Payment, now time.Time) error {
+	p.Status = PaymentSucceeded
+	p.PaidAt = &now
+	p.LastError = nil
+	b.Unschedule = append(b.Unschedule,
+		ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerExpire, p.ID)},
+		ScheduleEntry{Queue: QueueTimer, Member: timerMember(TimerAutoSucceed, p.ID)})
+	return s.paymentEvent(b, m, p, EventPaymentSucceeded, now)
 }
 
 // autoFail returns the code an auto_fail scenario imposes on the next pay

@@ -111,6 +111,9 @@ func TestPayment_StateMachine(t *testing.T) {
 		if err != nil || got.Status != gateway.PaymentPending || got.LastError == nil || got.LastError.Code != "insufficient_funds" {
 			t.Fatalf("fail: %+v %v", got, err)
 		}
+		// Events list newest first by id, whose front is the creation time:
+		// the payment is paid a moment after the decline.
+		f.clock.Set(f.t0.Add(time.Second))
 		res, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID)
 		if err != nil || res.Payment.Status != gateway.PaymentSucceeded || res.Payment.LastError != nil {
 			t.Fatalf("pay after a decline: %+v %v", res.Payment, err)

@@ -76,6 +76,7 @@ type Service struct {
 	store  Store
 	cfg    Config
 	faults faultCache
+	cache  cache
 }
 
 // NewService returns a Service over store.

@@ -10,7 +10,7 @@ import (
 // paid before it expired) is simply dropped. Running a timer twice is
 // harmless: every transition checks the state first.
 func (s *Service) RunTimer(ctx context.Context, merchantID, member string) error {
-	m, err := s.store.Merchant(ctx, merchantID)
+	m, err := s.merchantByID(ctx, merchantID)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (s *Store) CreateFaultRule(ctx context.Context, r *gateway.FaultRule) error
 		remaining = strconv.FormatInt(*r.Remaining, 10)
 	}
 	err = faultCreateScript.Run(ctx, s.rdb, []string{faultKey(r.ID), faultsKey, faultVerKey},
-		string(raw), remaining, r.CreatedAt.UnixMilli(), r.ID).Err()
+		string(raw), remaining, r.CreatedAt.UnixMilli(), r.ID, changesChannel).Err()
 	if err != nil {
 		return fmt.Errorf("redisstore: create fault rule: %w", err)
 	}
@@ -115,7 +115,7 @@ func (s *Store) FaultRules(ctx context.Context) ([]*gateway.FaultRule, int64, er
 
 // DeleteFaultRule removes a rule; an unknown id is resource_missing.
 func (s *Store) DeleteFaultRule(ctx context.Context, id string) error {
-	n, err := faultDeleteScript.Run(ctx, s.rdb, []string{faultKey(id), faultsKey, faultVerKey}, id).Int()
+	n, err := faultDeleteScript.Run(ctx, s.rdb, []string{faultKey(id), faultsKey, faultVerKey}, id, changesChannel).Int()
 	if err != nil {
 		return fmt.Errorf("redisstore: delete fault rule: %w", err)
 	}
@@ -128,7 +128,7 @@ func (s *Store) DeleteFaultRule(ctx context.Context, id string) error {
 // TakeFaultRule applies a rule once, atomically across processes. A rule
 // used up by this take expires after UsedUpFaultTTL.
 func (s *Store) TakeFaultRule(ctx context.Context, id string) (bool, error) {
-	n, err := faultTakeScript.Run(ctx, s.rdb, []string{faultKey(id), faultVerKey}, UsedUpFaultTTL.Milliseconds()).Int()
+	n, err := faultTakeScript.Run(ctx, s.rdb, []string{faultKey(id), faultVerKey}, UsedUpFaultTTL.Milliseconds(), changesChannel).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisstore: take fault rule: %w", err)
 	}

@@ -132,7 +132,7 @@ func (s *Store) PutMerchant(ctx context.Context, m *gateway.Merchant) error {
 	if err := s.rdb.Set(ctx, apiKeyKey(m.APIKey), m.ID, 0).Err(); err != nil {
 		return fmt.Errorf("redisstore: put merchant: %w", err)
 	}
-	return nil
+	return s.publishChange(ctx)
 }
 
 // Merchant returns a merchant by id.
@@ -169,7 +169,7 @@ func (s *Store) ClaimMerchantAlias(ctx context.Context, kind, alias, mid string)
 		return false, fmt.Errorf("redisstore: claim alias: %w", err)
 	}
 	if ok {
-		return true, nil
+		return true, s.publishChange(ctx)
 	}
 	cur, err := s.rdb.Get(ctx, aliasKey(kind, alias)).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -232,7 +232,10 @@ func (s *Store) Reset(ctx context.Context) error {
 	if err := s.wipe(ctx); err != nil {
 		return err
 	}
-	return s.writeLayout(ctx)
+	if err := s.writeLayout(ctx); err != nil {
+		return err
+	}
+	return s.publishChange(ctx)
 }
 
 // wipe deletes every key the store wrote, on every node of a cluster.

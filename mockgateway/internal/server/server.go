@@ -37,6 +37,22 @@ type Adapter interface {
 	cashier.ReturnSigner
 }
 
+// RootServer is an adapter that also serves its protocol at the root of a
+// listener of its own, for SDKs that take only a host and port (Stripe's
+// Node and Python SDKs, DESIGN §11.3).
+type RootServer interface {
+	// RegisterRoot adds the protocol's routes to its own listener.
+	RegisterRoot(r *gin.Engine)
+}
+
+// NotFoundAnswerer is an adapter that answers unknown routes under its own
+// paths in its own words (root: on its own listener), so an SDK calling an
+// endpoint the gateway lacks gets an error it can read. It returns false
+// for paths that are not its.
+type NotFoundAnswerer interface {
+	AnswerNotFound(c *gin.Context, root bool) bool
+}
+
 // Deps are what an adapter is built from.
 type Deps struct {
 	Service   *gateway.Service
@@ -171,12 +187,15 @@ type registrar interface{ Register(r *gin.Engine) }
 func (g *Gateway) routes(extra ...registrar) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = false
-	r.Use(apicall.RequestID, apicall.LogRequests(g.cfg.Log), gin.CustomRecovery(func(c *gin.Context, err any) {
-		g.cfg.Log.Error("panic", "request_id", apicall.RequestIDOf(c), "err", err)
-		g.Metrics.ObservePanic("http")
-		notFoundOrError(c, http.StatusInternalServerError)
-	}))
-	r.NoRoute(func(c *gin.Context) { notFoundOrError(c, http.StatusNotFound) })
+	g.common(r)
+	r.NoRoute(func(c *gin.Context) {
+		for _, p := range g.cfg.Protocols {
+			if nf, ok := g.adapters[p.Name].(NotFoundAnswerer); ok && nf.AnswerNotFound(c, false) {
+				return
+			}
+		}
+		notFoundOrError(c, http.StatusNotFound)
+	})
 	r.GET("/healthz", g.handleHealthz)
 	r.GET("/readyz", g.handleReadyz)
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", g.cfg.OpenAPI) })
@@ -191,10 +210,49 @@ func (g *Gateway) routes(extra ...registrar) http.Handler {
 	return r
 }
 
-// RunWorkers runs the dispatcher and the timers until ctx ends; on the way
-// out the dispatcher finishes and records the attempts in flight.
+// common adds the middleware every listener's engine has.
+func (g *Gateway) common(r *gin.Engine) {
+	r.Use(apicall.RequestID, apicall.LogRequests(g.cfg.Log), gin.CustomRecovery(func(c *gin.Context, err any) {
+		g.cfg.Log.Error("panic", "request_id", apicall.RequestIDOf(c), "err", err)
+		g.Metrics.ObservePanic("http")
+		notFoundOrError(c, http.StatusInternalServerError)
+	}))
+}
+
+// RootHandler is the handler of a protocol's own listener (STRIPE_ADDR):
+// its routes at the root, /healthz, and unknown routes answered in its
+// words. ok is false when the protocol has no such listener.
+func (g *Gateway) RootHandler(protocol string) (h http.Handler, ok bool) {
+	rs, ok := g.adapters[protocol].(RootServer)
+	if !ok {
+		return nil, false
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = false
+	g.common(r)
+	nf, _ := g.adapters[protocol].(NotFoundAnswerer)
+	r.NoRoute(func(c *gin.Context) {
+		if nf == nil || !nf.AnswerNotFound(c, true) {
+			notFoundOrError(c, http.StatusNotFound)
+		}
+	})
+	r.GET("/healthz", g.handleHealthz)
+	rs.RegisterRoot(r)
+	return r, true
+}
+
+// RunWorkers runs the dispatcher, the timers and the change feed until ctx
+// ends; on the way out the dispatcher finishes and records the attempts in
+// flight.
 func (g *Gateway) RunWorkers(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		// Merchants and fault rules stay in memory between changes while
+		// this process hears of every change.
+		if err := g.Service.WatchChanges(ctx, g.Store); err != nil {
+			g.cfg.Log.Warn("change feed stopped; merchants and fault rules are read from Redis on every call", "err", err)
+		}
+	})
 	wg.Go(func() {
 		(&timers.Runner{
 			Core: g.Service, Queue: g.Store, Log: g.cfg.Log, Interval: g.cfg.PollInterval,

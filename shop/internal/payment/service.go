@@ -30,13 +30,29 @@ type Config struct {
 	// RefundQueued is called after a transaction queued an automatic
 	// refund, so the reconciler creates it now rather than at its next tick.
 	RefundQueued func()
+	// CreateTimeout bounds a payment's create call, retries included
+	// (default DefaultCreateTimeout). The attempt is held for half as long
+	// again (see newLease).
+	CreateTimeout time.Duration
+	// WaitTimeout bounds how long a customer's request waits for an
+	// attempt another request holds (default DefaultWaitTimeout).
+	WaitTimeout time.Duration
 }
+
+// Defaults of Config.
+const (
+	DefaultCreateTimeout = 20 * time.Second
+	DefaultWaitTimeout   = 10 * time.Second
+)
 
 // Service is the shop's payment flow.
 type Service struct {
 	db  *sqlite.DB
 	gw  *gatewayclient.Client
 	cfg Config
+	// letGo wakes requests waiting for an attempt when a request of this
+	// process lets go of one.
+	letGo signal
 }
 
 // New returns a Service.
@@ -46,6 +62,12 @@ func New(db *sqlite.DB, gw *gatewayclient.Client, cfg Config) *Service {
 	}
 	if cfg.RefundQueued == nil {
 		cfg.RefundQueued = func() {}
+	}
+	if cfg.CreateTimeout <= 0 {
+		cfg.CreateTimeout = DefaultCreateTimeout
+	}
+	if cfg.WaitTimeout <= 0 {
+		cfg.WaitTimeout = DefaultWaitTimeout
 	}
 	return &Service{db: db, gw: gw, cfg: cfg}
 }

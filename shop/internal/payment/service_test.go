@@ -1,11 +1,17 @@
 package payment
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/paysandbox/paysandbox/shared/gatewayclient"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
@@ -45,5 +51,25 @@ func TestDescribe(t *testing.T) {
 	if !utf8.ValidString(got) || utf8.RuneCountInString(got) != 250 || !strings.HasPrefix(full, got) {
 		t.Errorf("description = %q (%d characters, valid UTF-8: %v), want the first 250 characters of %q",
 			got, utf8.RuneCountInString(got), utf8.ValidString(got), full)
+	}
+}
+
+func TestMayLand(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"Answered503", &gatewayclient.Error{Status: 503, Code: "injected_fault"}, false},
+		{"NeverConnected", fmt.Errorf("gatewayclient: POST /v1/payments: %w", &url.Error{Op: "Post", URL: "http://gw", Err: refused}), false},
+		{"ResetAfterSending", fmt.Errorf("gatewayclient: POST /v1/payments: %w", &url.Error{Op: "Post", URL: "http://gw", Err: reset}), true},
+		{"TimedOut", fmt.Errorf("gatewayclient: POST /v1/payments: %w", context.DeadlineExceeded), true},
+	}
+	for _, tt := range tests {
+		if got := mayLand(tt.err); got != tt.want {
+			t.Errorf("%s: mayLand(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
 	}
 }

@@ -20,7 +20,7 @@ func (s *Service) SyncAttempt(ctx context.Context, a *shop.Attempt, actor string
 		if a.Status == shop.AttemptCreating {
 			return nil
 		}
-		return s.forgotten(ctx, a, a.PaymentID, actor)
+		return s.forgotten(ctx, a, a.PaymentID, "", actor)
 	}
 	if err != nil {
 		return fmt.Errorf("payment: read %s: %w", a.OutTradeNo, err)
@@ -45,7 +45,7 @@ func (s *Service) CheckReturn(ctx context.Context, a *shop.Attempt, paymentID st
 	}
 	p, err := s.gw.GetPayment(ctx, paymentID)
 	if gatewayclient.IsNotFound(err) && a.PaymentID != "" {
-		return s.forgotten(ctx, a, a.PaymentID, shop.ActorReturn)
+		return s.forgotten(ctx, a, a.PaymentID, "", shop.ActorReturn)
 	}
 	if err != nil {
 		return unavailable(err, "confirming your payment")

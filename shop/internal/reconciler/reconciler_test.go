@@ -54,7 +54,7 @@ func TestReconciler_StuckItemsDoNotStarveNewerOnes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := db.StartAttempt(ctx, no, alice.ID, "alipay", "test")
+		plan, err := db.StartAttempt(ctx, no, alice.ID, "alipay", "test", sqlite.Lease{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestReconciler_StuckItemsDoNotStarveNewerOnes(t *testing.T) {
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := payment.New(db, api, payment.Config{MerchantID: gatewaytest.DemoMerchantID, PublicURL: "http://shop.test", Methods: []string{"alipay"}, Log: log})
-	r := New(db, svc, time.Hour, 0, log, WithBatch(2))
+	r := New(db, svc, time.Hour, 0, log, WithBatch(2), WithClock(db.Now))
 	for range 3 {
 		_ = r.Once(ctx) // the stuck items fail on every pass
 	}

@@ -12,7 +12,7 @@ const (
 	AttemptClosed    = "closed"
 )
 
-// Attempt is one gateway payment for an order (DESIGN §8): out_trade_no is
+// Attempt is one gateway payment for an order (docs/shop.md, "How an order is paid"): out_trade_no is
 // {order_no}-{n}. A decline leaves it pending; switching method or paying
 // again after the gateway closed it opens attempt n+1.
 type Attempt struct {
@@ -30,13 +30,28 @@ type Attempt struct {
 	// LastErrorCode is the code of the latest declined try, "" if none.
 	LastErrorCode    string
 	LastErrorMessage string
-	CreatedAt        time.Time
-	ExpiresAt        time.Time
-	UpdatedAt        time.Time
+	// Lease and LeaseUntil say which request holds the attempt while it is
+	// being created: the one that calls the gateway's create, or the one
+	// that settles it (looks it up, and closes it as never created if the
+	// gateway has no payment). Until LeaseUntil nobody else may do either,
+	// so a create call on its way can never land on an attempt closed as
+	// never created (docs/shop.md, "Two requests, one attempt"). Only a
+	// creating attempt's lease means anything.
+	Lease      string
+	LeaseUntil time.Time
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Open reports whether the attempt may still be paid.
 func (a *Attempt) Open() bool { return a.Status == AttemptCreating || a.Status == AttemptPending }
+
+// Leased reports whether a request holds the attempt at now: it is being
+// created and its lease has not run out.
+func (a *Attempt) Leased(now time.Time) bool {
+	return a.Status == AttemptCreating && a.Lease != "" && now.Before(a.LeaseUntil)
+}
 
 // QRMethod reports whether a method is paid by scanning a QR code (the
 // payment page shows it) rather than in the cashier (the shop redirects).

@@ -72,3 +72,9 @@ func ErrorMessage(err error) string {
 	}
 	return "Internal error."
 }
+
+// NotFound is the ENOTFOUND error about what ("Order", "Refund request").
+func NotFound(what string) *Error { return Errorf(ENOTFOUND, "%s not found.", what) }
+
+// ErrEmailTaken refuses a sign-up with an email that has an account.
+var ErrEmailTaken = Errorf(ECONFLICT, "An account with this email already exists; sign in instead.")

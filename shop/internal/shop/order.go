@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Order states (DESIGN §8). The refund states are entered by the refund flow
-// of issue 7 and by automatic refunds of payments that arrive too late.
+// Order states (docs/shop.md, "States and automatic refunds"). The refund
+// states are entered by the refund flow and by automatic refunds of payments
+// that arrive too late.
 const (
 	OrderPendingPayment    = "pending_payment"
 	OrderPaid              = "paid"
@@ -62,7 +63,7 @@ func StateLabel(s string) string {
 	case OrderPartiallyRefunded:
 		return "Partially refunded"
 	case OrderRefundFailed:
-		// DESIGN §1: the customer sees "refund pending" while support retries.
+		// docs/shop.md: the customer sees "refund pending" while support retries.
 		return "Refund pending"
 	}
 	return s

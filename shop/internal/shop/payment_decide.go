@@ -65,9 +65,11 @@ type PaymentDecision struct {
 	// MarkPaid makes the attempt the one that paid the order.
 	MarkPaid bool
 	// AutoRefund asks for a refund of the whole attempt: the money arrived
-	// for an order that cannot take it.
-	AutoRefund bool
-	Entries    []TimelineEntry
+	// for an order that cannot take it. AutoRefundReason is the refund's
+	// reason.
+	AutoRefund       bool
+	AutoRefundReason string
+	Entries          []TimelineEntry
 }
 
 // Changed reports whether the decision changes the order or the attempt.
@@ -109,6 +111,12 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 		default:
 			d.AutoRefund = true
 			d.Entries = append(d.Entries, entry(KindAutoRefund, fmt.Sprintf("A second payment, %s, succeeded although the order was already paid (confirmed by %s). It is refunded automatically.", label, src.via()), true))
+		}
+		if d.AutoRefund {
+			d.AutoRefundReason = "Payment arrived after the order was closed."
+			if o.PaidAttemptID != 0 {
+				d.AutoRefundReason = "The order was already paid by another payment."
+			}
 		}
 		return d
 	case gatewayapi.PaymentPending:

@@ -9,8 +9,8 @@ import (
 )
 
 // Refund kinds. Automatic refunds return a payment the order could not take;
-// requested refunds (issue 7) come from a customer's request approved by
-// support.
+// requested refunds come from a customer's request approved by support
+// (docs/shop.md, "How a refund is asked for, reviewed and paid back").
 const (
 	RefundAuto      = "auto"
 	RefundRequested = "request"
@@ -186,6 +186,13 @@ func RefundMissing(o Order, r Refund, req *RefundRequest, actor string, now time
 	}
 	return refundFailed(o, r, req, fmt.Sprintf("The gateway has no record of refund %s of %s any more (its data were reset or lost), "+
 		"so no money will move: counted as failed. Support must retry it.", r.OutRefundNo, money.Format(r.Amount, r.Currency)), entry)
+}
+
+// RefundSentEntry is the timeline entry of refund r accepted by the
+// gateway as gatewayID.
+func RefundSentEntry(r *Refund, gatewayID, actor string, now time.Time) TimelineEntry {
+	return TimelineEntry{OrderID: r.OrderID, At: now, Kind: KindRefundRequested, Actor: actor,
+		Message: fmt.Sprintf("Refund %s (%s) requested at the gateway: %s", r.OutRefundNo, gatewayID, r.Reason)}
 }
 
 // refundFailed is a failed refund: flagged for support; the order of a

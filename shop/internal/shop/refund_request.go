@@ -22,7 +22,7 @@ const (
 )
 
 // RequestOpen reports whether a request still occupies its order: an order
-// has at most one open request (DESIGN §8).
+// has at most one open request (docs/shop.md, "How a refund is asked for, reviewed and paid back").
 func RequestOpen(status string) bool {
 	return status == RequestPendingReview || status == RequestRefunding || status == RequestRefundFailed
 }
@@ -104,7 +104,7 @@ func RequestStatusLabel(s string) string {
 	case RequestRefunding:
 		return "Approved, refund in progress"
 	case RequestRefundFailed:
-		// DESIGN §1: "refund pending" while support retries.
+		// docs/shop.md: "refund pending" while support retries.
 		return "Refund pending"
 	case RequestRefunded:
 		return "Refunded"
@@ -127,7 +127,7 @@ func CanRequestRefund(o *Order) bool {
 // details.
 func CheckRefundRequest(o *Order, amount int64, reason, details string) error {
 	if o.Status == OrderRefundRequested || o.Status == OrderRefunding || o.Status == OrderRefundFailed {
-		return Errorf(ECONFLICT, "Order %s already has a refund in progress; you can ask again once it is settled.", o.No)
+		return RefundInProgress(o)
 	}
 	if !CanRequestRefund(o) {
 		return Errorf(ECONFLICT, "Order %s is %s; it cannot be refunded.", o.No, StateLabel(o.Status))
@@ -149,6 +149,12 @@ func CheckRefundRequest(o *Order, amount int64, reason, details string) error {
 		return FieldErrorf("details", "Tell us the reason in a few words.")
 	}
 	return nil
+}
+
+// RefundInProgress refuses a second open refund request for o. Errors:
+// ECONFLICT.
+func RefundInProgress(o *Order) error {
+	return Errorf(ECONFLICT, "Order %s already has a refund in progress; you can ask again once it is settled.", o.No)
 }
 
 // Describe is the request's reason in one line, for the timeline, the

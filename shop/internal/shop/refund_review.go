@@ -115,6 +115,12 @@ func RejectRequest(o *Order, r *RefundRequest, actor, note string, now time.Time
 	}, nil
 }
 
+// RefundExists refuses to write refund outRefundNo twice (a double-clicked
+// decision that got past the request's state). Errors: ECONFLICT.
+func RefundExists(outRefundNo string) error {
+	return Errorf(ECONFLICT, "Refund %s exists already.", outRefundNo)
+}
+
 // AutoRefundRetryNo is the out_refund_no of the n-th automatic refund of a
 // payment (n ≥ 2), given any earlier one: {out_trade_no}-auto-{n}.
 func AutoRefundRetryNo(earlier string, n int) string {

@@ -18,7 +18,7 @@ const (
 	KindNotificationRejected = "notification_rejected"
 	KindNotificationIgnored  = "notification_ignored"
 	KindGatewayError         = "gateway_error"
-	// The refund request flow (issue 7).
+	// The refund request flow.
 	KindRefundRequestCreated  = "refund_request_created"
 	KindRefundRequestApproved = "refund_request_approved"
 	KindRefundRequestRejected = "refund_request_rejected"

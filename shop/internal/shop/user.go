@@ -2,7 +2,7 @@ package shop
 
 import "time"
 
-// Roles of a user. Support users run the back office (issue 7).
+// Roles of a user. Support users run the back office (docs/shop.md, "Back office").
 const (
 	RoleCustomer = "customer"
 	RoleSupport  = "support"

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -37,8 +36,7 @@ func seenWebhook(ctx context.Context, tx querier, src shop.Source, eventType str
 		return false, 0, fmt.Errorf("sqlite: webhook dedupe: %w", err)
 	}
 	if orderID != nil {
-		if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: *orderID, At: fromMS(at), Kind: shop.KindNotificationIgnored, Actor: src.Actor,
-			WebhookID: src.WebhookID, Message: fmt.Sprintf("Duplicate notification %s (%s) ignored: it was already applied.", src.WebhookID, eventType)}); err != nil {
+		if err := addEntries(ctx, tx, shop.DuplicateEntry(*orderID, src, eventType, fromMS(at))); err != nil {
 			return false, 0, err
 		}
 		return true, *orderID, nil
@@ -49,8 +47,8 @@ func seenWebhook(ctx context.Context, tx querier, src shop.Source, eventType str
 // beginApply opens the transaction that applies a gateway message. A
 // webhook-id applied before is answered at once: the duplicate is noted on
 // the timeline, committed, and returned as dup (tx is then nil).
-func (d *DB) beginApply(ctx context.Context, src shop.Source, eventType string) (tx *sql.Tx, now time.Time, dup *Applied, err error) {
-	tx, err = d.db.BeginTx(ctx, nil)
+func (d *DB) beginApply(ctx context.Context, src shop.Source, eventType string) (tx *writeTx, now time.Time, dup *Applied, err error) {
+	tx, err = d.beginWrite(ctx)
 	if err != nil {
 		return nil, now, nil, fmt.Errorf("sqlite: apply %s: %w", eventType, err)
 	}
@@ -81,7 +79,7 @@ func recordWebhook(ctx context.Context, tx querier, src shop.Source, eventType s
 // nothing of ours (another integrator on the same merchant), so its retries
 // are answered as duplicates.
 func (d *DB) RecordIrrelevant(ctx context.Context, src shop.Source, eventType string) error {
-	_, err := d.db.ExecContext(ctx, `INSERT OR IGNORE INTO processed_webhooks (webhook_id, event_type, order_id, received_at) VALUES (?, ?, NULL, ?)`,
+	_, err := d.exec(ctx, `INSERT OR IGNORE INTO processed_webhooks (webhook_id, event_type, order_id, received_at) VALUES (?, ?, NULL, ?)`,
 		src.WebhookID, eventType, ms(d.now()))
 	if err != nil {
 		return fmt.Errorf("sqlite: record webhook: %w", err)
@@ -148,13 +146,9 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 		}
 	}
 	if dec.AutoRefund {
-		reason := "Payment arrived after the order was closed."
-		if o.PaidAttemptID != 0 {
-			reason = "The order was already paid by another payment."
-		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (order_id, attempt_id, kind, out_refund_no, amount, currency, reason, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (out_refund_no) DO NOTHING`,
-			o.ID, a.ID, shop.RefundAuto, shop.AutoRefundNo(a.OutTradeNo), a.Amount, a.Currency, reason, shop.RefundCreating, ms(now), ms(now)); err != nil {
+			o.ID, a.ID, shop.RefundAuto, shop.AutoRefundNo(a.OutTradeNo), a.Amount, a.Currency, dec.AutoRefundReason, shop.RefundCreating, ms(now), ms(now)); err != nil {
 			return nil, fmt.Errorf("sqlite: queue refund: %w", err)
 		}
 		out.RefundQueued = true
@@ -172,39 +166,50 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 	return out, nil
 }
 
-// NoteUnverified adds a flagged, support-only entry to the order a refused
-// (unverifiable) notification names, so QA sees in the back office that one
-// came and why it was refused. Anyone can send such a message, so nothing
-// of it is written (only reason, the shop's own words), customers never see
-// the entry, and an order gets at most one such note per
-// shop.UnverifiedNoteEvery. A message naming nothing of ours writes nothing.
-func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, reason string) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+// NoteUnverified adds a flagged, support-only entry (shop.UnverifiedEntry)
+// to the order a refused (unverifiable) notification names, so QA sees in
+// the back office that one came and why (a shop.Unverified* reason) it was
+// refused. Anyone can send such a message, so nothing of it is written,
+// customers never see the entry, and an order gets at most one such note
+// per shop.UnverifiedNoteEvery. A message naming nothing of ours, or an
+// order noted a moment ago, is settled by reading alone: only a note that
+// is due takes the write lock.
+func (d *DB) NoteUnverified(ctx context.Context, outTradeNo, outRefundNo, why string) error {
+	if _, due, err := unverifiedDue(ctx, d.db, outTradeNo, outRefundNo, d.now()); err != nil || !due {
+		return err
+	}
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: note unverified: %w", err)
 	}
 	defer tx.Rollback()
-	var orderID int64
-	err = tx.QueryRowContext(ctx, `SELECT order_id FROM payment_attempts WHERE out_trade_no = ?
-		UNION ALL SELECT order_id FROM refunds WHERE out_refund_no = ? LIMIT 1`, outTradeNo, outRefundNo).Scan(&orderID)
-	if isNoRows(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: note unverified: %w", err)
-	}
+	// Again under the lock: another note may have been written meanwhile.
 	now := d.now()
-	var recent int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM timeline WHERE order_id = ? AND kind = ? AND internal = 1 AND at > ?`,
-		orderID, shop.KindNotificationRejected, ms(now.Add(-shop.UnverifiedNoteEvery))).Scan(&recent); err != nil {
-		return fmt.Errorf("sqlite: note unverified: %w", err)
+	orderID, due, err := unverifiedDue(ctx, tx, outTradeNo, outRefundNo, now)
+	if err != nil || !due {
+		return err
 	}
-	if recent > 0 {
-		return nil
-	}
-	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: orderID, At: now, Kind: shop.KindNotificationRejected, Actor: shop.ActorNotification,
-		Flagged: true, Internal: true, Message: fmt.Sprintf("Refused a notification naming this order: %s. Nothing in it was used and the order was not changed.", reason)}); err != nil {
+	if err := addEntries(ctx, tx, shop.UnverifiedEntry(orderID, why, now)); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// unverifiedDue finds the order a refused notification names and whether
+// a note about it is due at now (none in the last shop.UnverifiedNoteEvery).
+func unverifiedDue(ctx context.Context, q querier, outTradeNo, outRefundNo string, now time.Time) (orderID int64, due bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT order_id FROM payment_attempts WHERE out_trade_no = ?
+		UNION ALL SELECT order_id FROM refunds WHERE out_refund_no = ? LIMIT 1`, outTradeNo, outRefundNo).Scan(&orderID)
+	if isNoRows(err) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("sqlite: note unverified: %w", err)
+	}
+	var recent int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM timeline WHERE order_id = ? AND kind = ? AND internal = 1 AND at > ?`,
+		orderID, shop.KindNotificationRejected, ms(now.Add(-shop.UnverifiedNoteEvery))).Scan(&recent); err != nil {
+		return 0, false, fmt.Errorf("sqlite: note unverified: %w", err)
+	}
+	return orderID, recent == 0, nil
 }

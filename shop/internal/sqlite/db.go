@@ -21,6 +21,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
 //go:embed migrations/*.sql
@@ -34,8 +36,11 @@ type DB struct {
 	// seedCost is the bcrypt cost of the demo users' hashes.
 	seedCost int
 	// busyTimeout is how long a statement waits for another connection's
-	// lock before it fails with "database is locked".
+	// lock before it fails with "database is locked", and a writer for its
+	// turn at the gate.
 	busyTimeout time.Duration
+	// gate lets this process's writers in one at a time (write.go).
+	gate chan struct{}
 }
 
 // Option changes how Open sets up the database.
@@ -59,7 +64,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: create %s: %w", dir, err)
 		}
 	}
-	d := &DB{Now: time.Now, seedCost: bcrypt.DefaultCost, busyTimeout: 10 * time.Second}
+	d := &DB{Now: time.Now, seedCost: bcrypt.DefaultCost, busyTimeout: 10 * time.Second, gate: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(d)
 	}
@@ -174,7 +179,7 @@ func isUnique(err error) bool {
 // ENOTFOUND about what ("Order"), anything else a wrapped store failure.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return shopNotFound(what)
+		return shop.NotFound(what)
 	}
 	return fmt.Errorf("sqlite: find %s: %w", strings.ToLower(what), err)
 }

@@ -61,7 +61,7 @@ func (d *DB) UnreadNotices(ctx context.Context, userID int64) (int, error) {
 // MarkNoticesRead marks a user's notices up to id maxID as seen: the ones
 // just shown, not one that arrived meanwhile.
 func (d *DB) MarkNoticesRead(ctx context.Context, userID, maxID int64) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE notices SET read_at = ? WHERE user_id = ? AND id <= ? AND read_at IS NULL`,
+	if _, err := d.exec(ctx, `UPDATE notices SET read_at = ? WHERE user_id = ? AND id <= ? AND read_at IS NULL`,
 		ms(d.now()), userID, maxID); err != nil {
 		return fmt.Errorf("sqlite: mark notices read: %w", err)
 	}
@@ -71,7 +71,7 @@ func (d *DB) MarkNoticesRead(ctx context.Context, userID, maxID int64) error {
 // MarkRequestNoticesRead marks a user's notices about one refund request as
 // seen: the customer has just read its result page.
 func (d *DB) MarkRequestNoticesRead(ctx context.Context, userID, requestID int64) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE notices SET read_at = ? WHERE user_id = ? AND request_id = ? AND read_at IS NULL`,
+	if _, err := d.exec(ctx, `UPDATE notices SET read_at = ? WHERE user_id = ? AND request_id = ? AND read_at IS NULL`,
 		ms(d.now()), userID, requestID); err != nil {
 		return fmt.Errorf("sqlite: mark notices read: %w", err)
 	}

@@ -39,7 +39,7 @@ func (d *DB) CreateOrder(ctx context.Context, in NewOrder) (*shop.Order, error) 
 	now := d.now()
 	o := &shop.Order{UserID: in.UserID, Status: shop.OrderPendingPayment, Total: total, Currency: in.Currency,
 		Contact: in.Contact, Items: in.Items, CreatedAt: now, ExpiresAt: now.Add(in.TTL), UpdatedAt: now}
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create order: %w", err)
 	}
@@ -68,8 +68,7 @@ func (d *DB) CreateOrder(ctx context.Context, in NewOrder) (*shop.Order, error) 
 			return nil, fmt.Errorf("sqlite: create order item: %w", err)
 		}
 	}
-	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: o.ID, At: now, Kind: shop.KindCreated, Actor: in.Actor,
-		Message: fmt.Sprintf("Order placed; it must be paid by %s.", o.ExpiresAt.Format("2006-01-02 15:04:05 MST"))}); err != nil {
+	if err := addEntries(ctx, tx, shop.PlacedEntry(o, in.Actor, now)); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -189,8 +188,8 @@ func addEntries(ctx context.Context, tx querier, entries ...shop.TimelineEntry) 
 // setOrderStatus changes an order's state, refusing transitions the domain
 // does not allow.
 func setOrderStatus(ctx context.Context, tx querier, o *shop.Order, to string, now time.Time) error {
-	if !shop.CanTransition(o.Status, to) {
-		return shop.Errorf(shop.ECONFLICT, "Order %s cannot go from %s to %s.", o.No, o.Status, to)
+	if err := shop.CheckTransition(o, to); err != nil {
+		return err
 	}
 	var closedAt any
 	if to == shop.OrderClosed {

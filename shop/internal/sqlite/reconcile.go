@@ -49,10 +49,32 @@ func (d *DB) StaleRefunds(ctx context.Context, before time.Time, limit int) ([]s
 	})
 }
 
+// PruneWebhooks forgets at most limit processed webhook-ids received
+// before the given time, the oldest first, and returns how many it forgot.
+// Their retries have long stopped: a webhook-id is kept only so that a
+// retry is answered as a duplicate. When nothing is that old it only reads.
+func (d *DB) PruneWebhooks(ctx context.Context, before time.Time, limit int) (int64, error) {
+	var one int
+	err := d.db.QueryRowContext(ctx, `SELECT 1 FROM processed_webhooks WHERE received_at < ? LIMIT 1`, ms(before)).Scan(&one)
+	if isNoRows(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune webhooks: %w", err)
+	}
+	res, err := d.exec(ctx, `DELETE FROM processed_webhooks WHERE webhook_id IN
+		(SELECT webhook_id FROM processed_webhooks WHERE received_at < ? ORDER BY received_at LIMIT ?)`, ms(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune webhooks: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // claim lists rows of table with list in one transaction and stamps them
 // checked at the store's now.
 func claim[T any](ctx context.Context, d *DB, table string, id func(T) int64, list func(q querier, now time.Time) ([]T, error)) ([]T, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list %s to check: %w", table, err)
 	}

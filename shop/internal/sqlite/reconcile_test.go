@@ -27,7 +27,7 @@ func TestReconcileLists_TakeTurns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test"); err != nil {
+		if _, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", Lease{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := newOrder(t, db, alice.ID, -time.Minute, fmt.Sprintf("PS-LATE-%d", i)); err != nil {
@@ -93,4 +93,40 @@ func ids[T any](items []T, id func(T) int64) []int64 {
 		out[i] = id(it)
 	}
 	return out
+}
+
+func TestPruneWebhooks(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	start := time.Now().UTC().Add(-100 * time.Hour)
+	now := start
+	db.Now = func() time.Time { return now }
+	// One webhook-id an hour for 100 hours.
+	for i := range 100 {
+		now = start.Add(time.Duration(i) * time.Hour)
+		if err := db.RecordIrrelevant(ctx, shop.Source{Actor: shop.ActorNotification, WebhookID: fmt.Sprintf("evt_%03d", i)}, "payment.succeeded"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() (n int) {
+		t.Helper()
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM processed_webhooks`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	cutoff := start.Add(30 * time.Hour) // ids 0..29 are older
+	if n, err := db.PruneWebhooks(ctx, cutoff, 20); err != nil || n != 20 || count() != 80 {
+		t.Fatalf("first prune = %d, %v, %d left; want 20 forgotten, 80 left", n, err, count())
+	}
+	if n, err := db.PruneWebhooks(ctx, cutoff, 20); err != nil || n != 10 || count() != 70 {
+		t.Fatalf("second prune = %d, %v, %d left; want the 10 older ones left, 70 left", n, err, count())
+	}
+	if n, err := db.PruneWebhooks(ctx, cutoff, 20); err != nil || n != 0 {
+		t.Fatalf("third prune = %d, %v; want nothing", n, err)
+	}
+	var oldest string
+	if err := db.SQL().QueryRow(`SELECT webhook_id FROM processed_webhooks ORDER BY received_at LIMIT 1`).Scan(&oldest); err != nil || oldest != "evt_030" {
+		t.Errorf("oldest kept = %q, %v; want evt_030", oldest, err)
+	}
 }

@@ -91,7 +91,7 @@ type NewRefundRequest struct {
 // write lock. Errors: ENOTFOUND (not the user's order), ECONFLICT (not
 // refundable now, or a request is open), EINVALID with a field.
 func (d *DB) CreateRefundRequest(ctx context.Context, in NewRefundRequest) (*shop.RefundRequest, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create refund request: %w", err)
 	}
@@ -116,7 +116,7 @@ func (d *DB) CreateRefundRequest(ctx context.Context, in NewRefundRequest) (*sho
 		if isUnique(err) && strings.Contains(err.Error(), "refund_requests.order_id") {
 			// The one-open-request index: CheckRefundRequest should have
 			// said so already; the index holds whatever a caller does.
-			return nil, shop.Errorf(shop.ECONFLICT, "Order %s already has a refund in progress.", o.No)
+			return nil, shop.RefundInProgress(o)
 		}
 		if isUnique(err) && try < 5 {
 			continue
@@ -164,7 +164,7 @@ func (d *DB) RejectRefundRequest(ctx context.Context, no string, support *shop.U
 // review runs one support decision on a request in one transaction.
 func (d *DB) review(ctx context.Context, no string, support *shop.User,
 	decide func(*shop.Order, *shop.RefundRequest, time.Time) (*shop.Review, error)) (*shop.Refund, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: review refund request: %w", err)
 	}
@@ -227,7 +227,7 @@ func insertRefund(ctx context.Context, tx querier, r *shop.Refund) error {
 		handoff, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		r.OrderID, r.AttemptID, r.Kind, r.OutRefundNo, r.Amount, r.Currency, r.Reason, r.Status, reqID, ms(r.CreatedAt), ms(r.UpdatedAt))
 	if isUnique(err) {
-		return shop.Errorf(shop.ECONFLICT, "Refund %s exists already.", r.OutRefundNo)
+		return shop.RefundExists(r.OutRefundNo)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: insert refund: %w", err)

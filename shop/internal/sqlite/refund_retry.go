@@ -13,7 +13,7 @@ import (
 // is marked retried, so a second click finds nothing to retry. Errors:
 // ENOTFOUND, EINVALID (note), ECONFLICT (not failed, or retried already).
 func (d *DB) RetryRefund(ctx context.Context, outRefundNo string, support *shop.User, note string) (*shop.Refund, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: retry refund: %w", err)
 	}

@@ -84,7 +84,7 @@ func findRefundTarget(ctx context.Context, q querier, where string, args ...any)
 
 // RefundCreated records that the gateway accepted a refund.
 func (d *DB) RefundCreated(ctx context.Context, refundID int64, gatewayID, actor string) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: refund created: %w", err)
 	}
@@ -101,8 +101,7 @@ func (d *DB) RefundCreated(ctx context.Context, refundID int64, gatewayID, actor
 		shop.RefundPending, gatewayID, ms(now), refundID); err != nil {
 		return fmt.Errorf("sqlite: refund created: %w", err)
 	}
-	if err := addEntries(ctx, tx, shop.TimelineEntry{OrderID: t.Refund.OrderID, At: now, Kind: shop.KindRefundRequested, Actor: actor,
-		Message: fmt.Sprintf("Refund %s (%s) requested at the gateway: %s", t.Refund.OutRefundNo, gatewayID, t.Refund.Reason)}); err != nil {
+	if err := addEntries(ctx, tx, shop.RefundSentEntry(&t.Refund, gatewayID, actor, now)); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -213,7 +212,7 @@ func applyRefundDecision(ctx context.Context, tx querier, o *shop.Order, r *shop
 // RefundRefused records that the gateway refused to create a refund for good
 // (e.g. payment_not_refundable): it is failed and flagged for support.
 func (d *DB) RefundRefused(ctx context.Context, refundID int64, code, message, actor string) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: refund refused: %w", err)
 	}
@@ -241,7 +240,7 @@ func (d *DB) RefundRefused(ctx context.Context, refundID int64, code, message, a
 // accepted (its state was reset): the refund failed, like a refund.failed,
 // and is flagged for support. A settled refund is left as it is.
 func (d *DB) RefundMissing(ctx context.Context, refundID int64, actor string) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: refund missing: %w", err)
 	}

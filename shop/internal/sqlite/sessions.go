@@ -14,16 +14,29 @@ import (
 // SessionStore keeps scs sessions in the shop's database. Rows are keyed by
 // HMAC-SHA256(secret, token), never by the token itself: a copy of the
 // database gives no way into anyone's session, and a new SESSION_SECRET
-// (random when unset) ends every session, as DESIGN §2 says.
+// (random when unset) ends every session, as docs/shop.md ("Accounts, sessions, CSRF") says.
 type SessionStore struct {
 	db     *sql.DB
 	secret []byte
 	now    func() time.Time
+	// gate and wait are the database's write gate (write.go).
+	gate chan struct{}
+	wait time.Duration
 }
 
 // NewSessionStore returns a store over the database's pool.
 func (d *DB) NewSessionStore(secret []byte) *SessionStore {
-	return &SessionStore{db: d.db, secret: secret, now: d.Now}
+	return &SessionStore{db: d.db, secret: secret, now: d.Now, gate: d.gate, wait: d.busyTimeout}
+}
+
+// exec runs one writing statement in its turn at the gate.
+func (s *SessionStore) exec(ctx context.Context, query string, args ...any) error {
+	if err := enterGate(ctx, s.gate, s.wait); err != nil {
+		return err
+	}
+	defer func() { <-s.gate }()
+	_, err := s.db.ExecContext(ctx, query, args...)
+	return err
 }
 
 func (s *SessionStore) key(token string) string {
@@ -47,7 +60,7 @@ func (s *SessionStore) Find(token string) ([]byte, bool, error) {
 
 // Commit stores a session until expiry.
 func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
-	_, err := s.db.Exec(`INSERT INTO sessions (token_hash, data, expiry) VALUES (?, ?, ?)
+	err := s.exec(context.Background(), `INSERT INTO sessions (token_hash, data, expiry) VALUES (?, ?, ?)
 		ON CONFLICT (token_hash) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, s.key(token), b, ms(expiry))
 	if err != nil {
 		return fmt.Errorf("sqlite: commit session: %w", err)
@@ -57,7 +70,7 @@ func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
 
 // Delete removes a session (sign out, token renewal).
 func (s *SessionStore) Delete(token string) error {
-	if _, err := s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, s.key(token)); err != nil {
+	if err := s.exec(context.Background(), `DELETE FROM sessions WHERE token_hash = ?`, s.key(token)); err != nil {
 		return fmt.Errorf("sqlite: delete session: %w", err)
 	}
 	return nil
@@ -72,7 +85,7 @@ func (s *SessionStore) Cleanup(ctx context.Context, every time.Duration, log *sl
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= ?`, ms(s.now())); err != nil && ctx.Err() == nil {
+			if err := s.exec(ctx, `DELETE FROM sessions WHERE expiry <= ?`, ms(s.now())); err != nil && ctx.Err() == nil {
 				log.Warn("session cleanup failed", "err", err)
 			}
 		}

@@ -99,38 +99,122 @@ func TestCreateOrder(t *testing.T) {
 func TestStartAttempt(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t)
+	now := time.Now().UTC()
+	db.Now = func() time.Time { return now }
 	alice, _ := db.FindUserByEmail(ctx, "alice@example.com")
 	bob, _ := db.FindUserByEmail(ctx, "bob@example.com")
 	o, _ := newOrder(t, db, alice.ID, time.Hour, "PS-X")
+	lease := func(token string) Lease { return Lease{Token: token, Until: now.Add(time.Minute)} }
+	never := func(token string) shop.LocalClose {
+		return shop.LocalClose{Reason: shop.LocalNeverCreated, Lease: token}
+	}
 
-	plan, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "test")
-	if err != nil || plan.Attempt == nil || plan.Attempt.N != 1 || plan.Attempt.OutTradeNo != "PS-X-1" || plan.Attempt.Status != shop.AttemptCreating {
+	plan, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "test", lease("first"))
+	if err != nil || plan.Attempt == nil || !plan.Create || plan.Attempt.N != 1 || plan.Attempt.OutTradeNo != "PS-X-1" ||
+		plan.Attempt.Status != shop.AttemptCreating || plan.Attempt.Lease != "first" {
 		t.Fatalf("first plan = %+v, %v", plan, err)
 	}
-	again, _ := db.StartAttempt(ctx, o.No, alice.ID, "card", "test")
-	if again.Attempt == nil || again.Attempt.ID != plan.Attempt.ID {
-		t.Errorf("same method again = %+v, want attempt 1 reused", again)
-	}
-	other, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test")
-	if other.Close == nil || other.Close.ID != plan.Attempt.ID || other.Attempt != nil {
-		t.Errorf("other method = %+v, want attempt 1 to close first", other)
-	}
-	if err := db.CloseAttemptLocally(ctx, plan.Attempt.ID, "test", "never created", false); err != nil {
-		t.Fatal(err)
-	}
-	next, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test")
+	id := plan.Attempt.ID
+	t.Run("HeldAttemptIsWaitedFor", func(t *testing.T) {
+		for _, method := range []string{"card", "alipay"} {
+			p, err := db.StartAttempt(ctx, o.No, alice.ID, method, "test", lease("second"))
+			if err != nil || p.Wait == nil || p.Wait.ID != id || p.Attempt != nil || p.Close != nil {
+				t.Errorf("%s while attempt 1 is held = %+v, %v; want to wait for it", method, p, err)
+			}
+		}
+		if a, _ := db.FindAttemptByID(ctx, id); a.Lease != "first" {
+			t.Errorf("lease = %q, want still the first request's", a.Lease)
+		}
+	})
+	t.Run("OnlyTheHolderClosesItAsNeverCreated", func(t *testing.T) {
+		if closed, err := db.CloseAttemptLocally(ctx, id, never("second"), "test"); err != nil || closed {
+			t.Errorf("closed by a request without the lease: %v, %v", closed, err)
+		}
+		if closed, err := db.CloseAttemptLocally(ctx, id, never(""), "test"); err != nil || closed {
+			t.Errorf("closed by a request without any lease: %v, %v", closed, err)
+		}
+	})
+	t.Run("ExpiredLeaseIsTakenOver", func(t *testing.T) {
+		now = now.Add(2 * time.Minute)
+		again, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "test", lease("retry"))
+		if err != nil || again.Attempt == nil || again.Attempt.ID != id || !again.Create || again.Attempt.Lease != "retry" {
+			t.Fatalf("same method after the lease ran out = %+v, %v; want attempt 1 to create again", again, err)
+		}
+		now = now.Add(2 * time.Minute)
+		other, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", lease("switch"))
+		if err != nil || other.Close == nil || other.Close.ID != id || other.Attempt != nil || other.Close.Lease != "switch" {
+			t.Fatalf("other method = %+v, %v; want attempt 1 to close first, held", other, err)
+		}
+		if closed, _ := db.CloseAttemptLocally(ctx, id, never("retry"), "test"); closed {
+			t.Error("the request whose lease was taken over closed the attempt")
+		}
+		if closed, err := db.CloseAttemptLocally(ctx, id, never("switch"), "test"); err != nil || !closed {
+			t.Fatalf("the holder could not close it: %v, %v", closed, err)
+		}
+	})
+	next, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", lease("next"))
 	if next.Attempt == nil || next.Attempt.N != 2 || next.Attempt.OutTradeNo != "PS-X-2" {
 		t.Errorf("after closing = %+v, want attempt 2", next)
 	}
-	if _, err := db.StartAttempt(ctx, o.No, bob.ID, "alipay", "test"); shop.ErrorCode(err) != shop.ENOTFOUND {
+	t.Run("CreatedAttemptIsReusedUnheld", func(t *testing.T) {
+		a, err := db.AttemptCreated(ctx, next.Attempt.ID, GatewayPayment{PaymentID: "pay_2", ExpiresAt: o.ExpiresAt})
+		if err != nil || a.Status != shop.AttemptPending || a.Lease != "" {
+			t.Fatalf("created = %+v, %v; want pending and released", a, err)
+		}
+		p, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", lease("again"))
+		if err != nil || p.Attempt == nil || p.Attempt.ID != a.ID || p.Create || p.Attempt.Lease != "" {
+			t.Errorf("same method on a pending attempt = %+v, %v; want it reused, not held", p, err)
+		}
+		if closed, _ := db.CloseAttemptLocally(ctx, a.ID, never("again"), "test"); closed {
+			t.Error("a pending attempt was closed as never created")
+		}
+	})
+	if _, err := db.StartAttempt(ctx, o.No, bob.ID, "alipay", "test", lease("bob")); shop.ErrorCode(err) != shop.ENOTFOUND {
 		t.Errorf("bob paying alice's order: %v, want not found", err)
 	}
-	if _, err := db.CloseOrder(ctx, o.ID, shop.KindCancelled, "test", "x"); shop.ErrorCode(err) != shop.ECONFLICT {
+	if _, err := db.CloseOrder(ctx, o.ID, shop.CloseCancelled, "test"); shop.ErrorCode(err) != shop.ECONFLICT {
 		t.Errorf("closing with an open attempt: %v, want conflict", err)
 	}
 	expired, _ := newOrder(t, db, alice.ID, -time.Second, "PS-OLD")
-	if _, err := db.StartAttempt(ctx, expired.No, alice.ID, "alipay", "test"); shop.ErrorCode(err) != shop.ECONFLICT {
+	if _, err := db.StartAttempt(ctx, expired.No, alice.ID, "alipay", "test", lease("old")); shop.ErrorCode(err) != shop.ECONFLICT {
 		t.Errorf("paying an expired order: %v, want conflict", err)
+	}
+}
+
+func TestHoldAttempt(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	now := time.Now().UTC()
+	db.Now = func() time.Time { return now }
+	alice, _ := db.FindUserByEmail(ctx, "alice@example.com")
+	o, _ := newOrder(t, db, alice.ID, time.Hour, "PS-H")
+	plan, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "test", Lease{Token: "payer", Until: now.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := plan.Attempt.ID
+	if a, held, err := db.HoldAttempt(ctx, id, Lease{Token: "cancel", Until: now.Add(time.Minute)}); err != nil || held || a.Lease != "payer" {
+		t.Errorf("hold while the payer holds it = %v, %v, %v; want refused", a, held, err)
+	}
+	if err := db.ReleaseAttempt(ctx, id, "cancel"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := db.FindAttemptByID(ctx, id); a.Lease != "payer" {
+		t.Errorf("released by a request that did not hold it: lease %q", a.Lease)
+	}
+	if err := db.ReleaseAttempt(ctx, id, "payer"); err != nil {
+		t.Fatal(err)
+	}
+	a, held, err := db.HoldAttempt(ctx, id, Lease{Token: "cancel", Until: now.Add(time.Minute)})
+	if err != nil || !held || a.Lease != "cancel" || !a.Leased(now) {
+		t.Errorf("hold after release = %+v, %v, %v; want held by cancel", a, held, err)
+	}
+	if _, err := db.AttemptCreated(ctx, id, GatewayPayment{PaymentID: "pay_h", ExpiresAt: o.ExpiresAt}); err != nil {
+		t.Fatal(err)
+	}
+	if a, held, err := db.HoldAttempt(ctx, id, Lease{Token: "late", Until: now.Add(time.Minute)}); err != nil || !held || a.Lease != "" ||
+		a.Status != shop.AttemptPending {
+		t.Errorf("hold of a created attempt = %+v, %v, %v; want it as it is, nothing to hold", a, held, err)
 	}
 }
 

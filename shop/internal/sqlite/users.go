@@ -8,17 +8,15 @@ import (
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
-func shopNotFound(what string) error { return shop.Errorf(shop.ENOTFOUND, "%s not found.", what) }
-
 // CreateUser stores a new customer. Errors: ECONFLICT when the email is
 // taken.
 func (d *DB) CreateUser(ctx context.Context, u *shop.User) error {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	u.CreatedAt = d.now()
-	res, err := d.db.ExecContext(ctx, `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+	res, err := d.exec(ctx, `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 		u.Email, u.Name, u.Role, u.PasswordHash, ms(u.CreatedAt))
 	if isUnique(err) {
-		return shop.Errorf(shop.ECONFLICT, "An account with this email already exists; sign in instead.")
+		return shop.ErrEmailTaken
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: create user: %w", err)

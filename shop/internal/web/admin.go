@@ -11,7 +11,7 @@ import (
 )
 
 // requireSupport lets only support users into the back office. Everyone
-// else, signed in or not, gets the same 404 as a missing page (DESIGN §8),
+// else, signed in or not, gets the same 404 as a missing page (docs/shop.md, "Back office"),
 // so the back office is not even advertised to them.
 func (s *Server) requireSupport(c *gin.Context) {
 	if u := s.currentUser(c); u != nil && u.Role == shop.RoleSupport {

@@ -16,7 +16,7 @@ type failedRow struct {
 
 // handleAdminFailed lists the failed refunds waiting for a retry.
 func (s *Server) handleAdminFailed(c *gin.Context) {
-	items, err := s.db.FailedRefunds(c.Request.Context())
+	items, err := s.backOffice.FailedRefunds(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -35,7 +35,7 @@ func (s *Server) handleAdminRetry(c *gin.Context) {
 	var f noteForm
 	_ = c.ShouldBind(&f) // a note that is too long is the domain's to refuse
 	back := backTo(f.Return, "/admin/failed")
-	r, err := s.pay.RetryRefund(c.Request.Context(), s.currentUser(c), c.Param("refund"), f.note())
+	r, err := s.refundDesk.RetryRefund(c.Request.Context(), s.currentUser(c), c.Param("refund"), f.note())
 	switch {
 	case err == nil:
 		msg := "Refund " + c.Param("refund") + " retried as " + r.OutRefundNo + "."

@@ -27,7 +27,7 @@ func (s *Server) handleAdminOrders(c *gin.Context) {
 	if !slices.Contains(orderStates, status) {
 		status = ""
 	}
-	orders, err := s.db.ListOrders(c.Request.Context(), status)
+	orders, err := s.backOffice.ListOrders(c.Request.Context(), status)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -43,13 +43,13 @@ type adminOrderPage struct {
 // handleAdminOrder shows any customer's order with its timeline.
 func (s *Server) handleAdminOrder(c *gin.Context) {
 	ctx := c.Request.Context()
-	o, err := s.db.FindOrder(ctx, c.Param("no"))
+	o, err := s.backOffice.FindOrder(ctx, c.Param("no"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	p := adminOrderPage{}
-	if p.Customer, err = s.db.FindUserByID(ctx, o.UserID); err != nil {
+	if p.Customer, err = s.backOffice.FindUserByID(ctx, o.UserID); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -16,7 +16,7 @@ type queueRow struct {
 // handleAdminQueue is the back office's start page: the refund requests
 // waiting for review, oldest first.
 func (s *Server) handleAdminQueue(c *gin.Context) {
-	items, err := s.db.RefundQueue(c.Request.Context())
+	items, err := s.backOffice.RefundQueue(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return

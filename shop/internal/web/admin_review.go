@@ -21,15 +21,15 @@ type reviewPage struct {
 
 func (s *Server) reviewDetails(c *gin.Context, no string) (*reviewPage, error) {
 	ctx := c.Request.Context()
-	r, err := s.db.FindRefundRequest(ctx, no)
+	r, err := s.backOffice.FindRefundRequest(ctx, no)
 	if err != nil {
 		return nil, err
 	}
 	p := &reviewPage{Request: r, Age: age(s.cfg.Now(), r.CreatedAt)}
-	if p.Customer, err = s.db.FindUserByID(ctx, r.UserID); err != nil {
+	if p.Customer, err = s.backOffice.FindUserByID(ctx, r.UserID); err != nil {
 		return nil, err
 	}
-	o, err := s.db.FindOrderByID(ctx, r.OrderID)
+	o, err := s.backOffice.FindOrderByID(ctx, r.OrderID)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +67,10 @@ func (s *Server) decide(c *gin.Context, approve bool) {
 	var err error
 	if approve {
 		var r *shop.Refund
-		if r, err = s.pay.ApproveRefund(ctx, u, no, f.note()); err == nil {
+		if r, err = s.refundDesk.ApproveRefund(ctx, u, no, f.note()); err == nil {
 			flash = approvedFlash(no, r)
 		}
-	} else if err = s.pay.RejectRefund(ctx, u, no, f.note()); err == nil {
+	} else if err = s.refundDesk.RejectRefund(ctx, u, no, f.note()); err == nil {
 		flash = "Refund request " + no + " rejected; the customer was told why."
 	}
 	switch {

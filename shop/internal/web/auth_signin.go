@@ -34,7 +34,12 @@ func (s *Server) handleSignin(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "signin", "Sign in", authPage{Form: f, Errors: formErrors(err), Next: safeNext(f.Next)}, 0)
 		return
 	}
-	u, err := s.db.FindUserByEmail(c.Request.Context(), f.Email)
+	if msg := s.limitSignin(c, f.Email, "sign in"); msg != "" {
+		f.Password = ""
+		s.render(c, http.StatusTooManyRequests, "signin", "Sign in", authPage{Form: f, Errors: fieldErrors{"form": msg}, Next: safeNext(f.Next)}, 0)
+		return
+	}
+	u, err := s.accounts.FindUserByEmail(c.Request.Context(), f.Email)
 	hash := dummyHash
 	if err == nil {
 		hash = u.PasswordHash

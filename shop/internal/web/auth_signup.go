@@ -34,13 +34,18 @@ func (s *Server) handleSignup(c *gin.Context) {
 		again(formErrors(err))
 		return
 	}
+	if msg := s.limitSignin(c, f.Email, "create an account"); msg != "" {
+		f.Password, f.PasswordConfirm = "", ""
+		s.render(c, http.StatusTooManyRequests, "signup", "Create an account", authPage{Form: f, Errors: fieldErrors{"form": msg}, Next: safeNext(f.Next)}, 0)
+		return
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(f.Password), bcrypt.DefaultCost)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	u := &shop.User{Email: f.Email, Name: strings.TrimSpace(f.Name), Role: shop.RoleCustomer, PasswordHash: hash}
-	if err := s.db.CreateUser(c.Request.Context(), u); err != nil {
+	if err := s.accounts.CreateUser(c.Request.Context(), u); err != nil {
 		if shop.ErrorCode(err) == shop.ECONFLICT {
 			again(fieldErrors{"email": shop.ErrorMessage(err)})
 			return

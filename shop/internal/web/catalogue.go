@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Server) handleCatalogue(c *gin.Context) {
-	products, err := s.db.ListProducts(c.Request.Context())
+	products, err := s.catalogue.ListProducts(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -19,7 +19,7 @@ func (s *Server) handleCatalogue(c *gin.Context) {
 }
 
 func (s *Server) handleProduct(c *gin.Context) {
-	p, err := s.db.FindProduct(c.Request.Context(), 0, c.Param("slug"))
+	p, err := s.catalogue.FindProduct(c.Request.Context(), 0, c.Param("slug"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -45,7 +45,7 @@ func (s *Server) loadCart(c *gin.Context) (cartPage, error) {
 	ct := s.cart(c)
 	page := cartPage{Currency: "CNY"}
 	ids := ct.ids()
-	products, err := s.db.FindProducts(c.Request.Context(), ids)
+	products, err := s.catalogue.FindProducts(c.Request.Context(), ids)
 	if err != nil {
 		return page, err
 	}
@@ -94,7 +94,7 @@ func (s *Server) changeCart(c *gin.Context, add bool) {
 		c.Redirect(http.StatusSeeOther, "/cart")
 		return
 	}
-	p, err := s.db.FindProduct(c.Request.Context(), f.ProductID, "")
+	p, err := s.catalogue.FindProduct(c.Request.Context(), f.ProductID, "")
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -63,7 +63,7 @@ func (s *Server) handleCheckout(c *gin.Context) {
 	for _, l := range cp.Lines {
 		items = append(items, shop.OrderItem{ProductID: l.Product.ID, Name: l.Product.Name, UnitPrice: l.Product.Price, Quantity: l.Quantity})
 	}
-	o, err := s.db.CreateOrder(c.Request.Context(), sqlite.NewOrder{
+	o, err := s.orders.CreateOrder(c.Request.Context(), sqlite.NewOrder{
 		UserID: u.ID, Actor: shop.ActorCustomer(u.Email), Items: items, Currency: cp.Currency, TTL: s.cfg.OrderTTL,
 		Contact: shop.Contact{Name: strings.TrimSpace(f.Name), Email: strings.TrimSpace(f.Email), Phone: strings.TrimSpace(f.Phone),
 			Address: strings.TrimSpace(f.Address), City: strings.TrimSpace(f.City), PostalCode: f.PostalCode},

@@ -18,7 +18,7 @@ func (s *Server) handleReadyz(c *gin.Context) {
 	defer cancel()
 	checks := gin.H{}
 	status := http.StatusOK
-	for name, check := range map[string]func(context.Context) error{"database": s.db.Ping, "gateway": s.cfg.GatewayReady} {
+	for name, check := range map[string]func(context.Context) error{"database": s.database.Ping, "gateway": s.cfg.GatewayReady} {
 		if err := check(ctx); err != nil {
 			checks[name] = err.Error()
 			status = http.StatusServiceUnavailable

@@ -49,6 +49,17 @@ func newEnv(t *testing.T, publicURL string, methods ...string) *env {
 // newEnvDB is newEnv with options for opening the database.
 func newEnvDB(t *testing.T, publicURL string, dbOpts []sqlite.Option, methods ...string) *env {
 	t.Helper()
+	return buildEnv(t, publicURL, dbOpts, nil, methods...)
+}
+
+// newEnvConfig is newEnv with the server's configuration changed by mod.
+func newEnvConfig(t *testing.T, mod func(*Config)) *env {
+	t.Helper()
+	return buildEnv(t, "", nil, mod)
+}
+
+func buildEnv(t *testing.T, publicURL string, dbOpts []sqlite.Option, mod func(*Config), methods ...string) *env {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "shop.db")
 	db, err := sqlite.Open(context.Background(), path, append([]sqlite.Option{sqlite.WithSeedPasswordCost(bcrypt.MinCost)}, dbOpts...)...)
 	if err != nil {
@@ -72,15 +83,23 @@ func newEnvDB(t *testing.T, publicURL string, dbOpts []sqlite.Option, methods ..
 	if publicURL == "" {
 		publicURL = "http://" + e.http.Listener.Addr().String()
 	}
-	e.srv, err = New(Config{DB: db, Payments: svc, Verifier: v, Sessions: db.NewSessionStore([]byte("0123456789abcdef0123")),
+	cfg := Config{Store: db, Payments: svc, Verifier: v, Sessions: db.NewSessionStore([]byte("0123456789abcdef0123")),
 		Templates: pages, Static: static, PublicURL: publicURL, Log: log, OrderTTL: time.Hour,
-		GatewayReady: func(context.Context) error { return nil }})
+		GatewayReady: func(context.Context) error { return nil }}
+	if mod != nil {
+		mod(&cfg)
+	}
+	e.srv, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.http.Config.Handler = e.srv
 	e.http.Start()
 	t.Cleanup(e.http.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.srv.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
 	e.signer, _ = webhook.NewSigner(gatewaytest.DemoWebhookSecret)
 	return e
 }
@@ -160,7 +179,7 @@ func (e *env) pendingOrder(email string, amount int64) (*shop.Order, *shop.Attem
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "alipay", shop.ActorCustomer(u.Email))
+	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "alipay", shop.ActorCustomer(u.Email), sqlite.Lease{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -232,4 +251,19 @@ func (e *env) entries(orderID int64, kind string) []shop.TimelineEntry {
 		}
 	}
 	return out
+}
+
+// rejections waits until order orderID has at least n refusal entries
+// (notes about unverifiable notifications are written in the background,
+// see Server.Run) and returns them all.
+func (e *env) rejections(orderID int64, n int) []shop.TimelineEntry {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := e.entries(orderID, shop.KindNotificationRejected)
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -16,13 +16,13 @@ const noticesShown = 100
 func (s *Server) handleNotices(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := s.currentUser(c)
-	notices, err := s.db.Notices(ctx, u.ID, noticesShown)
+	notices, err := s.notices.Notices(ctx, u.ID, noticesShown)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	if len(notices) > 0 {
-		if err := s.db.MarkNoticesRead(ctx, u.ID, notices[0].ID); err != nil {
+		if err := s.notices.MarkNoticesRead(ctx, u.ID, notices[0].ID); err != nil {
 			s.fail(c, err)
 			return
 		}

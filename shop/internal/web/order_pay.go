@@ -32,12 +32,12 @@ func (s *Server) handlePayPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/orders/"+o.No+"/result")
 		return
 	}
-	attempts, err := s.db.Attempts(c.Request.Context(), o.ID)
+	attempts, err := s.history.Attempts(c.Request.Context(), o.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	p := payPage{Order: o, Methods: s.pay.Methods(), TimeLeft: o.TimeLeft(s.cfg.Now())}
+	p := payPage{Order: o, Methods: s.payer.Methods(), TimeLeft: o.TimeLeft(s.cfg.Now())}
 	for i := len(attempts) - 1; i >= 0; i-- {
 		if attempts[i].Status == shop.AttemptPending {
 			p.Open = &attempts[i]
@@ -47,6 +47,9 @@ func (s *Server) handlePayPage(c *gin.Context) {
 	refresh := 0
 	if p.Open != nil && p.TimeLeft > 0 {
 		refresh = payRefresh
+	}
+	if p.Open != nil && shop.QRMethod(p.Open.Method) && p.Open.QRCodeURL != "" {
+		allowImagesFrom(c, p.Open.QRCodeURL)
 	}
 	s.render(c, http.StatusOK, "pay", "Pay order "+o.No, p, refresh)
 }
@@ -66,7 +69,7 @@ func (s *Server) handlePay(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/orders/"+no+"/pay")
 		return
 	}
-	a, err := s.pay.Pay(c.Request.Context(), s.currentUser(c), no, f.Method)
+	a, err := s.payer.Pay(c.Request.Context(), s.currentUser(c), no, f.Method)
 	switch shop.ErrorCode(err) {
 	case "":
 	case shop.ECONFLICT, shop.EINVALID, shop.EUNAVAILABLE:

@@ -28,13 +28,13 @@ func (s *Server) handleReturn(c *gin.Context) {
 		}{http.StatusBadRequest, "We could not verify the link you came back with. Your order's real status is on its page.", o.No}, 0)
 		return
 	}
-	a, err := s.db.FindAttemptByOutTradeNo(c.Request.Context(), ret.OutTradeNo)
+	a, err := s.orders.FindAttemptByOutTradeNo(c.Request.Context(), ret.OutTradeNo)
 	if err != nil || a.OrderID != o.ID {
 		s.fail(c, notFoundErr)
 		return
 	}
 	if o.Status == shop.OrderPendingPayment {
-		if err := s.pay.CheckReturn(c.Request.Context(), a, ret.PaymentID); err != nil {
+		if err := s.payer.CheckReturn(c.Request.Context(), a, ret.PaymentID); err != nil {
 			// The result page still shows the order as the shop knows it;
 			// the notification or the reconciler will settle it.
 			s.log.Warn("return check failed", "order", o.No, "err", err, "request_id", requestID(c.Request.Context()))
@@ -57,7 +57,7 @@ func (s *Server) handleResult(c *gin.Context) {
 		return
 	}
 	p := resultPage{Order: o}
-	attempts, err := s.db.Attempts(c.Request.Context(), o.ID)
+	attempts, err := s.history.Attempts(c.Request.Context(), o.ID)
 	if err != nil {
 		s.fail(c, err)
 		return

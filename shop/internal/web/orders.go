@@ -12,7 +12,7 @@ import (
 // ownOrder loads the order named in the path if it is the signed-in user's;
 // anyone else's is a 404 like a missing one.
 func (s *Server) ownOrder(c *gin.Context) (*shop.Order, bool) {
-	o, err := s.db.FindOrderForUser(c.Request.Context(), c.Param("no"), s.currentUser(c).ID)
+	o, err := s.orders.FindOrderForUser(c.Request.Context(), c.Param("no"), s.currentUser(c).ID)
 	if err != nil {
 		s.fail(c, err)
 		return nil, false
@@ -21,7 +21,7 @@ func (s *Server) ownOrder(c *gin.Context) (*shop.Order, bool) {
 }
 
 func (s *Server) handleOrders(c *gin.Context) {
-	orders, err := s.db.ListOrdersForUser(c.Request.Context(), s.currentUser(c).ID)
+	orders, err := s.orders.ListOrdersForUser(c.Request.Context(), s.currentUser(c).ID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -46,19 +46,19 @@ func (s *Server) orderDetails(c *gin.Context, o *shop.Order, forSupport bool) (*
 	ctx := c.Request.Context()
 	p := &orderPage{Order: o, CanPay: o.Status == shop.OrderPendingPayment && o.TimeLeft(s.cfg.Now()) > 0, CanRefund: shop.CanRequestRefund(o)}
 	var err error
-	if p.Attempts, err = s.db.Attempts(ctx, o.ID); err != nil {
+	if p.Attempts, err = s.history.Attempts(ctx, o.ID); err != nil {
 		return nil, err
 	}
-	if p.Timeline, err = s.db.Timeline(ctx, o.ID); err != nil {
+	if p.Timeline, err = s.history.Timeline(ctx, o.ID); err != nil {
 		return nil, err
 	}
 	if !forSupport {
 		p.Timeline = slices.DeleteFunc(p.Timeline, func(e shop.TimelineEntry) bool { return e.Internal })
 	}
-	if p.Refunds, err = s.db.Refunds(ctx, o.ID); err != nil {
+	if p.Refunds, err = s.history.Refunds(ctx, o.ID); err != nil {
 		return nil, err
 	}
-	if p.Requests, err = s.db.RefundRequests(ctx, o.ID); err != nil {
+	if p.Requests, err = s.history.RefundRequests(ctx, o.ID); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -78,7 +78,7 @@ func (s *Server) handleOrder(c *gin.Context) {
 }
 
 func (s *Server) handleCancel(c *gin.Context) {
-	o, err := s.pay.Cancel(c.Request.Context(), s.currentUser(c), c.Param("no"))
+	o, err := s.payer.Cancel(c.Request.Context(), s.currentUser(c), c.Param("no"))
 	switch {
 	case err == nil:
 		s.setFlash(c, "Order "+o.No+" was cancelled.")

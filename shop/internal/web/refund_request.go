@@ -67,7 +67,7 @@ func (s *Server) handleRefundRequest(c *gin.Context) {
 		return
 	}
 	u := s.currentUser(c)
-	r, err := s.db.CreateRefundRequest(c.Request.Context(), sqlite.NewRefundRequest{
+	r, err := s.refundRequests.CreateRefundRequest(c.Request.Context(), sqlite.NewRefundRequest{
 		OrderNo: o.No, UserID: u.ID, Actor: shop.ActorCustomer(u.Email), Amount: amount, Reason: f.Reason, Details: f.Details,
 		NewNo: func() (string, error) { return shop.NewRequestNo(s.cfg.Now(), rand.Reader) },
 	})

@@ -23,17 +23,17 @@ type refundPage struct {
 func (s *Server) handleRefundResult(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := s.currentUser(c)
-	r, err := s.db.FindRefundRequestForUser(ctx, c.Param("no"), u.ID)
+	r, err := s.refundRequests.FindRefundRequestForUser(ctx, c.Param("no"), u.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	o, err := s.db.FindOrderByID(ctx, r.OrderID)
+	o, err := s.refundRequests.FindOrderByID(ctx, r.OrderID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.db.MarkRequestNoticesRead(ctx, u.ID, r.ID); err != nil {
+	if err := s.notices.MarkRequestNoticesRead(ctx, u.ID, r.ID); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -102,10 +102,11 @@ func TestRefundWebhook_VerifiedLikePayments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			skew.Add(int64(shop.UnverifiedNoteEvery + time.Second))
 			body := refundEvent(id, gatewayapi.EventRefundSucceeded, ref, a.PaymentID, tt.mod)
+			before := len(e.entries(o.ID, shop.KindNotificationRejected))
 			if got := e.notify(tt.signer, id, tt.at, body); got != tt.want {
 				t.Fatalf("status = %d, want %d", got, tt.want)
 			}
-			refused := e.entries(o.ID, shop.KindNotificationRejected)
+			refused := e.rejections(o.ID, before+1)
 			if last := refused[len(refused)-1]; !last.Flagged || !strings.Contains(last.Message, tt.says) {
 				t.Errorf("last refusal = %+v, want flagged and saying %q", last, tt.says)
 			}
@@ -267,7 +268,7 @@ func TestResult_PaidOrderBeingRefunded(t *testing.T) {
 	if got := e.notify(e.signer, "evt_late_c", time.Now(), event("evt_late_c", gatewayapi.EventPaymentClosed, a, "closed", nil)); got != 200 {
 		t.Fatalf("closed: status %d", got)
 	}
-	if _, err := e.db.CloseOrder(ctx, late.ID, shop.KindCancelled, "customer alice@example.com", "Cancelled."); err != nil {
+	if _, err := e.db.CloseOrder(ctx, late.ID, shop.CloseCancelled, "customer alice@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.notify(e.signer, "evt_late_s", time.Now(), event("evt_late_s", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)); got != 200 {

@@ -104,7 +104,7 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 	}
 	v := view{Title: title, User: s.currentUser(c), CartCount: s.cartCount(c), Flash: s.popFlash(c), Refresh: refresh, Data: data}
 	if v.User != nil {
-		n, err := s.db.UnreadNotices(c.Request.Context(), v.User.ID)
+		n, err := s.notices.UnreadNotices(c.Request.Context(), v.User.ID)
 		if err != nil {
 			// The badge is not worth failing the page for.
 			s.log.Warn("unread notices", "err", err, "request_id", requestID(c.Request.Context()))

@@ -1,6 +1,8 @@
 // Package web is the shop's HTTP adapter: the server-rendered pages (Gin),
 // sessions, CSRF protection, the request log and the gateway's webhook
-// receiver. Handlers are methods of Server and hold no state of their own.
+// receiver. Handlers are methods of Server and hold no state of their own;
+// the server keeps only what outlives a request: the sign-in limits and the
+// queue of notes about refused notifications, which Run writes.
 package web
 
 import (
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -17,14 +20,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/shared/webhook"
-	"github.com/paysandbox/paysandbox/shop/internal/payment"
-	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
 
 // Config holds the server's dependencies.
 type Config struct {
-	DB       *sqlite.DB
-	Payments *payment.Service
+	// Store is the shop's data (*sqlite.DB).
+	Store Store
+	// Payments are the payment steps (*payment.Service).
+	Payments Payments
 	// Verifier checks notifications and return redirects with the
 	// merchant's webhook secret.
 	Verifier *webhook.Verifier
@@ -39,18 +42,40 @@ type Config struct {
 	GatewayReady func(context.Context) error
 	// OrderTTL is how long a new order may be paid (ORDER_TTL).
 	OrderTTL time.Duration
-	Now      func() time.Time
+	// SigninPerAddress and SigninPerAccount are how many sign-in and
+	// sign-up attempts a minute one client address and one email may make
+	// (SIGNIN_LIMIT_PER_ADDRESS, SIGNIN_LIMIT_PER_ACCOUNT). Zero means the
+	// default (DefaultSigninPerAddress, DefaultSigninPerAccount), never "no
+	// limit".
+	SigninPerAddress int
+	SigninPerAccount int
+	Now              func() time.Time
 }
 
-// Server serves the shop.
+// Server serves the shop. Each handler reaches the rest of the shop only
+// through the small interfaces of deps.go it needs.
 type Server struct {
-	cfg      Config
-	db       *sqlite.DB
-	pay      *payment.Service
-	sessions *scs.SessionManager
-	pages    *renderer
-	log      *slog.Logger
-	handler  http.Handler
+	cfg            Config
+	accounts       Accounts
+	catalogue      Catalogue
+	orders         Orders
+	history        OrderHistory
+	refundRequests RefundRequests
+	notices        Notices
+	backOffice     BackOffice
+	notifyLog      NotificationLog
+	database       Pinger
+	payer          Payer
+	refundDesk     RefundDesk
+	notifications  Notifications
+	notes          chan unverifiedNote
+	droppedNotes   atomic.Int64
+	perAddress     *attemptLimiter
+	perAccount     *attemptLimiter
+	sessions       *scs.SessionManager
+	pages          *renderer
+	log            *slog.Logger
+	handler        http.Handler
 }
 
 // New builds the server: templates are parsed here, once, so a broken
@@ -58,6 +83,12 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.SigninPerAddress <= 0 {
+		cfg.SigninPerAddress = DefaultSigninPerAddress
+	}
+	if cfg.SigninPerAccount <= 0 {
+		cfg.SigninPerAccount = DefaultSigninPerAccount
 	}
 	registerValidations()
 	pages, err := newRenderer(cfg.Templates)
@@ -77,7 +108,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	sm.Cookie.Secure = u.Scheme == "https"
-	s := &Server{cfg: cfg, db: cfg.DB, pay: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log}
+	s := &Server{cfg: cfg, accounts: cfg.Store, catalogue: cfg.Store, orders: cfg.Store, history: cfg.Store,
+		refundRequests: cfg.Store, notices: cfg.Store, backOffice: cfg.Store, notifyLog: cfg.Store, database: cfg.Store,
+		payer: cfg.Payments, refundDesk: cfg.Payments, notifications: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log,
+		perAddress: newAttemptLimiter(cfg.SigninPerAddress), perAccount: newAttemptLimiter(cfg.SigninPerAccount),
+		notes: make(chan unverifiedNote, noteQueue)}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("session store failed", "err", err, "request_id", requestID(r.Context()))
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
@@ -107,7 +142,7 @@ func New(cfg Config) (*Server, error) {
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write([]byte("This form was sent from another site and was refused. Go back to the shop and submit it again.\n"))
 	}))
-	s.handler = s.requestLog(cop.Handler(sm.LoadAndSave(engine)))
+	s.handler = s.requestLog(securityHeaders(cop.Handler(sm.LoadAndSave(engine))))
 	return s, nil
 }
 

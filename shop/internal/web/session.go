@@ -26,7 +26,7 @@ func (s *Server) currentUser(c *gin.Context) *shop.User {
 	}
 	var u *shop.User
 	if id := s.sessions.GetInt64(c.Request.Context(), sessUserID); id != 0 {
-		found, err := s.db.FindUserByID(c.Request.Context(), id)
+		found, err := s.accounts.FindUserByID(c.Request.Context(), id)
 		if err == nil {
 			u = found
 		}

@@ -56,7 +56,7 @@ func TestWebhook_RefusesBadSignatures(t *testing.T) {
 		t.Errorf("order = %s after refused notifications, want pending_payment", got)
 	}
 	// One note for the four refusals: they came within a minute.
-	refused := e.entries(o.ID, shop.KindNotificationRejected)
+	refused := e.rejections(o.ID, 1)
 	if len(refused) != 1 || !refused[0].Flagged || !refused[0].Internal || !strings.Contains(refused[0].Message, "signature does not match") ||
 		strings.Contains(refused[0].Message, "evt_forged") {
 		t.Fatalf("refused entries = %+v, want one flagged support-only note saying why, without the unverified id", refused)
@@ -191,7 +191,7 @@ func TestWebhook_IrrelevantAndRefund(t *testing.T) {
 		if got := e.notify(e.signer, "evt_c", time.Now(), event("evt_c", gatewayapi.EventPaymentClosed, a, "closed", nil)); got != 200 {
 			t.Fatalf("closed: status %d", got)
 		}
-		if _, err := e.db.CloseOrder(context.Background(), o.ID, shop.KindCancelled, "customer alice@example.com", "Cancelled."); err != nil {
+		if _, err := e.db.CloseOrder(context.Background(), o.ID, shop.CloseCancelled, "customer alice@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.notify(e.signer, "evt_s", time.Now(), event("evt_s", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil)); got != 200 {
@@ -240,7 +240,7 @@ func TestWebhook_UnverifiedNotesCarryNoAttackerText(t *testing.T) {
 			t.Fatalf("unsigned notification %d: status %d, want 401", i, got)
 		}
 	}
-	notes := e.entries(o.ID, shop.KindNotificationRejected)
+	notes := e.rejections(o.ID, 1)
 	if len(notes) != 1 {
 		t.Fatalf("notes after 20 unsigned posts within a minute = %d, want 1: %+v", len(notes), notes)
 	}
@@ -260,7 +260,7 @@ func TestWebhook_UnverifiedNotesCarryNoAttackerText(t *testing.T) {
 	}
 	skew.Store(int64(61 * time.Second))
 	forge(99)
-	if n := len(e.entries(o.ID, shop.KindNotificationRejected)); n != 2 {
+	if n := len(e.rejections(o.ID, 2)); n != 2 {
 		t.Errorf("notes a minute later = %d, want 2", n)
 	}
 	if got := e.order(o.No).Status; got != shop.OrderPendingPayment {
@@ -363,5 +363,63 @@ func TestWebhook_EnvelopeOfAnotherMerchant(t *testing.T) {
 	}
 	if n := e.entries(o.ID, shop.KindNotificationRejected); len(n) != 1 || !strings.Contains(n[0].Message, `merchant "m_other"`) {
 		t.Errorf("refusals = %+v", n)
+	}
+}
+
+// TestWebhookAnswers: every outcome of the receiver has its answer in the
+// one table; exactly the successes are 2xx (they record the webhook-id),
+// and only the shop's own failure is a 5xx.
+func TestWebhookAnswers(t *testing.T) {
+	want := map[outcome]int{
+		outcomeApplied: 200, outcomeDuplicate: 200, outcomeIgnored: 200, outcomeTooLarge: 413,
+		outcomeUnverified: 401, outcomeMalformed: 400, outcomeMismatch: 422, outcomeFailed: 500,
+	}
+	for o := outcomeApplied; o <= outcomeFailed; o++ {
+		a, ok := webhookAnswers[o]
+		if !ok || a.status != want[o] {
+			t.Errorf("outcome %d answers %d (in the table: %v), want %d", o, a.status, ok, want[o])
+		}
+		if (a.status < 300) != (a.body != nil) {
+			t.Errorf("outcome %d: status %d with body %v; successes carry a body, failures an error", o, a.status, a.body)
+		}
+	}
+	if len(webhookAnswers) != len(want) {
+		t.Errorf("the table has %d outcomes, want %d", len(webhookAnswers), len(want))
+	}
+}
+
+// TestWebhook_UnsignedIsReadOnly: a message whose signature does not
+// verify is answered without touching the database. While another
+// connection holds the write lock, an unsigned post naming a real order is
+// refused at once (it neither takes nor waits for the lock) and nothing is
+// written for it.
+func TestWebhook_UnsignedIsReadOnly(t *testing.T) {
+	e := newEnvDB(t, "", []sqlite.Option{sqlite.WithBusyTimeout(2 * time.Second)})
+	ctx := context.Background()
+	o, a := e.pendingOrder("alice@example.com", 1999)
+	locker, err := sql.Open("sqlite", "file:"+e.path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	lock, err := locker.BeginTx(ctx, nil) // BEGIN IMMEDIATE: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	forger, _ := webhook.NewSigner("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	start := time.Now()
+	got := e.notify(forger, "evt_unsigned", time.Now(), event("evt_unsigned", gatewayapi.EventPaymentSucceeded, a, "succeeded", nil))
+	if took := time.Since(start); got != http.StatusUnauthorized || took > time.Second {
+		t.Errorf("unsigned post while the store is locked: %d after %v; want 401 at once, not after the 2 s busy timeout", got, took)
+	}
+	// Keep the lock past the busy timeout: whatever wanted to write for
+	// the message has given up by then.
+	time.Sleep(2500*time.Millisecond - time.Since(start))
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(e.entries(o.ID, shop.KindNotificationRejected)); n != 0 {
+		t.Errorf("%d notes written for the unsigned post made while the store was locked, want none", n)
 	}
 }

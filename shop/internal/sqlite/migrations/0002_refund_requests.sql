@@ -1,4 +1,4 @@
--- Issue 7: customers' refund requests, reviewed by customer service, and the
+-- Customers' refund requests, reviewed by customer service, and the
 -- notices that tell customers each decision and result.
 
 CREATE TABLE refund_requests (
