@@ -64,6 +64,7 @@ const (
 // Merchant is the account payments belong to. Credentials holds what each
 // provider protocol issued it (DESIGN §11.0), by protocol, as the adapter
 // that owns them encodes them: the core stores them and never reads them.
+// Secrets holds the part of them that is never shown.
 type Merchant struct {
 	ID            string                     `json:"id"`
 	Name          string                     `json:"name"`
