@@ -135,9 +135,16 @@ func TestCredentials(t *testing.T) {
 				if !strings.Contains(block.Type, "PRIVATE") {
 					continue
 				}
-				k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-				if err != nil {
-					t.Fatalf("GET %s shows an unexpected private key: %v", p, err)
+				// Other protocols' credentials hold private keys too (a
+				// WeChat merchant key, PKCS#8): any RSA key counts.
+				var k *rsa.PrivateKey
+				if k1, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+					k = k1
+				} else if k8, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+					k, _ = k8.(*rsa.PrivateKey)
+				}
+				if k == nil {
+					t.Fatalf("GET %s shows a private key that does not load", p)
 				}
 				pub, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
 				for _, platform := range platforms {
