@@ -37,7 +37,11 @@ var (
 	events     = flag.Int("events", 5000, "events per throughput run")
 	rate       = flag.Int("rate", 1000, "events per second of the latency run")
 	latencyFor = flag.Duration("latency-duration", 5*time.Second, "length of the latency run")
+	parts      = flag.String("parts", "dispatch,latency,memory", "which measurements to run")
+	concs      = flag.String("concurrency", "16,64,256", "NOTIFY_CONCURRENCY values of the dispatch runs")
 )
+
+func want(part string) bool { return slices.Contains(strings.Split(*parts, ","), part) }
 
 const adminToken = "adm_bench_notify_0123456789abcdef"
 
@@ -81,31 +85,35 @@ func main() {
 	check(err)
 	rdb := redis.NewClient(opt)
 
-	body := bytes.Repeat([]byte("x"), 900) // about a native notification
-	plain := plainClient(hook, body, 64, 3*time.Second)
-	rcv.reset()
-	fmt.Printf("| notifications | per second | ÷ plain client |\n| --- | --- | --- |\n")
-	fmt.Printf("| plain pooled Go client, 64 workers, to the same receiver | %.0f | 1.00 |\n", plain)
-	for _, conc := range []int{16, 64, 256} {
-		check(rdb.FlushDB(context.Background()).Err())
-		g := startGateway(map[string]string{"NOTIFY_CONCURRENCY": strconv.Itoa(conc), "DEMO_NOTIFY_URL": hook})
-		got := dispatch(g, rcv, *events)
-		g.stop()
-		fmt.Printf("| gateway, NOTIFY_CONCURRENCY=%d, %d events made due at once | %.0f | %.2f |\n", conc, *events, got, got/plain)
+	if want("dispatch") {
+		body := bytes.Repeat([]byte("x"), 900) // about a native notification
+		plain := plainClient(hook, body, 64, 3*time.Second)
+		rcv.reset()
+		fmt.Printf("| notifications | per second | ÷ plain client |\n| --- | --- | --- |\n")
+		fmt.Printf("| plain pooled Go client, 64 workers, to the same receiver | %.0f | 1.00 |\n", plain)
+		for _, c := range strings.Split(*concs, ",") {
+			check(rdb.FlushDB(context.Background()).Err())
+			g := startGateway(map[string]string{"NOTIFY_CONCURRENCY": c, "DEMO_NOTIFY_URL": hook})
+			got := dispatch(g, rcv, *events)
+			g.stop()
+			fmt.Printf("| gateway, NOTIFY_CONCURRENCY=%s, %d events made due at once | %.0f | %.2f |\n", c, *events, got, got/plain)
+		}
 	}
-
-	check(rdb.FlushDB(context.Background()).Err())
-	g := startGateway(map[string]string{"DEMO_NOTIFY_URL": hook})
-	p50, p99, n := latency(g, rcv, *rate, *latencyFor)
-	fmt.Printf("\nFirst attempt of an event due now, %d events/s for %v: p50 %v, p99 %v (%d events)\n",
-		*rate, *latencyFor, p50.Round(100*time.Microsecond), p99.Round(100*time.Microsecond), n)
-	g.stop()
-
-	check(rdb.FlushDB(context.Background()).Err())
-	g = startGateway(map[string]string{"DEMO_NOTIFY_URL": hook})
-	perPay, perEvent := memory(g, rdb, rcv, 2000)
-	g.stop()
-	fmt.Printf("Redis memory: %.0f B per payment, %.0f B per delivered event\n", perPay, perEvent)
+	if want("latency") {
+		check(rdb.FlushDB(context.Background()).Err())
+		g := startGateway(map[string]string{"DEMO_NOTIFY_URL": hook})
+		p50, p99, n := latency(g, rcv, *rate, *latencyFor)
+		fmt.Printf("\nFirst attempt of an event due now, %d events/s for %v: p50 %v, p99 %v (%d events)\n",
+			*rate, *latencyFor, p50.Round(100*time.Microsecond), p99.Round(100*time.Microsecond), n)
+		g.stop()
+	}
+	if want("memory") {
+		check(rdb.FlushDB(context.Background()).Err())
+		g := startGateway(map[string]string{"DEMO_NOTIFY_URL": hook})
+		perPay, perEvent := memory(g, rdb, rcv, 2000)
+		g.stop()
+		fmt.Printf("Redis memory: %.0f B per payment, %.0f B per delivered event\n", perPay, perEvent)
+	}
 }
 
 func check(err error) {
