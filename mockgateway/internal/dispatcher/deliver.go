@@ -99,6 +99,11 @@ func (d *Dispatcher) encode(del *gateway.Delivery) (*request, error) {
 func (d *Dispatcher) duplicate(ctx context.Context, del *gateway.Delivery, ev *gateway.Event, req *request) {
 	dup := gateway.PlanDelivery(ev, gateway.AttemptDuplicate)
 	dup.Merchant = del.Merchant
+	if del.Scenario != "" {
+		// The copies are the same bytes: they carry the faults of the
+		// attempt they copy, so the log can encode their body again.
+		dup.Scenario = del.Scenario + "," + dup.Scenario
+	}
 	for range del.Duplicates {
 		res, out := d.send(ctx, req)
 		if _, _, err := d.Core.RecordAttempt(ctx, dup, res); err != nil {

@@ -125,6 +125,9 @@ func NewClient(timeout time.Duration, concurrency int, control func(network, add
 	if control != nil {
 		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: control}
 		tr.DialContext = d.DialContext
+		// Through a proxy the dialer would vet the proxy's address, not
+		// the receiver's: notifications go direct when addresses are vetted.
+		tr.Proxy = nil
 	}
 	tr.MaxIdleConns = max(100, concurrency)
 	tr.MaxIdleConnsPerHost = max(2, concurrency)

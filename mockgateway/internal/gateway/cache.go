@@ -54,8 +54,13 @@ func (s *Service) WatchChanges(ctx context.Context, feed ChangeFeed) error {
 }
 
 // changed is called after this process changed merchants or fault rules:
-// its own cache is cleared at once, without waiting for the feed.
-func (s *Service) changed() { s.cache.clear() }
+// its own caches are cleared at once, without waiting for the feed.
+func (s *Service) changed() {
+	s.cache.clear()
+	s.faults.mu.Lock()
+	s.faults.ok = false
+	s.faults.mu.Unlock()
+}
 
 func (c *cache) merchant(id string) *Merchant {
 	if !c.live.Load() {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -55,7 +56,7 @@ func (s *Service) CreateMerchant(ctx context.Context, name, notifyURL string) (*
 	if err := s.issueMissing(ctx, m); err != nil {
 		return nil, err
 	}
-	if err := s.store.PutMerchant(ctx, m); err != nil {
+	if err := s.store.PutMerchant(ctx, m, 0); err != nil {
 		return nil, err
 	}
 	s.changed()
@@ -142,18 +143,31 @@ func (s *Service) SetCredentials(ctx context.Context, m *Merchant, protocol stri
 			return nil, Errorf(ParameterInvalid, protocol, "The %s credentials name an id another merchant uses.", protocol)
 		}
 	}
-	out := *m
-	out.Secrets = maps.Clone(m.Secrets)
-	out.Credentials = maps.Clone(m.Credentials)
-	if out.Credentials == nil {
-		out.Credentials = map[string]json.RawMessage{}
+	// Made from the stored merchant, not from m (which may be a cached
+	// copy), and stored only if nobody changed it meanwhile: a concurrent
+	// registration for another protocol is kept, not overwritten.
+	for {
+		cur, err := s.store.Merchant(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		out := *cur
+		out.Secrets = maps.Clone(cur.Secrets)
+		out.Credentials = maps.Clone(cur.Credentials)
+		if out.Credentials == nil {
+			out.Credentials = map[string]json.RawMessage{}
+		}
+		out.Credentials[protocol] = raw
+		err = s.store.PutMerchant(ctx, &out, cur.Version)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.changed()
+		return &out, nil
 	}
-	out.Credentials[protocol] = raw
-	if err := s.store.PutMerchant(ctx, &out); err != nil {
-		return nil, err
-	}
-	s.changed()
-	return &out, nil
 }
 
 // SeedMerchant stores a merchant with given id and credentials (the demo
@@ -161,20 +175,36 @@ func (s *Service) SetCredentials(ctx context.Context, m *Merchant, protocol stri
 // keeping its creation time and the provider credentials issued to it
 // before: they are generated once and kept in Redis.
 func (s *Service) SeedMerchant(ctx context.Context, m *Merchant) error {
-	if old, err := s.store.Merchant(ctx, m.ID); err == nil {
-		m.CreatedAt = old.CreatedAt
-		keepCredentials(m, old)
-	} else if ErrorCode(err) != ResourceMissing {
-		return err
-	}
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = s.now()
-	}
-	if err := s.issueMissing(ctx, m); err != nil {
-		return err
-	}
 	defer s.changed()
-	return s.store.PutMerchant(ctx, m)
+	for {
+		cand := *m
+		cand.Credentials, cand.Secrets = maps.Clone(m.Credentials), maps.Clone(m.Secrets)
+		var expected int64
+		if old, err := s.store.Merchant(ctx, m.ID); err == nil {
+			expected = old.Version
+			cand.CreatedAt = old.CreatedAt
+			keepCredentials(&cand, old)
+		} else if ErrorCode(err) != ResourceMissing {
+			return err
+		}
+		if cand.CreatedAt.IsZero() {
+			cand.CreatedAt = s.now()
+		}
+		if err := s.issueMissing(ctx, &cand); err != nil {
+			return err
+		}
+		// Another process seeding or changing it meanwhile (replicas
+		// starting together): decide again from what it stored.
+		err := s.store.PutMerchant(ctx, &cand, expected)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		*m = cand
+		return nil
+	}
 }
 
 // Reset wipes all state and seeds the demo merchant again, with the

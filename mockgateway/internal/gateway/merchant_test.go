@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
@@ -102,4 +104,41 @@ func aliasOf(t *testing.T, m *gateway.Merchant) string {
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// Registering one protocol's credentials never undoes another's, even when
+// made from a stale copy of the merchant or at the same time.
+func TestMerchant_SetCredentialsKeepsConcurrentChanges(t *testing.T) {
+	f := newFixtureWith(t, nil)
+	stale := *f.m
+	if _, err := f.svc.SetCredentials(f.ctx, f.m, "a", json.RawMessage(`{"n":0}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SetCredentials(f.ctx, &stale, "b", json.RawMessage(`{"n":0}`)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.Merchant(f.ctx, f.m.ID)
+	if err != nil || string(got.Credentials["a"]) != `{"n":0}` || string(got.Credentials["b"]) != `{"n":0}` {
+		t.Fatalf("after a change from a stale copy: %s %v", got.Credentials, err)
+	}
+	var wg sync.WaitGroup
+	for _, p := range []string{"a", "b", "c"} {
+		wg.Go(func() {
+			for i := 1; i <= 10; i++ {
+				if _, err := f.svc.SetCredentials(f.ctx, &stale, p, json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err = f.store.Merchant(f.ctx, f.m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"a", "b", "c"} {
+		if string(got.Credentials[p]) != `{"n":10}` {
+			t.Errorf("%s credentials %s, want the last registration", p, got.Credentials[p])
+		}
+	}
 }

@@ -88,8 +88,10 @@ func (b *Batch) Empty() bool {
 type Store interface {
 	FaultStore
 
-	// PutMerchant stores a merchant (new or changed) and indexes its API key.
-	PutMerchant(ctx context.Context, m *Merchant) error
+	// PutMerchant stores a merchant (new or changed) and indexes its API
+	// key, if the stored one still has version expected (0: none is
+	// stored), and sets m.Version; otherwise it returns ErrConflict.
+	PutMerchant(ctx context.Context, m *Merchant, expected int64) error
 	Merchant(ctx context.Context, id string) (*Merchant, error)
 	// MerchantByAPIKey returns the merchant whose API key index holds key;
 	// the caller checks the key against the merchant (an index entry may be

@@ -17,9 +17,10 @@ func isBidiControl(r rune) bool {
 }
 
 // unsafeRune reports whether r may not appear in customer-facing text;
-// multiline text may hold line breaks and tabs.
+// multiline text may hold line breaks (LF or CRLF, as a form's textarea
+// sends them) and tabs.
 func unsafeRune(r rune, multiline bool) bool {
-	if multiline && (r == '\n' || r == '\t') {
+	if multiline && (r == '\n' || r == '\r' || r == '\t') {
 		return false
 	}
 	return unicode.IsControl(r) || isBidiControl(r)

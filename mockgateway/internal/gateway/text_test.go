@@ -15,6 +15,8 @@ func TestUnsafeText(t *testing.T) {
 		{"bell\a", false, '\a', "bell"},
 		{"line\nbreak", false, '\n', "linebreak"},
 		{"line\nbreak\ttab", true, 0, "line\nbreak\ttab"},
+		{"textarea\r\nbreak", true, 0, "textarea\r\nbreak"},
+		{"textarea\r\nbreak", false, '\r', "textareabreak"},
 		{"c1\u0085", true, '\u0085', "c1"},
 		{"del\x7f", true, '\x7f', "del"},
 	}

@@ -77,6 +77,9 @@ type Merchant struct {
 	// never shown, unlike Credentials.
 	Secrets   map[string]json.RawMessage `json:"secrets,omitempty"`
 	CreatedAt time.Time                  `json:"created_at"`
+	// Version increases with every stored change; a change is stored only
+	// against the version it was made from (Store.PutMerchant).
+	Version int64 `json:"version,omitempty"`
 }
 
 // PaymentError is the latest failed attempt of a payment.

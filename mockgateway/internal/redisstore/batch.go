@@ -2,7 +2,8 @@ package redisstore
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -12,11 +13,12 @@ import (
 // go with every other caller's that arrived meanwhile, in one write and one
 // read. Under load that takes most of the system calls out of the hot
 // paths (a create, a delivery's record) without delaying a caller when the
-// store is idle: a lone caller's pipeline leaves at once.
+// store is idle: a lone caller's pipeline leaves at once. Its goroutines
+// (lanes) start with the first caller and stop after a while without any.
 type batcher struct {
-	rdb  redis.UniversalClient
-	once sync.Once
-	jobs chan *batchJob
+	rdb     redis.UniversalClient
+	jobs    chan *batchJob
+	running atomic.Int32
 }
 
 type batchJob struct {
@@ -25,33 +27,58 @@ type batchJob struct {
 	done chan struct{}
 }
 
-// maxBatch bounds the callers sharing one pipeline.
-const maxBatch = 256
+const (
+	// maxBatch bounds the callers sharing one pipeline.
+	maxBatch = 256
+	// batchLanes is how many pipelines may be in flight at once.
+	batchLanes = 2
+	// laneIdle is how long a lane waits for work before it stops.
+	laneIdle = 10 * time.Second
+)
 
-// batchLanes is how many pipelines may be in flight at once.
-const batchLanes = 2
+func newBatcher(rdb redis.UniversalClient) *batcher {
+	return &batcher{rdb: rdb, jobs: make(chan *batchJob, maxBatch*batchLanes)}
+}
 
 // do runs fill's commands in a shared pipeline and returns once they have
 // been answered; each command carries its own result and error. Commands
 // are sent even when ctx ends while they wait, so a caller always learns
 // what became of them.
 func (b *batcher) do(ctx context.Context, fill func(redis.Pipeliner)) {
-	b.once.Do(func() {
-		b.jobs = make(chan *batchJob, maxBatch*batchLanes)
-		for range batchLanes {
-			go b.lane()
-		}
-	})
 	j := &batchJob{ctx: context.WithoutCancel(ctx), fill: fill, done: make(chan struct{})}
 	b.jobs <- j
+	if b.running.Load() < batchLanes {
+		if b.running.Add(1) <= batchLanes {
+			go b.lane()
+		} else {
+			b.running.Add(-1)
+		}
+	}
 	<-j.done
 }
 
 // lane sends one pipeline at a time: the next job, and every job that is
-// already waiting behind it.
+// already waiting behind it. It stops after laneIdle without work, unless
+// work arrived as it was stopping.
 func (b *batcher) lane() {
 	batch := make([]*batchJob, 0, maxBatch)
-	for j := range b.jobs {
+	idle := time.NewTimer(laneIdle)
+	defer idle.Stop()
+	for {
+		var j *batchJob
+		select {
+		case j = <-b.jobs:
+		case <-idle.C:
+			b.running.Add(-1)
+			if len(b.jobs) == 0 {
+				return
+			}
+			// A caller queued work while this lane was stopping, and may
+			// have counted it as running: keep going.
+			b.running.Add(1)
+			idle.Reset(laneIdle)
+			continue
+		}
 		batch = append(batch[:0], j)
 	fill:
 		for len(batch) < maxBatch {
@@ -72,5 +99,6 @@ func (b *batcher) lane() {
 		for _, j := range batch {
 			close(j.done)
 		}
+		idle.Reset(laneIdle)
 	}
 }

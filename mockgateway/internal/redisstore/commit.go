@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -27,6 +29,17 @@ type op struct {
 
 // opFields is how many arguments each op takes.
 const opFields = 7
+
+// commitTokenTTL is how long a commit's token says it was applied: far
+// longer than any client retry of it.
+const commitTokenTTL = time.Minute
+
+// randomToken names one commit.
+func randomToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // plan collects the keys and operations of one commit.
 type plan struct {
@@ -113,6 +126,11 @@ func refundNames(re *gateway.Refund) []string {
 // (DueMerchants).
 func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error {
 	p := &plan{mid: mid, idx: map[string]int{}}
+	// A token marks the batch applied, so a resend of the same commands (the
+	// client retries a pipeline whose reply came late or was lost) is
+	// reported applied instead of failing its own version checks and being
+	// decided, and applied, a second time.
+	p.ops = append(p.ops, op{O: "once", K: p.key("ct:" + randomToken()), T: msDur(commitTokenTTL)})
 	now := b.Now
 	for i, pay := range b.Payments {
 		isNew := i == 0 && b.NewPayment
@@ -176,8 +194,18 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 				owner = pipe.Set(ctx, ownerKey(b.Owner.PaymentID), mid, b.Owner.TTL)
 			}
 			commit = commitScript.EvalSha(ctx, pipe, p.keys, args...)
-			marks = s.markDue(ctx, pipe, mid, b.Schedule)
+			if !s.cluster {
+				marks = s.markDue(ctx, pipe, mid, b.Schedule)
+			}
 		})
+		if s.cluster && commit.Err() == nil {
+			// A cluster runs a pipeline's parts on their nodes in parallel:
+			// a mark could land before its queue entry, and another
+			// process's re-mark overwrite it in between. Mark after.
+			pipe := s.rdb.Pipeline()
+			marks = s.markDue(ctx, pipe, mid, b.Schedule)
+			_, _ = pipe.Exec(ctx)
+		}
 	}
 	run()
 	if noScript(commit.Err()) || anyNoScript(marks) {
@@ -203,9 +231,16 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		return gateway.ErrConflict
 	}
 	if owner != nil && owner.Err() != nil {
-		// Committed, but the cashier could not find it: the caller fails
-		// and its retry writes the index again (CreatePayment).
-		return fmt.Errorf("redisstore: index owner of %s: %w", b.Owner.PaymentID, owner.Err())
+		// Committed, but the cashier could not find it yet: write the
+		// index again before answering (a create that kept its answer under
+		// an idempotency key is never retried through CreatePayment).
+		err := owner.Err()
+		for try := 0; try < 3 && err != nil; try++ {
+			err = s.IndexPaymentOwner(context.WithoutCancel(ctx), b.Owner.PaymentID, mid, b.Owner.TTL)
+		}
+		if err != nil {
+			return fmt.Errorf("redisstore: index owner of %s: %w", b.Owner.PaymentID, err)
+		}
 	}
 	for _, pay := range b.Payments {
 		pay.Version++

@@ -39,6 +39,7 @@ func script(name string) *redis.Script {
 var (
 	commitScript      = script("commit")
 	claimScript       = script("claim")
+	merchantPutScript = script("merchant_put")
 	claimEventsScript = script("claim_events")
 	dueMinScript      = script("due_min")
 	makeDueScript     = script("makedue")
@@ -83,14 +84,18 @@ const Prefix = "ps:"
 
 // Store is a gateway.Store on Redis.
 type Store struct {
-	rdb   redis.UniversalClient
-	batch *batcher
+	rdb     redis.UniversalClient
+	batch   *batcher
+	cluster bool
 }
 
 var _ gateway.Store = (*Store)(nil)
 
 // New returns a Store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb, batch: &batcher{rdb: rdb}} }
+func New(rdb redis.UniversalClient) *Store {
+	_, cluster := rdb.(*redis.ClusterClient)
+	return &Store{rdb: rdb, batch: newBatcher(rdb), cluster: cluster}
+}
 
 // Client returns the underlying Redis client.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
@@ -117,17 +122,26 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// PutMerchant stores a merchant and indexes its API key.
-func (s *Store) PutMerchant(ctx context.Context, m *gateway.Merchant) error {
-	raw, err := json.Marshal(m)
+// PutMerchant stores a merchant and indexes its API key, if the stored
+// one still has version expected (0: none is stored).
+func (s *Store) PutMerchant(ctx context.Context, m *gateway.Merchant, expected int64) error {
+	next := *m
+	next.Version = expected + 1
+	raw, err := json.Marshal(&next)
 	if err != nil {
 		return fmt.Errorf("redisstore: marshal merchant: %w", err)
 	}
-	// Three keys in three slots: written in order so that a merchant is
-	// listed only once it can be loaded, and authenticates only once listed.
-	if err := s.rdb.Set(ctx, merchantKey(m.ID), raw, 0).Err(); err != nil {
+	// Three keys in three slots: the merchant first (checked against its
+	// version), so that a merchant is listed only once it can be loaded,
+	// and authenticates only once listed.
+	ok, err := merchantPutScript.Run(ctx, s.rdb, []string{merchantKey(m.ID)}, expected, raw).Int()
+	if err != nil {
 		return fmt.Errorf("redisstore: put merchant: %w", err)
 	}
+	if ok != 1 {
+		return gateway.ErrConflict
+	}
+	m.Version = next.Version
 	if err := s.rdb.SAdd(ctx, merchantsKey, m.ID).Err(); err != nil {
 		return fmt.Errorf("redisstore: put merchant: %w", err)
 	}
@@ -233,6 +247,11 @@ func (s *Store) Merchants(ctx context.Context) ([]*gateway.Merchant, error) {
 func (s *Store) Reset(ctx context.Context) error {
 	if err := s.wipe(ctx); err != nil {
 		return err
+	}
+	// The fault rules' version must never come back to a value a process
+	// has cached: it starts again from the clock, not from 0.
+	if err := s.rdb.Set(ctx, faultVerKey, time.Now().UnixNano(), 0).Err(); err != nil {
+		return fmt.Errorf("redisstore: reset: %w", err)
 	}
 	if err := s.writeLayout(ctx); err != nil {
 		return err

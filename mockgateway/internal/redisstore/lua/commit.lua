@@ -7,7 +7,11 @@ local n = #ARGV / 7
 local function field(i, f) return ARGV[(i - 1) * 7 + f] end
 for i = 1, n do
   local o, key = field(i, 1), KEYS[tonumber(field(i, 2))]
-  if o == 'ver' then
+  if o == 'once' then
+    -- This very batch was applied already: the client sent it again after
+    -- a reply it did not get in time. Report it applied, change nothing.
+    if redis.call('EXISTS', key) == 1 then return {1, 0} end
+  elseif o == 'ver' then
     local cur = redis.call('HGET', key, 'v')
     local want = field(i, 3)
     if want == '0' then
@@ -36,6 +40,8 @@ for i = 1, n do
     redis.call('PEXPIRE', key, t)
   elseif o == 'trim' then
     redis.call('ZREMRANGEBYLEX', key, '-', '(' .. m)
+  elseif o == 'once' then
+    redis.call('SET', key, '1', 'PX', t)
   elseif o == 'idem' then
     -- The call's answer under its idempotency key (idem_finish.lua's
     -- format), unless the key now belongs to another request.

@@ -1,0 +1,126 @@
+package gateway_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
+	"github.com/paysandbox/paysandbox/shared/redistest"
+)
+
+// slowProxy forwards TCP to target; when delay is armed, the next chunk
+// Redis sends back is held for hold before it is forwarded (the command has
+// run on the server; only its reply is late).
+// slowProxy forwards to Redis, holding one reply (once armed) longer than
+// the client's read timeout: the command ran, its answer is late.
+type slowProxy struct {
+	ln    net.Listener
+	armed atomic.Bool
+	hold  time.Duration
+}
+
+func newSlowProxy(t *testing.T, target string, hold time.Duration) *slowProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &slowProxy{ln: ln, hold: hold}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() {
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := s.Read(buf)
+					if n > 0 {
+						if p.armed.CompareAndSwap(true, false) {
+							time.Sleep(p.hold)
+						}
+						if _, werr := c.Write(buf[:n]); werr != nil {
+							break
+						}
+					}
+					if err != nil {
+						break
+					}
+				}
+				c.Close()
+			}()
+		}
+	}()
+	return p
+}
+
+// A reply that arrives after ReadTimeout makes go-redis send the whole
+// shared pipeline again (MaxRetries): the commit script runs a second time,
+// fails its version check, Commit reports ErrConflict although its batch
+// was applied, and RecordAttempt re-reads and records the same attempt
+// again.
+// A commit whose reply comes late is sent again by the client; the store
+// must report it applied, not decide and apply it a second time (one HTTP
+// attempt, one recorded attempt).
+func TestCommit_LateReplyAppliedOnce(t *testing.T) {
+	opt, err := redis.ParseURL(redistest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newSlowProxy(t, opt.Addr, 400*time.Millisecond)
+	opt.Addr = proxy.ln.Addr().String()
+	opt.ReadTimeout = 150 * time.Millisecond
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+
+	ctx := context.Background()
+	now := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+	store := redisstore.New(rdb)
+	sch, _ := gateway.ParseSchedule("0s,10s,1m")
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test", Schedule: sch, Now: func() time.Time { return now }})
+	m, err := svc.CreateMerchant(ctx, "shop", "http://127.0.0.1:9/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: "R-1", Amount: 100, Method: "card", Subject: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SucceedPayment(ctx, m, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := store.ClaimEvents(ctx, m.ID, gateway.QueueDeliver, now, 15*time.Second, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	d, ok, err := svc.PrepareDelivery(ctx, m.ID, gateway.QueueDeliver, claimed[0].Member, claimed[0].Event)
+	if err != nil || !ok {
+		t.Fatalf("prepare: %v %v", ok, err)
+	}
+
+	proxy.armed.Store(true) // the commit's reply will be late
+	if _, _, err := svc.RecordAttempt(ctx, d, gateway.AttemptResult{At: now, StatusCode: 500}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := svc.Event(ctx, m, d.Event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Attempts) != 1 || ev.Scheduled != 1 {
+		t.Fatalf("one HTTP attempt was made; the event records %d attempts and %d used schedule slots", len(ev.Attempts), ev.Scheduled)
+	}
+}
