@@ -74,6 +74,9 @@ type Protocol struct {
 	Issuer gateway.CredentialIssuer
 	// Form registers a merchant's own keys (nil: not supported).
 	Form adminapi.CredentialsForm
+	// RefKinds are the kinds of its own ids it keeps in Payment.Refs and
+	// Refund.Refs, which the console's search looks up.
+	RefKinds []string
 	// New builds the adapter over the service.
 	New func(Deps) Adapter
 }
@@ -136,7 +139,7 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 				return nil, err
 			}
 		}
-		rules[p.Name] = gateway.ProtocolRules{Schedule: sch, Topics: p.Topics}
+		rules[p.Name] = gateway.ProtocolRules{Schedule: sch, Topics: p.Topics, RefKinds: p.RefKinds}
 		if p.Issuer != nil {
 			issuers[p.Name] = p.Issuer
 		}
