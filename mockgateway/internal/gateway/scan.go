@@ -295,4 +295,3 @@ func (s *Service) FailingDeliveries(ctx context.Context, limit int) ([]*Event, e
 	}
 	return out, nil
 }
-

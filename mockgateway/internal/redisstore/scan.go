@@ -230,7 +230,7 @@ func (s *Store) CountSince(ctx context.Context, mids []string, kind string, sinc
 // probe is one key FindIDs reads and what it means when it is there.
 type probe struct {
 	mid, kind, via, id string // id: the object's id when the key is the object itself
-	cmd                    redis.Cmder
+	cmd                redis.Cmder
 }
 
 // FindIDs looks term up as every kind of id in every merchant at once: one

@@ -88,7 +88,7 @@ func Protocol() server.Protocol {
 	return server.Protocol{
 		Name: Name, Preset: "wechat", Topics: topics, Form: registerOwnKey,
 		RefKinds: []string{refTransactionID, refRefundID},
-		Issuer: &issuer{pool: pool, now: time.Now},
+		Issuer:   &issuer{pool: pool, now: time.Now},
 		New: func(d server.Deps) server.Adapter {
 			return New(Options{Service: d.Service, FaultHold: d.FaultHold, Log: d.Log})
 		},
