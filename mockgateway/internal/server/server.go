@@ -1,5 +1,5 @@
 // Package server assembles the gateway: the core over its Redis store, the
-// protocol adapters, the cashier, the admin API, QR images and static
+// protocol adapters, the cashier, the admin API and console, QR images and static
 // files, health and metrics, and the background workers (dispatcher and
 // timers). The binary and in-process tests build it the same way, so a
 // test adapter can be added to a real gateway.
@@ -21,6 +21,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/assets"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/cashier"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/console"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/metrics"
@@ -170,10 +171,14 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 			forms[p.Name] = p.Form
 		}
 	}
-	g.handler = g.routes(
+	con := console.New(console.Options{Core: svc, Sessions: store.Sessions(), Token: cfg.AdminToken, PublicURL: cfg.PublicURL,
+		Demo: cfg.Demo, Protocols: names, Forms: forms, Log: cfg.Log})
+	// The console's session is loaded around its own pages only.
+	g.handler = con.Wrap(g.routes(
 		cashier.New(cashier.Options{Core: svc, Signers: signers, PublicURL: cfg.PublicURL, Now: cfg.Now, Log: cfg.Log}),
 		adminapi.New(adminapi.Options{Core: svc, Token: cfg.AdminToken, Demo: cfg.Demo, Forms: forms, Protocols: names, Log: cfg.Log}),
-	)
+		con,
+	))
 	return g, nil
 }
 
