@@ -60,10 +60,10 @@ func findPreset(key string) (preset, bool) {
 
 // faultForm is the rule form as submitted, with its errors by field.
 type faultForm struct {
-	Preset, Scenario, Remaining                       string
-	Merchant, Protocol, Operation, Method             string
-	Amount, Prefix                                    string
-	Errors                                            map[string]string
+	Preset, Scenario, Remaining           string
+	Merchant, Protocol, Operation, Method string
+	Amount, Prefix                        string
+	Errors                                map[string]string
 }
 
 type faultsData struct {

@@ -17,10 +17,10 @@ import (
 // paymentForms are the payment page's forms as last submitted, with their
 // errors, so a refused submission shows its input again beside the error.
 type paymentForms struct {
-	FailCode, FailErr                      string
-	RefundAmount, RefundReason, RefundErr  string
-	RefundScenario, RefundScenarioErr      string
-	SettleRefund, SettleCode, SettleErr    string
+	FailCode, FailErr                     string
+	RefundAmount, RefundReason, RefundErr string
+	RefundScenario, RefundScenarioErr     string
+	SettleRefund, SettleCode, SettleErr   string
 }
 
 // timelineEntry is one line of a payment's history.

@@ -90,5 +90,3 @@ func addressKey(c *gin.Context) string {
 	}
 	return a.String()
 }
-
-
