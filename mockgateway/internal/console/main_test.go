@@ -41,6 +41,22 @@ type env struct {
 	Svc  *gateway.Service
 	Demo *gateway.Merchant
 	logs *logBuffer
+	g    *server.Gateway
+}
+
+// runWorkers runs the dispatcher and the timers until the test ends, so
+// notifications go out and refunds settle.
+func (e *env) runWorkers() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.g.RunWorkers(ctx); close(done) }()
+	e.t.Cleanup(func() { cancel(); <-done })
+}
+
+// fastNotify retries native notifications after 300 ms and polls often.
+func fastNotify(c *server.Config) {
+	c.Schedules = map[string]gateway.Schedule{native.Name: {0, 300 * time.Millisecond, 300 * time.Millisecond}}
+	c.PollInterval = 50 * time.Millisecond
 }
 
 // logBuffer keeps the gateway's log lines for tests that read them.
@@ -61,19 +77,21 @@ func (l *logBuffer) String() string {
 	return l.buf.String()
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, tweaks ...func(*server.Config)) *env {
 	t.Helper()
 	rdb := redistest.Client(t)
 	store := redisstore.New(rdb)
 	e := &env{t: t, logs: &logBuffer{}}
 	e.Demo = &gateway.Merchant{ID: gateway.DemoMerchantID, Name: "Demo", APIKey: "sk_test_demo",
 		WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
-	var srvURL string
 	cfg := server.Config{
 		PublicURL: "http://gateway.test", AdminToken: adminToken, Demo: e.Demo,
 		TimeScale: 1, RefundDelay: time.Hour, FaultHold: 2 * time.Second, OpenAPI: docs.OpenAPI,
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		Protocols: []server.Protocol{native.Protocol(), stripe.Protocol(), wechat.Protocol()},
+	}
+	for _, tw := range tweaks {
+		tw(&cfg)
 	}
 	g, err := server.New(store, cfg)
 	if err != nil {
@@ -82,10 +100,10 @@ func newEnv(t testing.TB) *env {
 	if err := g.Seed(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	e.g = g
 	srv := httptest.NewServer(g.Handler())
 	t.Cleanup(srv.Close)
-	srvURL = srv.URL
-	e.URL, e.Svc = srvURL, g.Service
+	e.URL, e.Svc = srv.URL, g.Service
 	return e
 }
 
@@ -223,4 +241,24 @@ func (e *env) paid(in gateway.CreatePaymentInput) *gateway.Payment {
 		e.t.Fatal(err)
 	}
 	return res.Payment
+}
+
+// get reads a payment of the demo merchant.
+func (e *env) get(id string) *gateway.Payment {
+	e.t.Helper()
+	p, err := e.Svc.Payment(context.Background(), e.Demo, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// refunds lists the refunds of a payment of the demo merchant.
+func (e *env) refunds(paymentID string) []*gateway.Refund {
+	e.t.Helper()
+	rs, _, err := e.Svc.ListRefunds(context.Background(), e.Demo, gateway.RefundFilter{PaymentID: paymentID}, gateway.ListQuery{Limit: 100})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rs
 }
