@@ -39,6 +39,7 @@ lint:
 bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchtime $${BENCHTIME:-3000x} ./bench/
 	$(GO) test -run '^$$' -bench BenchmarkIdleTick -benchtime 1000x ./mockgateway/internal/dispatcher/
+	$(GO) test -run '^$$' -bench BenchmarkConsole100k -benchtime 50x ./mockgateway/internal/console/
 	bash bench/run-loadgen.sh
 
 ## fuzz: run the scenario parser fuzzer for a while (FUZZTIME=1m)

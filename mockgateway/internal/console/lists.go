@@ -12,7 +12,7 @@ import (
 // offers to go on).
 const (
 	pageSize    = 50
-	listMaxScan = 5000
+	listMaxScan = 2000
 )
 
 // filter is one filter of a list: its query parameter, the values it takes

@@ -10,7 +10,7 @@ import (
 
 // overviewSample bounds the objects of each kind the overview reads to
 // count statuses; totals are exact whatever the size of the gateway.
-const overviewSample = 2000
+const overviewSample = 1000
 
 type overviewData struct {
 	Counts  gateway.Counts
