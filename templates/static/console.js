@@ -26,12 +26,28 @@
   if (every > 0) {
     var edited = false;
     document.addEventListener("input", function () { edited = true; });
+    // A field whose value differs from the page's (typed, pasted, filled
+    // in by a tool) is someone's work in progress.
+    var changed = function () {
+      return Array.prototype.some.call(document.querySelectorAll("input, textarea, select"), function (el) {
+        if (el.type === "hidden" || el.type === "submit") { return false; }
+        if (el.tagName === "SELECT") {
+          var def = 0;
+          for (var i = 0; i < el.options.length; i++) { if (el.options[i].defaultSelected) { def = i; break; } }
+          return el.options.length > 0 && el.selectedIndex !== def;
+        }
+        return el.value !== el.defaultValue;
+      });
+    };
     var tick = function () {
       var a = document.activeElement;
-      var busy = edited || (a && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) && a.type !== "submit");
+      var busy = edited || changed() || (a && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) && a.type !== "submit");
       if (!busy && !document.hidden) { location.reload(); return; }
       setTimeout(tick, every * 1000);
     };
-    setTimeout(tick, every * 1000);
+    // A message about what just happened stays a while before a refresh
+    // takes it away.
+    var first = document.querySelector("main .flash") ? Math.max(every, 10) : every;
+    setTimeout(tick, first * 1000);
   }
 })();
