@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -137,11 +136,11 @@ func New(o Options) *Console {
 // Register adds the console's routes under /admin (beside /admin/api,
 // which keeps its bearer token).
 func (con *Console) Register(r *gin.Engine) {
-	open := r.Group("/admin", consoleHeaders, con.crossOrigin)
+	open := r.Group("/admin", consoleHeaders, con.session, con.crossOrigin)
 	open.GET("/signin", con.handleSigninPage)
 	open.POST("/signin", con.handleSignin)
 
-	g := r.Group("/admin", consoleHeaders, con.crossOrigin, con.requireSession)
+	g := r.Group("/admin", consoleHeaders, con.session, con.crossOrigin, con.requireSession)
 	g.POST("/signout", con.handleSignout)
 	g.GET("", con.handleOverview)
 	g.GET("/search", con.handleSearch)
@@ -174,23 +173,6 @@ func (con *Console) Register(r *gin.Engine) {
 
 	g.GET("/reset", con.handleResetPage)
 	g.POST("/reset", con.handleReset)
-}
-
-// Wrap loads and saves the console's session around the requests of its
-// pages (not /admin/api, and nothing else of the gateway).
-func (con *Console) Wrap(next http.Handler) http.Handler {
-	withSession := con.sm.LoadAndSave(next)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isConsolePath(r.URL.Path) {
-			withSession.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func isConsolePath(p string) bool {
-	return p == "/admin" || (strings.HasPrefix(p, "/admin/") && p != "/admin/api" && !strings.HasPrefix(p, "/admin/api/"))
 }
 
 // consoleCSP lets a page load only its own stylesheet, script and images,

@@ -42,10 +42,71 @@ func newSessionManager(store scs.Store, publicURL string) *scs.SessionManager {
 	sm.Cookie.SameSite = http.SameSiteStrictMode
 	u, err := url.Parse(publicURL)
 	sm.Cookie.Secure = err == nil && u.Scheme == "https"
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		http.Error(w, "The console's session store failed; try again in a moment.", http.StatusInternalServerError)
-	}
 	return sm
+}
+
+// session loads the request's session (scs.SessionManager.LoadAndSave,
+// made a Gin middleware so that the console's routes stay on the gateway's
+// engine): the session is in the request's context for the handlers, and it
+// is saved — its cookie set — just before the answer's header is written.
+func (con *Console) session(c *gin.Context) {
+	c.Writer.Header().Add("Vary", "Cookie")
+	var token string
+	if ck, err := c.Request.Cookie(sessionCookie); err == nil {
+		token = ck.Value
+	}
+	ctx, err := con.sm.Load(c.Request.Context(), token)
+	if err != nil {
+		con.log.ErrorContext(c.Request.Context(), "console: load session", "request_id", apicall.RequestIDOf(c), "err", err)
+		c.String(http.StatusInternalServerError, "The console's session store failed; try again in a moment.\n")
+		c.Abort()
+		return
+	}
+	c.Request = c.Request.WithContext(ctx)
+	w := &sessionWriter{ResponseWriter: c.Writer, c: c, con: con}
+	c.Writer = w
+	c.Next()
+	w.save()
+}
+
+// sessionWriter saves the session before the first byte of the header goes
+// out, whichever way the handler answers.
+type sessionWriter struct {
+	gin.ResponseWriter
+	c     *gin.Context
+	con   *Console
+	saved bool
+}
+
+func (w *sessionWriter) save() {
+	if w.saved {
+		return
+	}
+	w.saved = true
+	ctx := w.c.Request.Context()
+	switch w.con.sm.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := w.con.sm.Commit(ctx)
+		if err != nil {
+			// Too late for an error page: the answer is on its way.
+			w.con.log.ErrorContext(ctx, "console: save session", "request_id", apicall.RequestIDOf(w.c), "err", err)
+			return
+		}
+		w.con.sm.WriteSessionCookie(ctx, w.ResponseWriter, token, expiry)
+	case scs.Destroyed:
+		w.con.sm.WriteSessionCookie(ctx, w.ResponseWriter, "", time.Time{})
+	}
+}
+
+func (w *sessionWriter) WriteHeader(code int) { w.save(); w.ResponseWriter.WriteHeader(code) }
+func (w *sessionWriter) WriteHeaderNow()      { w.save(); w.ResponseWriter.WriteHeaderNow() }
+func (w *sessionWriter) Write(b []byte) (int, error) {
+	w.save()
+	return w.ResponseWriter.Write(b)
+}
+func (w *sessionWriter) WriteString(s string) (int, error) {
+	w.save()
+	return w.ResponseWriter.WriteString(s)
 }
 
 // tokenMark identifies an admin token without revealing it: a session

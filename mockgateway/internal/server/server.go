@@ -173,12 +173,11 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 	}
 	con := console.New(console.Options{Core: svc, Sessions: store.Sessions(), Token: cfg.AdminToken, PublicURL: cfg.PublicURL,
 		Demo: cfg.Demo, Protocols: names, Forms: forms, Log: cfg.Log})
-	// The console's session is loaded around its own pages only.
-	g.handler = con.Wrap(g.routes(
+	g.handler = g.routes(
 		cashier.New(cashier.Options{Core: svc, Signers: signers, PublicURL: cfg.PublicURL, Now: cfg.Now, Log: cfg.Log}),
 		adminapi.New(adminapi.Options{Core: svc, Token: cfg.AdminToken, Demo: cfg.Demo, Forms: forms, Protocols: names, Log: cfg.Log}),
 		con,
-	))
+	)
 	return g, nil
 }
 
