@@ -137,6 +137,7 @@ func TestConsole_Phone(t *testing.T) {
 		if wide := eval[bool](p, "measure the page", `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
 			t.Errorf("%s is wider than the phone's screen", path)
 		}
+		p.shot(strings.ReplaceAll(strings.Trim(path, "/"), "/", "-"), "")
 	}
 	p.click(`form.signout button`, `#token`)
 	p.open(s.gw.URL+"/admin/payments", `#token`)

@@ -178,8 +178,8 @@ var funcs = template.FuncMap{
 		return s
 	},
 	"credArgs": func(mid, protocol string, fs []credField) credArgs { return credArgs{mid, protocol, fs} },
-	"selectArgs": func(name, lbl string, options []string, value, err string) selectArgs {
-		return selectArgs{name, lbl, options, value, err}
+	"selectArgs": func(name, lbl, empty string, options []string, value, err string) selectArgs {
+		return selectArgs{name, lbl, empty, options, value, err}
 	},
 	"formHasErr": func(fs []keyField) bool {
 		for _, f := range fs {
@@ -215,8 +215,10 @@ type credArgs struct {
 
 type selectArgs struct {
 	Name, Label string
-	Options     []string
-	Value, Err  string
+	// Empty is what choosing nothing means.
+	Empty      string
+	Options    []string
+	Value, Err string
 }
 
 type eventArgs struct {
