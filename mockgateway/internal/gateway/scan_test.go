@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -208,5 +209,54 @@ func TestService_Counts(t *testing.T) {
 	}
 	if sampled.Payments.Total != 20 || sampled.Payments.Counted != 5 || !sampled.Payments.Partial() {
 		t.Fatalf("sampled payments %+v, want 20 with 5 counted", sampled.Payments)
+	}
+}
+
+// With many merchants each is read a few ids at a time; one merchant that
+// holds all the newest payments is read again as it runs dry, and the list
+// stays in order.
+func TestService_ScanPayments_ManyMerchants(t *testing.T) {
+	f := newFixtureWith(t, nil)
+	var ms []*gateway.Merchant
+	for i := range 30 {
+		m, err := f.svc.CreateMerchant(f.ctx, fmt.Sprintf("Shop %d", i), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	var want []string // newest first
+	create := func(m *gateway.Merchant) {
+		f.clock.Set(f.clock.Now().Add(time.Millisecond))
+		p, _, err := f.svc.CreatePayment(f.ctx, m, gateway.CreatePaymentInput{OutTradeNo: gateway.RandomToken(12), Amount: 100, Method: "card", Subject: "Tea"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append([]string{p.ID}, want...)
+	}
+	for _, m := range ms {
+		create(m)
+	}
+	for range 45 {
+		create(ms[29])
+	}
+	var got []string
+	q := gateway.ScanQuery{Limit: 20}
+	for pages := 0; ; pages++ {
+		pg, err := f.svc.ScanPayments(f.ctx, "", gateway.PaymentFilter{}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ids(pg.Items)...)
+		if !pg.More {
+			break
+		}
+		if pages > 10 {
+			t.Fatal("no end of the list")
+		}
+		q.StartingAfter = pg.Next
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %d payments, want %d in order:\ngot  %v\nwant %v", len(got), len(want), got, want)
 	}
 }

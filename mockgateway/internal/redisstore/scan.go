@@ -59,9 +59,11 @@ func scan[T any, R interface {
 	for i, mid := range mids {
 		streams[i] = &idStream{mid: mid, upper: upper}
 	}
-	// The first read asks each merchant for a page's worth; later reads,
-	// which happen when keep refuses objects, for more.
-	chunk := int64(limit + 1)
+	// The first read asks each merchant for its share of a page (a page's
+	// worth when there are few merchants, so that a thousand merchants do
+	// not send a thousand pages of ids); a merchant that runs dry is read
+	// again, and later reads — keep refused objects — ask for more.
+	chunk := int64(min(limit+1, max(8, 4*(limit+1)/max(len(mids), 1))))
 	for {
 		if err := s.refill(ctx, streams, indexRest, lower, chunk, kind); err != nil {
 			return page, err
