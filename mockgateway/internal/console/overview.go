@@ -16,7 +16,6 @@ type overviewData struct {
 	Counts  gateway.Counts
 	Failing []*gateway.Event
 	Rules   []*gateway.FaultRule
-	Sample  int
 }
 
 // pending: the overview is a dashboard; it follows the gateway while
@@ -51,5 +50,5 @@ func (con *Console) handleOverview(c *gin.Context) {
 			active = append(active, r)
 		}
 	}
-	con.render(c, 200, "overview", "Overview", "overview", overviewData{Counts: counts, Failing: failing, Rules: active, Sample: overviewSample})
+	con.render(c, 200, "overview", "Overview", "overview", overviewData{Counts: counts, Failing: failing, Rules: active})
 }
