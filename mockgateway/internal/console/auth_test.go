@@ -104,9 +104,8 @@ func TestConsole_SecureCookieOnHTTPS(t *testing.T) {
 func TestConsole_SignInIsRateLimited(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
-	for i := range 10 {
+	for range 10 {
 		wantStatus(t, b.post("/admin/signin", url.Values{"token": {"wrong"}}), http.StatusUnauthorized)
-		_ = i
 	}
 	r := b.post("/admin/signin", url.Values{"token": {adminToken}})
 	wantStatus(t, r, http.StatusTooManyRequests)
