@@ -45,6 +45,7 @@ bench:
 	bash bench/run-notify.sh
 	$(GO) test -run '^$$' -bench . -benchtime $${BENCHTIME:-3000x} ./bench/
 	$(GO) test -run '^$$' -bench 'BenchmarkIdleTick|BenchmarkDispatch' -benchtime 1000x ./mockgateway/internal/dispatcher/
+	$(GO) test -run '^$$' -bench BenchmarkConsole100k -benchtime 50x ./mockgateway/internal/console/
 	bash bench/run-loadgen.sh
 
 ## fuzz: run the scenario parser fuzzer for a while (FUZZTIME=1m)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -74,6 +75,17 @@ func newPage(t *testing.T, name string, phone bool) *page {
 type consoleErrors struct {
 	mu   sync.Mutex
 	list []string
+	// expected are errors a journey causes on purpose (a refused
+	// sign-in's 401), matched by substring of "URL: text".
+	expected []string
+}
+
+// expectError lets the page report an error holding s: the journey causes
+// it on purpose.
+func (p *page) expectError(s string) {
+	p.errs.mu.Lock()
+	defer p.errs.mu.Unlock()
+	p.errs.expected = append(p.errs.expected, s)
 }
 
 func (p *page) watchConsole() {
@@ -90,8 +102,11 @@ func (p *page) watchConsole() {
 			if strings.Contains(m.Text, "favicon.ico") || strings.HasSuffix(m.URL, "/favicon.ico") {
 				continue
 			}
+			msg := fmt.Sprintf("%s: %s", m.URL, m.Text)
 			p.errs.mu.Lock()
-			p.errs.list = append(p.errs.list, fmt.Sprintf("%s: %s", m.URL, m.Text))
+			if !slices.ContainsFunc(p.errs.expected, func(e string) bool { return strings.Contains(msg, e) }) {
+				p.errs.list = append(p.errs.list, msg)
+			}
 			p.errs.mu.Unlock()
 		}
 	}()

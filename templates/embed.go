@@ -18,3 +18,8 @@ var Shop embed.FS
 //
 //go:embed static
 var Static embed.FS
+
+// Console holds the gateway's QA console pages (/admin).
+//
+//go:embed console
+var Console embed.FS

@@ -21,6 +21,10 @@ type ProtocolRules struct {
 	// event is stored for it. Nil notifies every change except a refund's
 	// creation, under the change's own name (NotifyChanges).
 	Topics func(ch Change) []string
+	// RefKinds are the kinds of the protocol's own ids it keeps in
+	// Payment.Refs and Refund.Refs, so a search across the gateway can look
+	// them up (Find).
+	RefKinds []string
 }
 
 // Change is what happened to an object, as a protocol's Topics sees it.

@@ -87,6 +87,7 @@ func (b *Batch) Empty() bool {
 // with code ResourceMissing.
 type Store interface {
 	FaultStore
+	ScanStore
 
 	// PutMerchant stores a merchant (new or changed) and indexes its API
 	// key, if the stored one still has version expected (0: none is

@@ -1,5 +1,5 @@
 // Package server assembles the gateway: the core over its Redis store, the
-// protocol adapters, the cashier, the admin API, QR images and static
+// protocol adapters, the cashier, the admin API and console, QR images and static
 // files, health and metrics, and the background workers (dispatcher and
 // timers). The binary and in-process tests build it the same way, so a
 // test adapter can be added to a real gateway.
@@ -22,6 +22,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/assets"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/cashier"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/console"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/metrics"
@@ -75,6 +76,9 @@ type Protocol struct {
 	Issuer gateway.CredentialIssuer
 	// Form registers a merchant's own keys (nil: not supported).
 	Form adminapi.CredentialsForm
+	// RefKinds are the kinds of its own ids it keeps in Payment.Refs and
+	// Refund.Refs, which the console's search looks up.
+	RefKinds []string
 	// New builds the adapter over the service.
 	New func(Deps) Adapter
 }
@@ -138,7 +142,7 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 				return nil, err
 			}
 		}
-		rules[p.Name] = gateway.ProtocolRules{Schedule: sch, Topics: p.Topics}
+		rules[p.Name] = gateway.ProtocolRules{Schedule: sch, Topics: p.Topics, RefKinds: p.RefKinds}
 		if p.Issuer != nil {
 			issuers[p.Name] = p.Issuer
 		}
@@ -174,9 +178,12 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 			forms[p.Name] = p.Form
 		}
 	}
+	con := console.New(console.Options{Core: svc, Sessions: store.Sessions(), Token: cfg.AdminToken, PublicURL: cfg.PublicURL,
+		Demo: cfg.Demo, Protocols: names, Forms: forms, Log: cfg.Log})
 	g.handler = g.routes(
 		cashier.New(cashier.Options{Core: svc, Signers: signers, PublicURL: cfg.PublicURL, Now: cfg.Now, Log: cfg.Log}),
 		adminapi.New(adminapi.Options{Core: svc, Token: cfg.AdminToken, Demo: cfg.Demo, Forms: forms, Protocols: names, Log: cfg.Log}),
+		con,
 	)
 	return g, nil
 }

@@ -76,6 +76,7 @@ func New(o Options) *Adapter {
 func Protocol() server.Protocol {
 	return server.Protocol{
 		Name: Name, Preset: "standard", Topics: Topics, Issuer: Issuer{},
+		RefKinds: []string{refIntent, refCharge, refSession},
 		New: func(d server.Deps) server.Adapter {
 			return New(Options{Service: d.Service, Store: d.Store, FaultHold: d.FaultHold, Log: d.Log})
 		},

@@ -87,7 +87,8 @@ func Protocol() server.Protocol {
 	pool := newKeyPool(poolSize)
 	return server.Protocol{
 		Name: Name, Preset: "wechat", Topics: topics, Form: registerOwnKey,
-		Issuer: &issuer{pool: pool, now: time.Now},
+		RefKinds: []string{refTransactionID, refRefundID},
+		Issuer:   &issuer{pool: pool, now: time.Now},
 		New: func(d server.Deps) server.Adapter {
 			return New(Options{Service: d.Service, FaultHold: d.FaultHold, Log: d.Log})
 		},

@@ -1,0 +1,135 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+)
+
+// eventTypes are the core's kinds of change, which every protocol's
+// notifications are named after.
+var eventTypes = []string{
+	gateway.EventPaymentSucceeded, gateway.EventPaymentFailed, gateway.EventPaymentClosed,
+	gateway.EventRefundCreated, gateway.EventRefundSucceeded, gateway.EventRefundFailed,
+}
+
+type eventListData struct {
+	Filters []filter
+	Invalid []filter
+	Events  []*gateway.Event
+	Nav     listNav
+}
+
+func (d eventListData) pending() bool {
+	for _, e := range d.Events {
+		if e.DeliveryStatus == gateway.DeliveryPending {
+			return true
+		}
+	}
+	return false
+}
+
+// handleEventList answers GET /admin/events: every merchant's events,
+// newest first, filtered by merchant, type, delivery status and protocol.
+func (con *Console) handleEventList(c *gin.Context) {
+	mf, err := con.merchantFilter(c)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	filters := []filter{
+		mf,
+		readFilter(c, "type", "Type", eventTypes),
+		readFilter(c, "delivery", "Delivery", []string{gateway.DeliveryPending, gateway.DeliveryDelivered, gateway.DeliveryFailed}),
+		readFilter(c, "protocol", "Protocol", con.o.Protocols),
+	}
+	f := gateway.EventFilter{Type: filters[1].Value, DeliveryStatus: filters[2].Value, Protocol: filters[3].Value}
+	after := c.Query("after")
+	page, err := con.core.ScanEvents(c.Request.Context(), mf.Value, f, gateway.ScanQuery{Limit: pageSize, StartingAfter: after, MaxScan: listMaxScan})
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	con.render(c, http.StatusOK, "events", "Events", "events", eventListData{
+		Filters: filters, Invalid: invalidFilters(filters), Events: page.Items,
+		Nav: nav("/admin/events", filters, nil, after, page.Next, page.More, page.Scanned, len(page.Items) < pageSize),
+	})
+}
+
+// headerLine is one header of a sent request.
+type headerLine struct{ Name, Value string }
+
+type attemptView struct {
+	gateway.Attempt
+	Headers []headerLine
+	OK      bool
+}
+
+type eventData struct {
+	E        *gateway.Event
+	M        *gateway.Merchant
+	Attempts []attemptView
+	Snapshot string
+	Path     string
+}
+
+func (d eventData) pending() bool { return d.E.DeliveryStatus == gateway.DeliveryPending }
+
+// handleEventPage answers GET /admin/events/{id}?m=: what was sent on each
+// attempt — URL, headers, body in the merchant's dialect — and what came
+// back.
+func (con *Console) handleEventPage(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := c.Param("id")
+	m, err := con.merchantOf(ctx, c.Query("m"), id)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	ev, err := con.core.Event(ctx, m, id)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	d := eventData{E: ev, M: m, Path: "/admin/events/" + url.PathEscape(ev.ID) + "?m=" + url.QueryEscape(m.ID)}
+	for _, a := range ev.Attempts {
+		v := attemptView{Attempt: a, OK: a.StatusCode != nil && *a.StatusCode < 300 && *a.StatusCode >= 200 && a.Error == ""}
+		if a.Request != nil {
+			for k, val := range a.Request.Header {
+				v.Headers = append(v.Headers, headerLine{k, val})
+			}
+			sort.Slice(v.Headers, func(i, j int) bool { return v.Headers[i].Name < v.Headers[j].Name })
+		}
+		d.Attempts = append(d.Attempts, v)
+	}
+	con.render(c, http.StatusOK, "event", "Event "+ev.ID, "events", d)
+}
+
+// handleEventRedeliver asks for one extra delivery attempt now.
+func (con *Console) handleEventRedeliver(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := c.Param("id")
+	m, err := con.merchantOf(ctx, c.PostForm("m"), id)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	apicall.AddLogAttrs(c, "console_action", "redeliver", "merchant", m.ID, "event", id)
+	back := backTo(c, "/admin/events/"+url.PathEscape(id)+"?m="+url.QueryEscape(m.ID))
+	ev, err := con.core.RedeliverEvent(ctx, m, id)
+	if err != nil {
+		con.refuse(c, back, "redeliver the event", err)
+		return
+	}
+	if ev.URL == "" {
+		con.flashError(c, "Event "+ev.ID+" has no notify URL (neither its object nor the merchant has one), so the attempt will record that nothing could be sent.")
+		c.Redirect(http.StatusSeeOther, back)
+		return
+	}
+	con.done(c, back, "Redelivery of %s asked for: one extra attempt to %s now, outside the schedule.", ev.ID, ev.URL)
+}

@@ -1,0 +1,103 @@
+package console
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+)
+
+// failureCode is what the gateway accepts as a failure code (DESIGN §3).
+var failureCode = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+
+// paymentAction loads the payment of :id and its merchant for an action,
+// and names the action in the request log.
+func (con *Console) paymentAction(c *gin.Context, action string) (*gateway.Payment, *gateway.Merchant, bool) {
+	p, m, err := con.core.PublicPayment(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		con.fail(c, err)
+		return nil, nil, false
+	}
+	apicall.AddLogAttrs(c, "console_action", action, "merchant", m.ID, "payment", p.ID)
+	return p, m, true
+}
+
+func paymentPath(id string) string { return "/admin/payments/" + id }
+
+// handlePaymentSucceed is the customer paying (the succeed test helper).
+func (con *Console) handlePaymentSucceed(c *gin.Context) {
+	p, m, ok := con.paymentAction(c, "succeed")
+	if !ok {
+		return
+	}
+	back := backTo(c, paymentPath(p.ID))
+	res, err := con.core.SucceedPayment(c.Request.Context(), m, p.ID)
+	switch {
+	case err != nil:
+		con.refuse(c, back, "mark the payment paid", err)
+	case res.FailedCode != "":
+		con.done(c, back, "The payment's auto_fail scenario declined this pay action with %s; it is still pending and the next one can pay.", res.FailedCode)
+	default:
+		con.done(c, back, "Payment %s succeeded.", p.ID)
+	}
+}
+
+// handlePaymentFail records a declined attempt with a chosen code.
+func (con *Console) handlePaymentFail(c *gin.Context) {
+	p, m, ok := con.paymentAction(c, "fail")
+	if !ok {
+		return
+	}
+	code := strings.TrimSpace(c.PostForm("code"))
+	if code == "" {
+		code = strings.TrimSpace(c.PostForm("code_choice"))
+	}
+	if !failureCode.MatchString(code) {
+		con.showPayment(c, http.StatusUnprocessableEntity, p.ID, paymentForms{FailCode: code,
+			FailErr: "A failure code is 1 to 64 letters, digits or underscores, e.g. card_declined."})
+		return
+	}
+	back := backTo(c, paymentPath(p.ID))
+	if _, err := con.core.FailPayment(c.Request.Context(), m, p.ID, code); err != nil {
+		con.refuse(c, back, "decline the payment", err)
+		return
+	}
+	con.done(c, back, "Payment %s was declined with %s; it stays pending.", p.ID, code)
+}
+
+// handlePaymentExpire closes a pending payment as its expiry would.
+func (con *Console) handlePaymentExpire(c *gin.Context) {
+	p, m, ok := con.paymentAction(c, "expire")
+	if !ok {
+		return
+	}
+	back := backTo(c, paymentPath(p.ID))
+	if _, err := con.core.ExpirePayment(c.Request.Context(), m, p.ID); err != nil {
+		con.refuse(c, back, "expire the payment", err)
+		return
+	}
+	con.done(c, back, "Payment %s expired.", p.ID)
+}
+
+// handlePaymentClose closes a pending payment as the merchant would.
+func (con *Console) handlePaymentClose(c *gin.Context) {
+	p, m, ok := con.paymentAction(c, "close")
+	if !ok {
+		return
+	}
+	back := backTo(c, paymentPath(p.ID))
+	if p.Status == gateway.PaymentClosed {
+		con.flashError(c, "Payment "+p.ID+" is already closed; nothing changed.")
+		c.Redirect(http.StatusSeeOther, back)
+		return
+	}
+	if _, err := con.core.ClosePayment(c.Request.Context(), m, p.ID); err != nil {
+		con.refuse(c, back, "close the payment", err)
+		return
+	}
+	con.done(c, back, "Payment %s closed.", p.ID)
+}
