@@ -24,6 +24,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/adminapi"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
 
@@ -80,6 +81,9 @@ type Options struct {
 	Protocols []string
 	// Forms register a merchant's own keys, by protocol (as the admin API's).
 	Forms map[string]adminapi.CredentialsForm
+	// Notifiers encode each protocol's notifications: an attempt log keeps
+	// no body a notifier can encode again, and the event page shows it.
+	Notifiers map[string]dispatcher.Notifier
 	// SigninPerMinute bounds sign-in attempts per client address (default 10).
 	SigninPerMinute int
 	Log             *slog.Logger

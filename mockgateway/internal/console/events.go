@@ -1,13 +1,14 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
 
@@ -67,7 +68,24 @@ type headerLine struct{ Name, Value string }
 type attemptView struct {
 	gateway.Attempt
 	Headers []headerLine
-	OK      bool
+	// Body is the body sent; Reencoded says the attempt log kept none and
+	// the protocol encoded it again from the event and the attempt's
+	// faults (its bodies depend on nothing else).
+	Body      string
+	Reencoded bool
+	OK        bool
+}
+
+// sentBody is what an attempt sent as its body, in the event's protocol.
+func (con *Console) sentBody(m *gateway.Merchant, ev *gateway.Event, a gateway.Attempt) ([]byte, error) {
+	n, ok := con.o.Notifiers[ev.Protocol]
+	if !ok {
+		if a.Request.Reproducible {
+			return nil, fmt.Errorf("no notifier for protocol %q", ev.Protocol)
+		}
+		return []byte(a.Request.Body), nil
+	}
+	return dispatcher.SentBody(n, m, ev, a)
 }
 
 type eventData struct {
@@ -100,10 +118,15 @@ func (con *Console) handleEventPage(c *gin.Context) {
 	for _, a := range ev.Attempts {
 		v := attemptView{Attempt: a, OK: a.StatusCode != nil && *a.StatusCode < 300 && *a.StatusCode >= 200 && a.Error == ""}
 		if a.Request != nil {
-			for k, val := range a.Request.Header {
-				v.Headers = append(v.Headers, headerLine{k, val})
+			for _, h := range a.Request.Header {
+				v.Headers = append(v.Headers, headerLine{h[0], h[1]})
 			}
-			sort.Slice(v.Headers, func(i, j int) bool { return v.Headers[i].Name < v.Headers[j].Name })
+			body, err := con.sentBody(m, ev, a)
+			if err != nil {
+				con.fail(c, fmt.Errorf("console: the body of %s attempt %d: %w", ev.ID, a.Number, err))
+				return
+			}
+			v.Body, v.Reencoded = string(body), a.Request.Reproducible
 		}
 		d.Attempts = append(d.Attempts, v)
 	}

@@ -72,7 +72,9 @@ func TestConsole_EventPage(t *testing.T) {
 	wantStatus(t, page, http.StatusOK)
 	wantContains(t, page, `id="attempt-1"`, "HTTP 500", "Internal Server Error from the shop", `id="attempt-2"`, "HTTP 200",
 		"OK from the shop", "<th>Webhook-Signature</th>", "v1,", "<th>Webhook-Id</th>", ev.ID, "POST <code>"+shop.URL+"/hook</code>",
-		"&#34;type&#34;: &#34;payment.succeeded&#34;", " ms</h3>")
+		"&#34;type&#34;: &#34;payment.succeeded&#34;", "&#34;id&#34;: &#34;"+p.ID+"&#34;", " ms</h3>",
+		// A native body is re-encoded from the event (the attempt log keeps none), and the page says so.
+		"Native encodes it from the event")
 	wantLacks(t, page, "data-refresh")
 	// Without m, the event is found by its id.
 	wantContains(t, b.get("/admin/events/"+ev.ID), `id="attempt-2"`)

@@ -179,7 +179,7 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 		}
 	}
 	con := console.New(console.Options{Core: svc, Sessions: store.Sessions(), Token: cfg.AdminToken, PublicURL: cfg.PublicURL,
-		Demo: cfg.Demo, Protocols: names, Forms: forms, Log: cfg.Log})
+		Demo: cfg.Demo, Protocols: names, Forms: forms, Notifiers: g.notifiers, Log: cfg.Log})
 	g.handler = g.routes(
 		cashier.New(cashier.Options{Core: svc, Signers: signers, PublicURL: cfg.PublicURL, Now: cfg.Now, Log: cfg.Log}),
 		adminapi.New(adminapi.Options{Core: svc, Token: cfg.AdminToken, Demo: cfg.Demo, Forms: forms, Protocols: names, Log: cfg.Log}),
