@@ -179,7 +179,7 @@ func (e *env) pendingOrder(email string, amount int64) (*shop.Order, *shop.Attem
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "alipay", shop.ActorCustomer(u.Email), sqlite.Lease{})
+	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "alipay", "", shop.ActorCustomer(u.Email), sqlite.Lease{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
