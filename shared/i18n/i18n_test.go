@@ -88,7 +88,7 @@ func TestCatalogues_SameArguments(t *testing.T) {
 }
 
 // sameInBoth are messages that read the same in both languages.
-var sameInBoth = []string{}
+var sameInBoth = []string{"cashier.brand.neutral"}
 
 func rawMessage(t *testing.T, lang, key string) string {
 	t.Helper()
