@@ -96,7 +96,7 @@ func (s *Service) create(ctx context.Context, o *shop.Order, a *shop.Attempt, le
 		Currency:    a.Currency,
 		Method:      a.Method,
 		Subject:     subject(o, a),
-		Description: describe(o),
+		Description: describe(o, a),
 		Locale:      a.Locale,
 		NotifyURL:   s.NotifyURL(),
 		ReturnURL:   s.orderURL(o.No, "/return"),
@@ -157,13 +157,16 @@ func subject(o *shop.Order, a *shop.Attempt) string {
 	return i18n.Default.Localizer(a.Locale).T("shop.payment.subject", "Order", o.No)
 }
 
-func describe(o *shop.Order) string {
+// describe lists the order's items for the cashier, in the attempt's
+// language.
+func describe(o *shop.Order, a *shop.Attempt) string {
+	loc := i18n.Default.Localizer(a.Locale)
 	d := ""
 	for i, it := range o.Items {
 		if i > 0 {
-			d += ", "
+			d += loc.T("shop.payment.item_separator")
 		}
-		d += fmt.Sprintf("%d × %s", it.Quantity, it.Name)
+		d += loc.T("shop.checkout.line", "Count", it.Quantity, "Product", shop.ProductText(it.Slug, "name", it.Name))
 	}
 	// Cut on a character boundary: "×" and product names are multi-byte.
 	if r := []rune(d); len(r) > 250 {

@@ -71,15 +71,9 @@ func funcs(loc *i18n.Localizer) template.FuncMap {
 	return fm
 }
 
-// productText is a product's name or description in loc's language: the
-// seeded catalogue has both languages in the message catalogue (by slug);
-// any other product is shown as it was stored.
+// productText is shop.ProductText in loc's language.
 func productText(loc *i18n.Localizer, slug, field, stored string) string {
-	key := "shop.product." + slug + "." + field
-	if slug == "" || !i18n.Default.Has(loc.Lang(), key) {
-		return stored
-	}
-	return loc.T(key)
+	return loc.Msg(shop.ProductText(slug, field, stored))
 }
 
 // timeLeft says how long an order may still be paid, in whole minutes
