@@ -240,7 +240,7 @@ func (cs *Cashier) handleCashierStatus(c *gin.Context) {
 // is read or changed.
 func (cs *Cashier) crossOrigin(c *gin.Context) {
 	if err := cs.cop.Check(c.Request); err != nil {
-		cs.renderStatus(c, cs.loc(c, nil), http.StatusForbidden, "cashier.error.cross_origin")
+		cs.renderStatus(c, cs.loc(c, nil), http.StatusForbidden, "cashier.error.cross_origin.")
 		return
 	}
 	c.Next()

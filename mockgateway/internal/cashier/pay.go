@@ -63,7 +63,7 @@ func (cs *Cashier) renderPay(c *gin.Context, status int, p *gateway.Payment, m *
 func (cs *Cashier) loadPending(c *gin.Context) (*gateway.Payment, *gateway.Merchant, bool) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
 	if err := c.Request.ParseForm(); err != nil {
-		cs.renderStatus(c, cs.loc(c, nil), http.StatusBadRequest, "cashier.error.form")
+		cs.renderStatus(c, cs.loc(c, nil), http.StatusBadRequest, "cashier.error.form.")
 		return nil, nil, false
 	}
 	p, m, ok := cs.load(c)

@@ -177,19 +177,19 @@ type errorPage struct {
 func (cs *Cashier) renderError(c *gin.Context, loc *i18n.Localizer, err error) {
 	switch gateway.ErrorCode(err) {
 	case gateway.ResourceMissing:
-		cs.renderStatus(c, loc, http.StatusNotFound, "cashier.error.not_found")
+		cs.renderStatus(c, loc, http.StatusNotFound, "cashier.error.not_found.")
 	default:
 		cs.log.ErrorContext(c.Request.Context(), "cashier", "request_id", apicall.RequestIDOf(c), "err", err)
-		cs.renderStatus(c, loc, http.StatusInternalServerError, "cashier.error.internal")
+		cs.renderStatus(c, loc, http.StatusInternalServerError, "cashier.error.internal.")
 	}
 }
 
-// renderStatus shows the error page of the catalogue's key.title and
-// key.text.
-func (cs *Cashier) renderStatus(c *gin.Context, loc *i18n.Localizer, status int, key string) {
-	heading := loc.T(key + ".title")
+// renderStatus shows the error page of the catalogue's keys prefix+"title"
+// and prefix+"text".
+func (cs *Cashier) renderStatus(c *gin.Context, loc *i18n.Localizer, status int, prefix string) {
+	heading := loc.T(prefix + "title")
 	cs.render(c, loc, status, pageError, errorPage{
-		layoutData: cs.layout(c, loc, heading, "", ""), Status: status, Heading: heading, Message: loc.T(key + ".text"),
+		layoutData: cs.layout(c, loc, heading, "", ""), Status: status, Heading: heading, Message: loc.T(prefix + "text"),
 	})
 	c.Abort()
 }
