@@ -34,11 +34,17 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-## bench: Go benchmarks and the load generator, reported as ratios to a baseline
-## measured in the same run (x-healthz); BENCHTIME and LOADGEN_DURATION shorten it
-bench: deps-test
+## bench: the side-by-side of docs/benchmarks.md — the gateway next to a Gin +
+## one-Redis-round-trip baseline and stripe-mock under wrk (bench/run-compare.sh),
+## notifications next to a plain Go client (bench/notify), then the Go benchmarks
+## and the load generator; every number is a ratio to a baseline of the same run.
+## BENCH_ROUNDS, BENCH_DURATION, BENCHTIME and LOADGEN_DURATION shorten it.
+bench:
+	@PAYSANDBOX_NEEDS_WRK=1 bash .ci/ensure-deps.sh
+	bash bench/run-compare.sh
+	bash bench/run-notify.sh
 	$(GO) test -run '^$$' -bench . -benchtime $${BENCHTIME:-3000x} ./bench/
-	$(GO) test -run '^$$' -bench BenchmarkIdleTick -benchtime 1000x ./mockgateway/internal/dispatcher/
+	$(GO) test -run '^$$' -bench 'BenchmarkIdleTick|BenchmarkDispatch' -benchtime 1000x ./mockgateway/internal/dispatcher/
 	bash bench/run-loadgen.sh
 
 ## fuzz: run the scenario parser fuzzer for a while (FUZZTIME=1m)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: redis-server, chromium
-# (the browser journeys in e2e/) and docker-compose (deploy/ validates
+# (the browser journeys in e2e/), wrk (for make bench) and docker-compose (deploy/ validates
 # docker-compose.yml with `docker-compose config`; no Docker engine needed)
 # from the system's Debian packages. Where that is impossible it stops with
 # the exact command to run; it never skips tests.
@@ -13,6 +13,10 @@ if [ -d deploy ] && grep -rqs docker-compose deploy 2>/dev/null; then
 fi
 if [ -n "${PAYSANDBOX_NEEDS_CHROMIUM:-1}" ] && [ -d e2e ] && grep -rqs chromedp e2e 2>/dev/null; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+# make bench drives the servers with wrk (PAYSANDBOX_NEEDS_WRK=1).
+if [ -n "${PAYSANDBOX_NEEDS_WRK:-}" ]; then
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

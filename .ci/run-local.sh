@@ -51,6 +51,7 @@ cat <<MSG
               back office support@example.com / support-sandbox
     gateway:  ${PUBLIC_URL}   API key sk_test_demo, admin token ${ADMIN_TOKEN}
               test card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined
+              Alipay keys of m_demo: curl -H "Authorization: Bearer ${ADMIN_TOKEN}" ${PUBLIC_URL}/admin/api/merchants/m_demo
     stripe:   ${STRIPE_ADDR:-disabled} (/v1, for Stripe SDKs; keys under "stripe" in the admin API)
   Ctrl-C stops both.
 

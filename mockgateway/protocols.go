@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/paysandbox/paysandbox/mockgateway/internal/alipay"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/native"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/stripe"
@@ -17,6 +18,7 @@ const stripeProtocol = stripe.Name
 func protocols() []server.Protocol {
 	return []server.Protocol{
 		native.Protocol(),
+		alipay.Protocol(),
 		stripe.Protocol(),
 		wechat.Protocol(),
 	}

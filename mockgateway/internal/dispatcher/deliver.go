@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
@@ -14,19 +16,20 @@ const maxKeptRequestBody = 8 << 10
 // request is one encoded notification, ready to send (again, for
 // duplicates).
 type request struct {
-	url    string
-	header http.Header
-	body   []byte
-	ack    func(status int, body []byte) bool
+	url          string
+	header       http.Header
+	body         []byte
+	ack          func(status int, body []byte) bool
+	reproducible bool
 }
 
 // deliver makes the attempt a claimed member asks for and records it. When
 // anything fails before the record is written, the member stays claimed and
 // comes back when its lease ends: at least once, never lost.
-func (d *Dispatcher) deliver(ctx context.Context, mid, queue, member string) {
-	del, ok, err := d.Core.PrepareDelivery(ctx, mid, queue, member)
+func (d *Dispatcher) deliver(ctx context.Context, mid, queue string, c gateway.ClaimedEvent) {
+	del, ok, err := d.Core.PrepareDelivery(ctx, mid, queue, c.Member, c.Event)
 	if err != nil {
-		d.Log.Warn("dispatcher: prepare failed", "merchant", mid, "member", member, "err", err)
+		d.Log.Warn("dispatcher: prepare failed", "merchant", mid, "member", c.Member, "err", err)
 		return
 	}
 	if !ok {
@@ -86,7 +89,8 @@ func (d *Dispatcher) encode(del *gateway.Delivery) (*request, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &request{url: del.Event.URL, header: h, body: body, ack: n.Acknowledged}, nil
+	r, _ := n.(Reproducer)
+	return &request{url: del.Event.URL, header: h, body: body, ack: n.Acknowledged, reproducible: r != nil && r.Reproducible()}, nil
 }
 
 // duplicate sends notify_duplicate's copies of the request that was just
@@ -113,17 +117,45 @@ func (d *Dispatcher) observe(kind, outcome string, res gateway.AttemptResult) {
 	}
 }
 
-// sent is what an attempt log keeps of a request.
+// sent is what an attempt log keeps of a request: the headers, and the
+// body unless the notifier can encode it again from the delivery alone.
 func sent(req *request) *gateway.SentRequest {
-	h := make(map[string]string, len(req.header))
+	h := make([][2]string, 0, len(req.header))
 	for k, vs := range req.header {
 		if len(vs) > 0 {
-			h[k] = vs[0]
+			h = append(h, [2]string{k, vs[0]})
 		}
+	}
+	slices.SortFunc(h, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	if req.reproducible {
+		return &gateway.SentRequest{Header: h, Reproducible: true}
 	}
 	body := req.body
 	if len(body) > maxKeptRequestBody {
 		body = body[:maxKeptRequestBody]
 	}
 	return &gateway.SentRequest{Header: h, Body: string(body)}
+}
+
+// Reproducer is a notifier whose bodies depend only on the delivery — the
+// event's snapshot and the faults that shape the attempt — not on the time
+// or chance: the attempt log then keeps no copy of them, and SentBody
+// encodes them again.
+type Reproducer interface {
+	Reproducible() bool
+}
+
+// SentBody returns the body an attempt sent: the one it kept, or the
+// notifier's encoding of the event with the attempt's faults.
+func SentBody(n Notifier, m *gateway.Merchant, ev *gateway.Event, a gateway.Attempt) ([]byte, error) {
+	if a.Request == nil {
+		return nil, nil
+	}
+	if !a.Request.Reproducible {
+		return []byte(a.Request.Body), nil
+	}
+	d := gateway.PlanDeliveryFaults(ev, a.Scenario)
+	d.Merchant = m
+	_, body, err := n.Encode(d, a.At)
+	return body, err
 }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,7 +37,7 @@ type Notifier interface {
 
 // Core is what the dispatcher asks of the core.
 type Core interface {
-	PrepareDelivery(ctx context.Context, merchantID, queue, member string) (*gateway.Delivery, bool, error)
+	PrepareDelivery(ctx context.Context, merchantID, queue, member string, ev *gateway.Event) (*gateway.Delivery, bool, error)
 	RecordAttempt(ctx context.Context, d *gateway.Delivery, res gateway.AttemptResult) (*gateway.Event, bool, error)
 }
 
@@ -44,8 +45,9 @@ type Core interface {
 type Queue interface {
 	// DueMerchants returns the merchants with a member of queue due at now.
 	DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error)
-	// Claim takes up to max due members under a lease.
-	Claim(ctx context.Context, merchantID, queue string, now time.Time, lease time.Duration, max int) ([]string, error)
+	// ClaimEvents takes up to max due members under a lease and reads
+	// their events in the same step.
+	ClaimEvents(ctx context.Context, merchantID, queue string, now time.Time, lease time.Duration, max int) ([]gateway.ClaimedEvent, error)
 	// Sweep marks every merchant with work on queue (the repair for a mark
 	// lost when a process died between a commit and its marking).
 	Sweep(ctx context.Context, queue string) error
@@ -107,6 +109,8 @@ type Dispatcher struct {
 
 	slots     chan struct{}
 	wake      chan struct{}
+	wakeOnce  sync.Once
+	wakeSoon  atomic.Bool
 	workers   sync.WaitGroup
 	lastSweep time.Time
 }
@@ -160,7 +164,14 @@ func (d *Dispatcher) defaults() {
 		d.Log = slog.Default()
 	}
 	d.slots = make(chan struct{}, d.Concurrency)
-	d.wake = make(chan struct{}, 1)
+	d.wakeCh()
+}
+
+// wakeCh is the channel that ends the loop's wait; Wake may be called
+// before Run.
+func (d *Dispatcher) wakeCh() chan struct{} {
+	d.wakeOnce.Do(func() { d.wake = make(chan struct{}, 1) })
+	return d.wake
 }
 
 // Lease is how long a claimed member stays hidden from other processes.
@@ -175,7 +186,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	// failure that is the gateway's, not the merchant's.
 	work := context.WithoutCancel(ctx)
 	loop := poll.Loop{
-		Name: "dispatcher", Interval: d.Interval, Wake: d.wake, Log: d.Log, OnPanic: d.panicked,
+		Name: "dispatcher", Interval: d.Interval, Wake: d.wakeCh(), Log: d.Log, OnPanic: d.panicked,
 		Tick: func(ctx context.Context) (bool, error) { return d.tick(ctx, work) },
 	}
 	loop.Run(ctx)
@@ -213,16 +224,16 @@ func (d *Dispatcher) tick(ctx, work context.Context) (more bool, err error) {
 				return true, nil
 			}
 			share := (free + len(mids) - i - 1) / (len(mids) - i)
-			members, err := d.Queue.Claim(ctx, mid, queue, now, d.Lease(), share)
+			claimed, err := d.Queue.ClaimEvents(ctx, mid, queue, now, d.Lease(), share)
 			if err != nil {
 				return false, err
 			}
-			for _, member := range members {
+			for _, c := range claimed {
 				d.slots <- struct{}{} // never blocks: only this goroutine takes slots
 				d.workers.Go(func() {
 					defer d.release()
 					defer poll.Recover(d.Log, "dispatcher worker", d.panicked, nil)
-					d.deliver(work, mid, queue, member)
+					d.deliver(work, mid, queue, c)
 				})
 			}
 		}
@@ -230,10 +241,29 @@ func (d *Dispatcher) tick(ctx, work context.Context) (more bool, err error) {
 	return cap(d.slots)-len(d.slots) == 0, nil
 }
 
+// Wake makes the dispatcher poll now rather than at its next tick: the
+// core calls it when it commits a notification that is due at once.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wakeCh() <- struct{}{}:
+	default:
+	}
+}
+
+// release frees a worker's slot. The loop claims again once an eighth of
+// the workers are free, or 2 ms after the first one is: claims in batches
+// rather than a round of Redis calls per finished delivery, and no due
+// work waits long behind a slow receiver.
 func (d *Dispatcher) release() {
 	<-d.slots
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	if free := cap(d.slots) - len(d.slots); free >= max(1, cap(d.slots)/8) {
+		d.Wake()
+		return
+	}
+	if d.wakeSoon.CompareAndSwap(false, true) {
+		time.AfterFunc(2*time.Millisecond, func() {
+			d.wakeSoon.Store(false)
+			d.Wake()
+		})
 	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -109,17 +110,20 @@ func (sch Schedule) Delay(used int, scale float64, status int, retryAfter time.D
 }
 
 // PrepareDelivery turns a claimed member of QueueDeliver or QueueRedeliver
-// into the attempt to make. ok is false when there is nothing to send: the
+// into the attempt to make; ev is its event when the claim read it already
+// (nil: read it here). ok is false when there is nothing to send: the
 // event expired or was settled meanwhile (the member is dropped), or a
 // notify_out_of_order notification must let a newer one of its object go
 // first (both are rescheduled). Errors leave the member claimed; it comes
 // back when its lease ends.
-func (s *Service) PrepareDelivery(ctx context.Context, merchantID, queue, member string) (d *Delivery, ok bool, err error) {
+func (s *Service) PrepareDelivery(ctx context.Context, merchantID, queue, member string, ev *Event) (d *Delivery, ok bool, err error) {
 	m, err := s.merchantByID(ctx, merchantID)
 	if err != nil {
 		return nil, false, err
 	}
-	ev, err := s.store.Event(ctx, merchantID, memberEventID(member))
+	if ev == nil {
+		ev, err = s.store.Event(ctx, merchantID, memberEventID(member))
+	}
 	if ErrorCode(err) == ResourceMissing {
 		return nil, false, s.forget(ctx, merchantID, queue, member)
 	} else if err != nil {
@@ -204,6 +208,23 @@ func PlanDelivery(ev *Event, kind string) *Delivery {
 	return d
 }
 
+// PlanDeliveryFaults rebuilds the delivery an attempt was made from, with
+// the faults its scenario names, to encode its body again.
+func PlanDeliveryFaults(ev *Event, scenario string) *Delivery {
+	d := &Delivery{Event: ev, Scenario: scenario}
+	for _, name := range strings.Split(scenario, ",") {
+		switch name {
+		case "notify_bad_signature":
+			d.BadSignature = true
+		case "notify_stale_timestamp":
+			d.StaleTimestamp = true
+		case "notify_tamper_amount":
+			d.TamperAmount = true
+		}
+	}
+	return d
+}
+
 // sentBefore reports whether any attempt of the event went out on the wire.
 func sentBefore(ev *Event) bool {
 	for _, a := range ev.Attempts {
@@ -223,8 +244,19 @@ func sentBefore(ev *Event) bool {
 // reports whether this attempt delivered the event for the first time.
 func (s *Service) RecordAttempt(ctx context.Context, d *Delivery, res AttemptResult) (ev *Event, firstDelivery bool, err error) {
 	mid := d.Merchant.ID
+	// The event the delivery was prepared from is usually still current:
+	// the first try commits against its version without reading it again
+	// (one round trip per delivery), a conflict reads it afresh.
+	known := d.Event.Version > 0
 	err = s.commitRetry(ctx, mid, func(b *Batch) error {
-		cur, err := s.store.Event(ctx, mid, d.Event.ID)
+		var cur *Event
+		var err error
+		if known {
+			known = false
+			cur = d.Event.clone()
+		} else {
+			cur, err = s.store.Event(ctx, mid, d.Event.ID)
+		}
 		if ErrorCode(err) == ResourceMissing {
 			if d.Member != "" {
 				b.Unschedule = append(b.Unschedule, ScheduleEntry{Queue: d.Queue, Member: d.Member})
@@ -304,11 +336,19 @@ func (s *Service) applyAttempt(b *Batch, ev *Event, d *Delivery, res AttemptResu
 	return firstDelivery
 }
 
+// clone copies an event so that recording an attempt on the copy leaves
+// the original as it was.
+func (e *Event) clone() *Event {
+	c := *e
+	c.Attempts = slices.Clone(e.Attempts)
+	return &c
+}
+
 // forget takes a member whose event needs nothing more off its queue.
 func (s *Service) forget(ctx context.Context, merchantID, queue, member string) error {
 	b := s.batch()
 	b.Unschedule = []ScheduleEntry{{Queue: queue, Member: member}}
-	return s.store.Commit(ctx, merchantID, b)
+	return s.commit(ctx, merchantID, b)
 }
 
 // exhaust marks a pending event whose schedule has no slot left as failed.
@@ -395,4 +435,11 @@ func truncateUTF8(s string, n int) string {
 		}
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// ClaimedEvent is a claimed member of a delivery queue and its event as the
+// claim read it (nil when the event is gone).
+type ClaimedEvent struct {
+	Member string
+	Event  *Event
 }

@@ -125,7 +125,7 @@ func (f *fixture) attempt(queue string, res gateway.AttemptResult) (*gateway.Eve
 	if len(members) != 1 {
 		f.t.Fatalf("claimed %v from %s at %s, want one member", members, queue, f.clock.Now())
 	}
-	d, ok, err := f.svc.PrepareDelivery(f.ctx, f.m.ID, queue, members[0])
+	d, ok, err := f.svc.PrepareDelivery(f.ctx, f.m.ID, queue, members[0], nil)
 	if err != nil || !ok {
 		f.t.Fatalf("PrepareDelivery = %v, %v", ok, err)
 	}
@@ -245,7 +245,7 @@ func TestService_RedeliverPending(t *testing.T) {
 	t.Run("SuccessUnschedules", func(t *testing.T) {
 		members := f.claim(gateway.QueueRedeliver)
 		for i, m := range members {
-			d, ok, err := f.svc.PrepareDelivery(f.ctx, f.m.ID, gateway.QueueRedeliver, m)
+			d, ok, err := f.svc.PrepareDelivery(f.ctx, f.m.ID, gateway.QueueRedeliver, m, nil)
 			if err != nil || !ok {
 				t.Fatal(ok, err)
 			}
@@ -262,7 +262,7 @@ func TestService_RedeliverPending(t *testing.T) {
 			t.Fatalf("delivered event still scheduled")
 		}
 		// A scheduled claim that was already in flight is dropped quietly.
-		if _, ok, err := f.svc.PrepareDelivery(f.ctx, f.m.ID, gateway.QueueDeliver, ev.ID); ok || err != nil {
+		if _, ok, err := f.svc.PrepareDelivery(f.ctx, f.m.ID, gateway.QueueDeliver, ev.ID, nil); ok || err != nil {
 			t.Fatalf("PrepareDelivery of a delivered event = %v, %v", ok, err)
 		}
 	})
@@ -328,7 +328,7 @@ func TestService_NotifyHolds(t *testing.T) {
 		if len(got) != 1 || got[0] != older.ID {
 			t.Fatalf("claimed %v, want the older event", got)
 		}
-		if _, ok, err := f.svc.PrepareDelivery(f.ctx, f.m.ID, gateway.QueueDeliver, older.ID); ok || err != nil {
+		if _, ok, err := f.svc.PrepareDelivery(f.ctx, f.m.ID, gateway.QueueDeliver, older.ID, nil); ok || err != nil {
 			t.Fatalf("older event sent before the newer: %v, %v", ok, err)
 		}
 		ev, _ := f.attempt(gateway.QueueDeliver, gateway.AttemptResult{StatusCode: 200})

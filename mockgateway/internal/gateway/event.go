@@ -44,7 +44,7 @@ func (s *Service) RedeliverEvent(ctx context.Context, m *Merchant, id string) (*
 	}
 	b := s.batch()
 	b.Schedule = []ScheduleEntry{{Queue: QueueRedeliver, Member: redeliverMember(ev.ID), At: b.Now}}
-	if err := s.store.Commit(ctx, m.ID, b); err != nil {
+	if err := s.commit(ctx, m.ID, b); err != nil {
 		return nil, err
 	}
 	return ev, nil
@@ -55,7 +55,11 @@ func (s *Service) RedeliverEvent(ctx context.Context, m *Merchant, id string) (*
 // — and returns how many it moved. An event's next_attempt_at keeps showing
 // its scheduled time until the attempt is made.
 func (s *Service) DeliverDue(ctx context.Context, m *Merchant) (int, error) {
-	return s.store.MakeDue(ctx, m.ID, QueueDeliver, s.now())
+	n, err := s.store.MakeDue(ctx, m.ID, QueueDeliver, s.now())
+	if err == nil && n > 0 && s.cfg.OnDue != nil {
+		s.cfg.OnDue()
+	}
+	return n, err
 }
 
 // redeliverMember names one redelivery request: the event id and a random

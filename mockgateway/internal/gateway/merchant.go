@@ -127,7 +127,9 @@ func (s *Service) claimAliases(ctx context.Context, mid string, aliases map[stri
 }
 
 // SetCredentials replaces a protocol's credentials of a merchant (a
-// merchant registering its own public key), claiming their aliases.
+// merchant registering its own public key), claiming their aliases. The
+// protocol's secret is kept: the merchant's key changes, the platform's
+// does not.
 func (s *Service) SetCredentials(ctx context.Context, m *Merchant, protocol string, raw json.RawMessage) (*Merchant, error) {
 	if issuer, ok := s.cfg.Issuers[protocol]; ok {
 		aliases, err := issuer.Aliases(raw)

@@ -90,6 +90,9 @@ func TestMerchant_SecretsKeptWithCredentials(t *testing.T) {
 	if got := string(reread.Secrets["secret"]); got != string(first.Secrets["secret"]) {
 		t.Fatalf("secret after registering own credentials %s, want it kept", got)
 	}
+	if string(again.Credentials["secret"]) == `{"id":"own-id"}` {
+		t.Fatal("SetCredentials changed the merchant it was given")
+	}
 }
 
 func aliasOf(t *testing.T, m *gateway.Merchant) string {

@@ -105,7 +105,7 @@ func (s *Service) CreatePayment(ctx context.Context, m *Merchant, in CreatePayme
 		}
 		b.Idem = &IdemKept{Key: ic.Key, Fingerprint: ic.Fingerprint, Status: status, Body: body, TTL: ic.TTL}
 	}
-	err = s.store.Commit(ctx, m.ID, b)
+	err = s.commit(ctx, m.ID, b)
 	if err == nil {
 		if b.Idem != nil {
 			in.Idem.Done, in.Idem.Status, in.Idem.Body = true, b.Idem.Status, b.Idem.Body

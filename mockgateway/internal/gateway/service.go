@@ -65,6 +65,10 @@ type Config struct {
 	// CheckNotifyURL, when set, refuses notify URLs the deployment does not
 	// deliver to (NOTIFY_DENY_PRIVATE), saying why.
 	CheckNotifyURL func(ctx context.Context, url string) error
+	// OnDue, when set, is called after a commit that made a notification
+	// due at once, so this process's dispatcher sends it without waiting
+	// for its next poll.
+	OnDue func()
 	// Now is the clock; tests replace it. The store gets "now" from here
 	// too (Batch.Now), so the whole core runs on it.
 	Now func() time.Time
@@ -150,7 +154,7 @@ func (s *Service) commitRetry(ctx context.Context, merchantID string, decide fun
 		if b.Empty() {
 			return derr
 		}
-		err := s.store.Commit(ctx, merchantID, b)
+		err := s.commit(ctx, merchantID, b)
 		if err == nil {
 			return derr
 		}
@@ -166,6 +170,23 @@ func (s *Service) commitRetry(ctx context.Context, merchantID string, decide fun
 		case <-time.After(wait):
 		}
 	}
+}
+
+// commit applies a batch and, when it made a notification due now, tells
+// the dispatcher.
+func (s *Service) commit(ctx context.Context, merchantID string, b *Batch) error {
+	if err := s.store.Commit(ctx, merchantID, b); err != nil {
+		return err
+	}
+	if s.cfg.OnDue != nil {
+		for _, e := range b.Schedule {
+			if (e.Queue == QueueDeliver || e.Queue == QueueRedeliver) && !e.At.After(b.Now) {
+				s.cfg.OnDue()
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // newEvents records a change as the events its protocol makes of it, each

@@ -34,5 +34,5 @@ func (s *Service) RunTimer(ctx context.Context, merchantID, member string) error
 	}
 	b := s.batch()
 	b.Unschedule = []ScheduleEntry{{Queue: QueueTimer, Member: member}}
-	return s.store.Commit(ctx, merchantID, b)
+	return s.commit(ctx, merchantID, b)
 }

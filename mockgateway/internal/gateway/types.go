@@ -64,6 +64,7 @@ const (
 // Merchant is the account payments belong to. Credentials holds what each
 // provider protocol issued it (DESIGN §11.0), by protocol, as the adapter
 // that owns them encodes them: the core stores them and never reads them.
+// Secrets holds the part of them that is never shown.
 type Merchant struct {
 	ID            string                     `json:"id"`
 	Name          string                     `json:"name"`
@@ -220,10 +221,14 @@ type Attempt struct {
 	Request *SentRequest `json:"request,omitempty"`
 }
 
-// SentRequest is a notification request as it went on the wire.
+// SentRequest is a notification request as it went on the wire: its
+// headers, in name order, and its body. A body its protocol can encode again
+// from the event and the attempt's faults alone is not kept (Reproducible):
+// the event already holds what it is made of.
 type SentRequest struct {
-	Header map[string]string `json:"header"`
-	Body   string            `json:"body"`
+	Header       [][2]string `json:"header"`
+	Body         string      `json:"body,omitempty"`
+	Reproducible bool        `json:"reproducible,omitempty"`
 }
 
 // Snapshot copies a payment for an event: later changes of p do not touch

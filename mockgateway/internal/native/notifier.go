@@ -50,6 +50,10 @@ func (a *Adapter) Encode(d *gateway.Delivery, now time.Time) (http.Header, []byt
 	return h, body, nil
 }
 
+// Reproducible: a native body is the envelope of the delivery's snapshot,
+// nothing else, so the attempt log keeps no copy of it.
+func (a *Adapter) Reproducible() bool { return true }
+
 // Acknowledged reports whether an answer acknowledges a native
 // notification: any 2xx.
 func (a *Adapter) Acknowledged(status int, _ []byte) bool { return status >= 200 && status < 300 }

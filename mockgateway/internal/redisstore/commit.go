@@ -170,13 +170,14 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	var owner *redis.StatusCmd
 	var marks []*redis.Cmd
 	run := func() {
-		pipe := s.rdb.Pipeline()
-		if b.Owner != nil {
-			owner = pipe.Set(ctx, ownerKey(b.Owner.PaymentID), mid, b.Owner.TTL)
-		}
-		commit = commitScript.EvalSha(ctx, pipe, p.keys, args...)
-		marks = s.markDue(ctx, pipe, mid, b.Schedule)
-		_, _ = pipe.Exec(ctx) // each command's own error is read below
+		// In a pipeline shared with concurrent commits (batch.go).
+		s.batch.do(ctx, func(pipe redis.Pipeliner) {
+			if b.Owner != nil {
+				owner = pipe.Set(ctx, ownerKey(b.Owner.PaymentID), mid, b.Owner.TTL)
+			}
+			commit = commitScript.EvalSha(ctx, pipe, p.keys, args...)
+			marks = s.markDue(ctx, pipe, mid, b.Schedule)
+		})
 	}
 	run()
 	if noScript(commit.Err()) || anyNoScript(marks) {

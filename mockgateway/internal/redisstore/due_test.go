@@ -59,7 +59,7 @@ func TestStore_DueMerchants(t *testing.T) {
 		t.Fatalf("due when the lease ends: %v", got)
 	}
 	// Delivered: the queue empties and the next claim drops the mark.
-	d, ok, err := svc.PrepareDelivery(ctx, busy.ID, gateway.QueueDeliver, claimed[0])
+	d, ok, err := svc.PrepareDelivery(ctx, busy.ID, gateway.QueueDeliver, claimed[0], nil)
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}

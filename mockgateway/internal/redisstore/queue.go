@@ -26,10 +26,42 @@ func (s *Store) Claim(ctx context.Context, mid, queue string, now time.Time, lea
 	if len(res) > 1+n {
 		next = res[1+n]
 	}
-	if err := s.remark(ctx, mid, queue, next); err != nil {
+	if err := s.remark(ctx, mid, queue, next, now); err != nil {
 		return nil, err
 	}
 	return claimed, nil
+}
+
+// ClaimEvents claims due members of a delivery queue as Claim does and
+// reads their events in the same round trip. A member whose event is gone
+// comes with a nil Event.
+func (s *Store) ClaimEvents(ctx context.Context, mid, queue string, now time.Time, lease time.Duration, max int) ([]gateway.ClaimedEvent, error) {
+	res, err := claimEventsScript.Run(ctx, s.rdb, []string{mkey(mid, "q:"+queue)}, ms(now), ms(now.Add(lease)), max, mkey(mid, "evt:")).StringSlice()
+	if err != nil || len(res) == 0 {
+		return nil, fmt.Errorf("redisstore: claim %s: %v", queue, err)
+	}
+	n, _ := strconv.Atoi(res[0])
+	out := make([]gateway.ClaimedEvent, 0, n)
+	for i := range n {
+		member, v, j := res[1+3*i], res[2+3*i], res[3+3*i]
+		c := gateway.ClaimedEvent{Member: member}
+		if v != "" && j != "" {
+			var r eventRec
+			if err := decode("event", member, []any{v, j}, &r); err != nil {
+				return nil, err
+			}
+			c.Event = &r.Event
+		}
+		out = append(out, c)
+	}
+	next := ""
+	if len(res) > 1+3*n {
+		next = res[1+3*n]
+	}
+	if err := s.remark(ctx, mid, queue, next, now); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func dueKey(queue string) string { return Prefix + "due:" + queue }
@@ -38,7 +70,12 @@ func dueKey(queue string) string { return Prefix + "due:" + queue }
 // the score of its earliest member ("" when the queue is empty), then reads
 // the queue again: a commit that scheduled an earlier member meanwhile
 // marked the merchant before this overwrote it, and is marked again here.
-func (s *Store) remark(ctx context.Context, mid, queue, next string) error {
+func (s *Store) remark(ctx context.Context, mid, queue, next string, now time.Time) error {
+	if next != "" && mustFloat(next) <= float64(now.UnixMilli()) {
+		// Still due now: the mark that found the merchant (due by now
+		// too) stays right, and the busy path costs no round trip.
+		return nil
+	}
 	var err error
 	if next == "" {
 		err = s.rdb.ZRem(ctx, dueKey(queue), mid).Err()

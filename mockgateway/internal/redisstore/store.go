@@ -39,6 +39,7 @@ func script(name string) *redis.Script {
 var (
 	commitScript      = script("commit")
 	claimScript       = script("claim")
+	claimEventsScript = script("claim_events")
 	dueMinScript      = script("due_min")
 	makeDueScript     = script("makedue")
 	idemBeginScript   = script("idem_begin")
@@ -49,7 +50,7 @@ var (
 
 // scripts are every script the store runs, for loading them ahead of a
 // pipeline that calls them by SHA.
-var scripts = []*redis.Script{commitScript, claimScript, dueMinScript, makeDueScript, idemBeginScript, idemFinishScript, idemReleaseScript, idemExtendScript,
+var scripts = []*redis.Script{commitScript, claimScript, claimEventsScript, dueMinScript, makeDueScript, idemBeginScript, idemFinishScript, idemReleaseScript, idemExtendScript,
 	faultTakeScript, faultCreateScript, faultDeleteScript}
 
 // loadScripts loads every script on every node.
@@ -82,13 +83,14 @@ const Prefix = "ps:"
 
 // Store is a gateway.Store on Redis.
 type Store struct {
-	rdb redis.UniversalClient
+	rdb   redis.UniversalClient
+	batch *batcher
 }
 
 var _ gateway.Store = (*Store)(nil)
 
 // New returns a Store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb, batch: &batcher{rdb: rdb}} }
 
 // Client returns the underlying Redis client.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }

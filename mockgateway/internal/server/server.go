@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -112,10 +113,11 @@ type Gateway struct {
 	Store   *redisstore.Store
 	Metrics *metrics.Metrics
 
-	cfg       Config
-	adapters  map[string]Adapter
-	handler   http.Handler
-	notifiers map[string]dispatcher.Notifier
+	cfg        Config
+	adapters   map[string]Adapter
+	dispatcher atomic.Pointer[dispatcher.Dispatcher]
+	handler    http.Handler
+	notifiers  map[string]dispatcher.Notifier
 }
 
 // New assembles a gateway over store.
@@ -145,16 +147,21 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 		PublicURL: cfg.PublicURL, Protocols: rules, TimeScale: cfg.TimeScale, RefundDelay: cfg.RefundDelay,
 		EventRetention: cfg.EventRetention, DataRetention: cfg.DataRetention, Issuers: issuers, Now: cfg.Now,
 	}
+	g := &Gateway{}
+	// New notifications due at once wake this process's dispatcher.
+	gcfg.OnDue = func() {
+		if d := g.dispatcher.Load(); d != nil {
+			d.Wake()
+		}
+	}
 	if cfg.DenyPrivate {
 		gcfg.CheckNotifyURL = func(ctx context.Context, url string) error {
 			return netguard.CheckURL(ctx, net.DefaultResolver, url)
 		}
 	}
 	svc := gateway.NewService(store, gcfg)
-	g := &Gateway{
-		Service: svc, Store: store, Metrics: metrics.New(store), cfg: cfg,
-		adapters: map[string]Adapter{}, notifiers: map[string]dispatcher.Notifier{},
-	}
+	g.Service, g.Store, g.Metrics, g.cfg = svc, store, metrics.New(store), cfg
+	g.adapters, g.notifiers = map[string]Adapter{}, map[string]dispatcher.Notifier{}
 	deps := Deps{Service: svc, Store: store, FaultHold: cfg.FaultHold, Log: cfg.Log}
 	signers := map[string]cashier.ReturnSigner{}
 	forms := map[string]adminapi.CredentialsForm{}
@@ -259,13 +266,14 @@ func (g *Gateway) RunWorkers(ctx context.Context) {
 			OnPanic: g.Metrics.ObservePanic, Now: g.cfg.Now,
 		}).Run(ctx)
 	})
-	wg.Go(func() {
-		(&dispatcher.Dispatcher{
-			Core: g.Service, Queue: g.Store, Notifiers: g.notifiers, Log: g.cfg.Log,
-			Timeout: g.cfg.NotifyTimeout, Concurrency: g.cfg.NotifyConcurrency,
-			Interval: g.cfg.PollInterval, Observer: g.Metrics, Now: g.cfg.Now, DialControl: g.dialControl(),
-		}).Run(ctx)
-	})
+	d := &dispatcher.Dispatcher{
+		Core: g.Service, Queue: g.Store, Notifiers: g.notifiers, Log: g.cfg.Log,
+		Timeout: g.cfg.NotifyTimeout, Concurrency: g.cfg.NotifyConcurrency,
+		Interval: g.cfg.PollInterval, Observer: g.Metrics, Now: g.cfg.Now, DialControl: g.dialControl(),
+	}
+	g.dispatcher.Store(d)
+	defer g.dispatcher.Store(nil)
+	wg.Go(func() { d.Run(ctx) })
 	wg.Wait()
 }
 

@@ -19,7 +19,7 @@ import (
 )
 
 // privateKeysIn returns every private key found in the string values of
-// an admin API answer.
+// the WeChat credentials in an admin API answer.
 func privateKeysIn(t *testing.T, body []byte) []*rsa.PrivateKey {
 	t.Helper()
 	var doc any
@@ -27,19 +27,21 @@ func privateKeysIn(t *testing.T, body []byte) []*rsa.PrivateKey {
 		t.Fatal(err)
 	}
 	var keys []*rsa.PrivateKey
-	var walk func(v any)
-	walk = func(v any) {
+	var walk func(v any, inWechat bool)
+	walk = func(v any, inWechat bool) {
 		switch x := v.(type) {
 		case map[string]any:
-			for _, e := range x {
-				walk(e)
+			for k, e := range x {
+				// Only WeChat's credentials: other protocols give their
+				// merchants private keys of their own.
+				walk(e, inWechat || k == "wechat")
 			}
 		case []any:
 			for _, e := range x {
-				walk(e)
+				walk(e, inWechat)
 			}
 		case string:
-			if strings.Contains(x, "PRIVATE KEY") {
+			if inWechat && strings.Contains(x, "PRIVATE KEY") {
 				k, err := utils.LoadPrivateKey(x)
 				if err != nil {
 					t.Fatalf("a PRIVATE KEY value that does not load: %v", err)
@@ -48,7 +50,7 @@ func privateKeysIn(t *testing.T, body []byte) []*rsa.PrivateKey {
 			}
 		}
 	}
-	walk(doc)
+	walk(doc, false)
 	return keys
 }
 

@@ -1,0 +1,305 @@
+// Command notify measures the gateway's notifications for `make bench`
+// (docs/benchmarks.md): dispatch throughput next to a plain pooled Go
+// client posting to the same receiver (the ratio is what counts), how it
+// grows with NOTIFY_CONCURRENCY, how long an event due now waits for its
+// first attempt at a steady 1 000 events/s, and the Redis memory a payment
+// and an event take. It starts its own receiver and gateway processes on
+// the Redis it is given.
+//
+//	go run ./bench/notify -gateway ./bin/mockgateway -redis redis://127.0.0.1:6379/0
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+var (
+	gatewayBin = flag.String("gateway", "./bin/mockgateway", "gateway binary")
+	redisURL   = flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL (a database the gateway may fill)")
+	events     = flag.Int("events", 5000, "events per throughput run")
+	rate       = flag.Int("rate", 1000, "events per second of the latency run")
+	latencyFor = flag.Duration("latency-duration", 5*time.Second, "length of the latency run")
+	parts      = flag.String("parts", "dispatch,latency,memory", "which measurements to run")
+	concs      = flag.String("concurrency", "16,64,256", "NOTIFY_CONCURRENCY values of the dispatch runs")
+)
+
+func want(part string) bool { return slices.Contains(strings.Split(*parts, ","), part) }
+
+const adminToken = "adm_bench_notify_0123456789abcdef"
+
+// receiver counts notifications and the delay from each event's
+// created_at to its arrival.
+type receiver struct {
+	n      atomic.Int64
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	var ev struct {
+		CreatedAt time.Time `json:"created_at"`
+	}
+	if json.Unmarshal(body, &ev) == nil && !ev.CreatedAt.IsZero() {
+		r.mu.Lock()
+		r.delays = append(r.delays, time.Since(ev.CreatedAt))
+		r.mu.Unlock()
+	}
+	r.n.Add(1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *receiver) reset() {
+	r.n.Store(0)
+	r.mu.Lock()
+	r.delays = nil
+	r.mu.Unlock()
+}
+
+func main() {
+	flag.Parse()
+	rcv := &receiver{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	go func() { _ = http.Serve(ln, rcv) }()
+	hook := "http://" + ln.Addr().String() + "/hook"
+	opt, err := redis.ParseURL(*redisURL)
+	check(err)
+	rdb := redis.NewClient(opt)
+
+	if want("dispatch") {
+		body := bytes.Repeat([]byte("x"), 900) // about a native notification
+		plain := plainClient(hook, body, 64, 3*time.Second)
+		rcv.reset()
+		fmt.Printf("| notifications | per second | ÷ plain client |\n| --- | --- | --- |\n")
+		fmt.Printf("| plain pooled Go client, 64 workers, to the same receiver | %.0f | 1.00 |\n", plain)
+		for _, c := range strings.Split(*concs, ",") {
+			check(rdb.FlushDB(context.Background()).Err())
+			g := startGateway(map[string]string{"NOTIFY_CONCURRENCY": c, "DEMO_NOTIFY_URL": hook})
+			got := dispatch(g, rcv, *events)
+			g.stop()
+			fmt.Printf("| gateway, NOTIFY_CONCURRENCY=%s, %d events made due at once | %.0f | %.2f |\n", c, *events, got, got/plain)
+		}
+	}
+	if want("latency") {
+		check(rdb.FlushDB(context.Background()).Err())
+		g := startGateway(map[string]string{"DEMO_NOTIFY_URL": hook})
+		p50, p99, n := latency(g, rcv, *rate, *latencyFor)
+		fmt.Printf("\nFirst attempt of an event due now, %d events/s for %v: p50 %v, p99 %v (%d events)\n",
+			*rate, *latencyFor, p50.Round(100*time.Microsecond), p99.Round(100*time.Microsecond), n)
+		g.stop()
+	}
+	if want("memory") {
+		check(rdb.FlushDB(context.Background()).Err())
+		g := startGateway(map[string]string{"DEMO_NOTIFY_URL": hook})
+		perPay, perEvent := memory(g, rdb, rcv, 2000)
+		g.stop()
+		fmt.Printf("Redis memory: %.0f B per payment, %.0f B per delivered event\n", perPay, perEvent)
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "notify:", err)
+		os.Exit(1)
+	}
+}
+
+// plainClient posts body to url from workers goroutines for d and returns
+// requests per second.
+func plainClient(url string, body []byte, workers int, d time.Duration) float64 {
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				res, err := c.Post(url, "application/json", bytes.NewReader(body))
+				check(err)
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n.Load()) / d.Seconds()
+}
+
+type gatewayProc struct {
+	url string
+	cmd *exec.Cmd
+}
+
+func startGateway(env map[string]string) *gatewayProc {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(*gatewayBin)
+	cmd.Env = append(os.Environ(), "GATEWAY_ADDR="+addr, "PUBLIC_URL=http://"+addr, "REDIS_URL="+*redisURL,
+		"ADMIN_TOKEN="+adminToken, "STRIPE_ADDR=", "NOTIFY_SCHEDULE=0s")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	check(cmd.Start())
+	g := &gatewayProc{url: "http://" + addr, cmd: cmd}
+	for i := 0; ; i++ {
+		res, err := http.Get(g.url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return g
+			}
+		}
+		if i > 600 {
+			check(fmt.Errorf("gateway not ready"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (g *gatewayProc) stop() {
+	_ = g.cmd.Process.Signal(syscall.SIGTERM)
+	_ = g.cmd.Wait()
+}
+
+var api = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+func (g *gatewayProc) call(method, path, body string, headers ...string) []byte {
+	req, err := http.NewRequest(method, g.url+path, strings.NewReader(body))
+	check(err)
+	req.Header.Set("Authorization", "Bearer sk_test_demo")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := api.Do(req)
+	check(err)
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 {
+		check(fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, out))
+	}
+	return out
+}
+
+// pay creates and pays a payment; scenario shapes its notification.
+func (g *gatewayProc) pay(otn, scenario string) {
+	var p struct{ ID string }
+	check(json.Unmarshal(g.call("POST", "/v1/payments", `{"out_trade_no":"`+otn+`","amount":1999,"method":"alipay","subject":"Bench"}`,
+		"Mock-Scenario", scenario), &p))
+	g.call("POST", "/v1/test_helpers/payments/"+p.ID+"/succeed", "")
+}
+
+// parallel runs f(i) for i in [0, n) on 32 goroutines.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// dispatch makes n held notifications due at once and returns how many the
+// gateway delivered per second.
+func dispatch(g *gatewayProc, rcv *receiver, n int) float64 {
+	parallel(n, func(i int) { g.pay(fmt.Sprint("d-", i), "notify_delay=1h") })
+	rcv.reset()
+	start := time.Now()
+	g.call("POST", "/v1/test_helpers/events/deliver_due", "")
+	for rcv.n.Load() < int64(n) {
+		if time.Since(start) > 5*time.Minute {
+			check(fmt.Errorf("only %d of %d delivered", rcv.n.Load(), n))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// latency pays payments at rate per second for d and returns the p50 and
+// p99 of the time from each event's creation to its arrival.
+func latency(g *gatewayProc, rcv *receiver, rate int, d time.Duration) (time.Duration, time.Duration, int) {
+	rcv.reset()
+	total := int(float64(rate) * d.Seconds())
+	start := time.Now()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 256)
+	for i := range total {
+		at := start.Add(time.Duration(i) * time.Second / time.Duration(rate))
+		time.Sleep(time.Until(at))
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			g.pay(fmt.Sprint("l-", i), "")
+		})
+	}
+	wg.Wait()
+	for rcv.n.Load() < int64(total) && time.Since(start) < d+time.Minute {
+		time.Sleep(10 * time.Millisecond)
+	}
+	rcv.mu.Lock()
+	ds := slices.Clone(rcv.delays)
+	rcv.mu.Unlock()
+	slices.Sort(ds)
+	if len(ds) == 0 {
+		check(fmt.Errorf("no notification arrived"))
+	}
+	return ds[len(ds)/2], ds[len(ds)*99/100], len(ds)
+}
+
+// memory returns the Redis memory a payment takes, and a delivered
+// event.
+func memory(g *gatewayProc, rdb *redis.Client, rcv *receiver, n int) (float64, float64) {
+	used := func() float64 {
+		info, err := rdb.Info(context.Background(), "memory").Result()
+		check(err)
+		for _, line := range strings.Split(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				return f
+			}
+		}
+		return 0
+	}
+	before := used()
+	var ids = make([]string, n)
+	parallel(n, func(i int) {
+		var p struct{ ID string }
+		check(json.Unmarshal(g.call("POST", "/v1/payments", fmt.Sprintf(`{"out_trade_no":"m-%d","amount":1999,"method":"alipay","subject":"Bench"}`, i)), &p))
+		ids[i] = p.ID
+	})
+	afterPay := used()
+	rcv.reset()
+	parallel(n, func(i int) { g.call("POST", "/v1/test_helpers/payments/"+ids[i]+"/succeed", "") })
+	for rcv.n.Load() < int64(n) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // the last attempts are recorded
+	afterEvents := used()
+	return (afterPay - before) / float64(n), (afterEvents - afterPay) / float64(n)
+}
