@@ -16,7 +16,7 @@ import (
 func TestJourney_ChosenLanguageReachesTheCashier(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, nil, nil)
-	p := newPage(t, "chosen-language", i18n.English, false)
+	p := newPage(t, "chosen-language", false) // an English browser
 	p.signIn(s, "alice@example.com", "alice-sandbox")
 	p.checkLang("the catalogue before the switch")
 	p.click(`[data-testid="lang-zh-CN"]`, `html[lang="zh-CN"] [data-testid^="add-"]`)

@@ -82,7 +82,7 @@ var phoneDocs = map[string]map[string]string{
 
 func journeyPhone(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	p := newPage(t, "phone", lang, true)
+	p := newPageIn(t, "phone", lang, true)
 	p.signIn(s, "alice@example.com", "alice-sandbox")
 	for _, method := range []string{"alipay", "wechat", "unionpay", "card"} {
 		// Not t.Run: the steps share the tab and run in order.

@@ -26,7 +26,7 @@ func TestJourney_AlipayPaid(t *testing.T) {
 
 func journeyAlipayPaid(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	p := newPage(t, "alipay-paid", lang, false)
+	p := newPageIn(t, "alipay-paid", lang, false)
 	docs := func(name string) string {
 		if lang != i18n.English {
 			return ""
@@ -75,7 +75,7 @@ func TestJourney_CardDeclinedThenPaid(t *testing.T) {
 
 func journeyCardDeclinedThenPaid(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	p := newPage(t, "card-declined-then-paid", lang, false)
+	p := newPageIn(t, "card-declined-then-paid", lang, false)
 	p.signIn(s, "alice@example.com", "alice-sandbox")
 	no := p.order(s, "teapot")
 
@@ -120,7 +120,7 @@ func TestJourney_PartialRefund(t *testing.T) {
 
 func journeyPartialRefund(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	alice := newPage(t, "partial-refund-customer", lang, false)
+	alice := newPageIn(t, "partial-refund-customer", lang, false)
 	alice.signIn(s, "alice@example.com", "alice-sandbox")
 	no := alice.order(s, "green-tea", "cups")
 	alice.click(`button[name=method][value=card]`, `#number`)
@@ -140,7 +140,7 @@ func journeyPartialRefund(t *testing.T, lang string) {
 	// (the refund's own page would mark its notifications read).
 	alice.openOrder(no)
 
-	support := newPage(t, "partial-refund-support", lang, false)
+	support := newPageIn(t, "partial-refund-support", lang, false)
 	support.signIn(s, "support@example.com", "support-sandbox")
 	review := `a[href="/admin/refunds/` + request + `"]`
 	support.click(`header nav a[href="/admin"]`, review)
@@ -205,7 +205,7 @@ func journeyNotificationsDropped(t *testing.T, lang string) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := startStack(t, nil, tc.shopEnv)
-			p := newPage(t, "notifications-dropped", lang, false)
+			p := newPageIn(t, "notifications-dropped", lang, false)
 			p.signIn(s, "alice@example.com", "alice-sandbox")
 			no := p.order(s, "mooncakes")
 			// Set-up, not a journey step: the gateway has no HTML console
@@ -260,7 +260,7 @@ func TestJourney_SwitchMethod(t *testing.T) {
 
 func journeySwitchMethod(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	p := newPage(t, "switch-method", lang, false)
+	p := newPageIn(t, "switch-method", lang, false)
 	p.signIn(s, "alice@example.com", "alice-sandbox")
 	no := p.order(s, "chopsticks")
 

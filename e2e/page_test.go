@@ -42,10 +42,17 @@ type page struct {
 	lang string
 }
 
-// newPage opens a tab whose browser asks for lang (its Accept-Language;
+// newPage opens a tab of an English browser; phone emulates a phone's 390 ×
+// 844 CSS pixels.
+func newPage(t *testing.T, name string, phone bool) *page {
+	t.Helper()
+	return newPageIn(t, name, i18n.English, phone)
+}
+
+// newPageIn opens a tab whose browser asks for lang (its Accept-Language;
 // English is Chromium's own); phone emulates a phone's 390 × 844 CSS
 // pixels.
-func newPage(t *testing.T, name, lang string, phone bool) *page {
+func newPageIn(t *testing.T, name, lang string, phone bool) *page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser(t), chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
