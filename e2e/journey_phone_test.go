@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"testing"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // layout is what a phone sees of a page, in CSS pixels.
@@ -68,8 +70,19 @@ func (p *page) checkPhoneLayout(what, button string) {
 // payment goes through.
 func TestJourney_Phone(t *testing.T) {
 	t.Parallel()
+	inEachLanguage(t, journeyPhone)
+}
+
+// phoneDocs are the screenshots of the phone journey that docs/img keeps,
+// by language and page.
+var phoneDocs = map[string]map[string]string{
+	i18n.English: {"card-cashier": "cashier-card-phone"},
+	i18n.Chinese: {"alipay-shop": "shop-payment-page-zh-phone", "alipay-cashier": "cashier-alipay-zh-phone", "card-cashier": "cashier-card-zh-phone"},
+}
+
+func journeyPhone(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	p := newPage(t, "phone", true)
+	p := newPageIn(t, "phone", lang, true)
 	p.signIn(s, "alice@example.com", "alice-sandbox")
 	for _, method := range []string{"alipay", "wechat", "unionpay", "card"} {
 		// Not t.Run: the steps share the tab and run in order.
@@ -79,17 +92,15 @@ func TestJourney_Phone(t *testing.T) {
 		if method == "alipay" || method == "wechat" {
 			p.click(chooser, `[data-testid=qr]`)
 			p.checkPhoneLayout(method+": shop payment page with the QR code", `[data-testid=pay-link]`)
-			p.shot(method+"-shop-payment-page", "")
+			p.checkLang(method + ": shop payment page")
+			p.shot(method+"-shop-payment-page", phoneDocs[lang][method+"-shop"])
 			p.click(`[data-testid=pay-link]`, `[data-testid=pay-button]`)
 		} else {
 			p.click(chooser, `[data-testid=pay-button]`)
 		}
 		p.checkPhoneLayout(method+": cashier", `[data-testid=pay-button]`)
-		doc := ""
-		if method == "card" {
-			doc = "cashier-card-phone"
-		}
-		p.shot(method+"-cashier", doc)
+		p.checkLang(method + ": cashier")
+		p.shot(method+"-cashier", phoneDocs[lang][method+"-cashier"])
 		card := ""
 		if method == "card" {
 			card = cardOK

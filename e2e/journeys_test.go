@@ -11,16 +11,28 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // Journey 1: a customer signs in, puts two products in the cart, checks out,
 // picks Alipay, follows the payment page's link to the cashier, pays, and is
 // brought back to the shop's success page; the order is paid and its
-// timeline shows the notification that said so.
+// timeline shows the notification that said so. It runs in English and in
+// Chinese, as every journey does.
 func TestJourney_AlipayPaid(t *testing.T) {
 	t.Parallel()
+	inEachLanguage(t, journeyAlipayPaid)
+}
+
+func journeyAlipayPaid(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	p := newPage(t, "alipay-paid", false)
+	p := newPageIn(t, "alipay-paid", lang, false)
+	docs := func(name string) string {
+		if lang != i18n.English {
+			return ""
+		}
+		return name
+	}
 	p.signIn(s, "alice@example.com", "alice-sandbox")
 	no := p.order(s, "green-tea", "cups")
 
@@ -30,10 +42,12 @@ func TestJourney_AlipayPaid(t *testing.T) {
 	if w := eval[int](p, "measure the QR code", `document.querySelector('[data-testid=qr]').naturalWidth`); w == 0 {
 		t.Error("the payment page's QR image did not load")
 	}
-	p.shot("shop-payment-page", "shop-payment-page")
+	p.checkLang("the shop's payment page")
+	p.shot("shop-payment-page", docs("shop-payment-page"))
 
 	p.click(`[data-testid=pay-link]`, `[data-testid=pay-button]`)
-	p.shot("cashier-alipay", "cashier-alipay")
+	p.checkLang("the cashier")
+	p.shot("cashier-alipay", docs("cashier-alipay"))
 	p.payAtCashier("", "cashier-paid")
 	p.shot("cashier-paid", "")
 	// No click: the cashier's result page returns to the shop by itself
@@ -44,9 +58,10 @@ func TestJourney_AlipayPaid(t *testing.T) {
 	if got := p.openOrder(no); got != "paid" {
 		t.Errorf("order status %q, want paid", got)
 	}
-	if got := p.timelineActors("paid"); !slices.Equal(got, []string{actorNotification}) {
-		t.Errorf("timeline: paid by %q, want one entry by %q", got, actorNotification)
+	if got, want := p.timelineActors("paid"), p.say(actorNotification); !slices.Equal(got, []string{want}) {
+		t.Errorf("timeline: paid by %q, want one entry by %q", got, want)
 	}
+	p.checkLang("the order page")
 	p.shot("order-paid", "")
 }
 
@@ -55,14 +70,21 @@ func TestJourney_AlipayPaid(t *testing.T) {
 // tries.
 func TestJourney_CardDeclinedThenPaid(t *testing.T) {
 	t.Parallel()
+	inEachLanguage(t, journeyCardDeclinedThenPaid)
+}
+
+func journeyCardDeclinedThenPaid(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	p := newPage(t, "card-declined-then-paid", false)
+	p := newPageIn(t, "card-declined-then-paid", lang, false)
 	p.signIn(s, "alice@example.com", "alice-sandbox")
 	no := p.order(s, "teapot")
 
 	// Card payments go straight to the cashier.
 	p.click(`button[name=method][value=card]`, `#number`)
 	p.payAtCashier(cardDeclined, "cashier-declined")
+	if got, want := p.text(`[data-testid=cashier-declined] h1`), p.say("cashier.result.declined.title"); got != want {
+		t.Errorf("the cashier's decline says %q, want %q", got, want)
+	}
 	p.shot("cashier-declined", "")
 	p.returnToShop(s, "result-declined")
 	p.shot("shop-declined", "")
@@ -93,8 +115,12 @@ func TestJourney_CardDeclinedThenPaid(t *testing.T) {
 // partially refunded.
 func TestJourney_PartialRefund(t *testing.T) {
 	t.Parallel()
+	inEachLanguage(t, journeyPartialRefund)
+}
+
+func journeyPartialRefund(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	alice := newPage(t, "partial-refund-customer", false)
+	alice := newPageIn(t, "partial-refund-customer", lang, false)
 	alice.signIn(s, "alice@example.com", "alice-sandbox")
 	no := alice.order(s, "green-tea", "cups")
 	alice.click(`button[name=method][value=card]`, `#number`)
@@ -103,7 +129,10 @@ func TestJourney_PartialRefund(t *testing.T) {
 	alice.openOrder(no)
 
 	alice.click(`[data-testid=request-refund]`, `select[name=reason]`)
-	alice.fill(map[string]string{`input[name=amount]`: "50.00", `select[name=reason]`: "damaged", `textarea[name=details]`: "One cup arrived chipped."})
+	// What people type is in their own language.
+	details := map[string]string{i18n.English: "One cup arrived chipped.", i18n.Chinese: "有一只杯子磕破了"}[lang]
+	note := map[string]string{i18n.English: "Approved: sorry about the cup.", i18n.Chinese: "同意退款，抱歉杯子有破损"}[lang]
+	alice.fill(map[string]string{`input[name=amount]`: "50.00", `select[name=reason]`: "damaged", `textarea[name=details]`: details})
 	alice.shot("refund-form", "")
 	alice.click(`[data-testid=send-refund-request]`, `[data-testid=refund-pending-review]`)
 	request := eval[string](alice, "read the request number", `location.pathname.split("/").pop()`)
@@ -111,13 +140,18 @@ func TestJourney_PartialRefund(t *testing.T) {
 	// (the refund's own page would mark its notifications read).
 	alice.openOrder(no)
 
-	support := newPage(t, "partial-refund-support", false)
+	support := newPageIn(t, "partial-refund-support", lang, false)
 	support.signIn(s, "support@example.com", "support-sandbox")
 	review := `a[href="/admin/refunds/` + request + `"]`
 	support.click(`header nav a[href="/admin"]`, review)
 	support.click(review, `#note`)
-	support.shot("review", "back-office-review")
-	support.fill(map[string]string{`#note`: "Approved: sorry about the cup."})
+	doc := ""
+	if lang == i18n.English {
+		doc = "back-office-review"
+	}
+	support.checkLang("the review page")
+	support.shot("review", doc)
+	support.fill(map[string]string{`#note`: note})
 	support.clickLoad(`[data-testid=approve]`)
 	if support.exists(review) {
 		t.Errorf("the request is still in the queue after approval")
@@ -138,7 +172,12 @@ func TestJourney_PartialRefund(t *testing.T) {
 	if got := alice.openOrder(no); got != "partially_refunded" {
 		t.Errorf("order status %q, want partially_refunded", got)
 	}
-	alice.shot("order-timeline", "order-timeline")
+	alice.checkLang("the refunded order")
+	if lang == i18n.English {
+		alice.shot("order-timeline", "order-timeline")
+	} else {
+		alice.shot("order-timeline", "")
+	}
 }
 
 // Journey 4: a fault rule at the gateway drops every notification of the
@@ -148,6 +187,10 @@ func TestJourney_PartialRefund(t *testing.T) {
 // says which.
 func TestJourney_NotificationsDropped(t *testing.T) {
 	t.Parallel()
+	inEachLanguage(t, journeyNotificationsDropped)
+}
+
+func journeyNotificationsDropped(t *testing.T, lang string) {
 	for _, tc := range []struct {
 		name      string
 		shopEnv   map[string]string
@@ -162,7 +205,7 @@ func TestJourney_NotificationsDropped(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := startStack(t, nil, tc.shopEnv)
-			p := newPage(t, "notifications-dropped", false)
+			p := newPageIn(t, "notifications-dropped", lang, false)
 			p.signIn(s, "alice@example.com", "alice-sandbox")
 			no := p.order(s, "mooncakes")
 			// Set-up, not a journey step: the gateway has no HTML console
@@ -185,8 +228,8 @@ func TestJourney_NotificationsDropped(t *testing.T) {
 			if got := p.orderStatus(); got != "paid" {
 				t.Fatalf("order status %q, want paid", got)
 			}
-			if got := p.timelineActors("paid"); !slices.Equal(got, []string{tc.wantActor}) {
-				t.Errorf("timeline: paid by %q, want one entry by %q", got, tc.wantActor)
+			if got, want := p.timelineActors("paid"), p.say(tc.wantActor); !slices.Equal(got, []string{want}) {
+				t.Errorf("timeline: paid by %q, want one entry by %q", got, want)
 			}
 			p.shot("order-paid", "")
 
@@ -212,8 +255,12 @@ func TestJourney_NotificationsDropped(t *testing.T) {
 // once.
 func TestJourney_SwitchMethod(t *testing.T) {
 	t.Parallel()
+	inEachLanguage(t, journeySwitchMethod)
+}
+
+func journeySwitchMethod(t *testing.T, lang string) {
 	s := startStack(t, nil, nil)
-	p := newPage(t, "switch-method", false)
+	p := newPageIn(t, "switch-method", lang, false)
 	p.signIn(s, "alice@example.com", "alice-sandbox")
 	no := p.order(s, "chopsticks")
 

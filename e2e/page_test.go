@@ -13,7 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // stepTimeout bounds every step, so a broken page fails in seconds (on a
@@ -35,19 +39,30 @@ type page struct {
 	dir  string
 	n    int
 	errs *consoleErrors
+	// lang is the language the browser asks for (Accept-Language).
+	lang string
 }
 
-// newPage opens a tab; phone emulates a phone's 390 × 844 CSS pixels.
+// newPage opens a tab of an English browser; phone emulates a phone's 390 ×
+// 844 CSS pixels.
 func newPage(t *testing.T, name string, phone bool) *page {
+	t.Helper()
+	return newPageIn(t, name, i18n.English, phone)
+}
+
+// newPageIn opens a tab whose browser asks for lang (its Accept-Language;
+// English is Chromium's own); phone emulates a phone's 390 × 844 CSS
+// pixels.
+func newPageIn(t *testing.T, name, lang string, phone bool) *page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser(t), chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	dir, err := os.MkdirTemp("", "paysandbox-e2e-"+strings.ReplaceAll(name, " ", "-")+"-")
+	dir, err := os.MkdirTemp("", "paysandbox-e2e-"+strings.ReplaceAll(name, " ", "-")+"-"+lang+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots of %s: %s", name, dir)
-	p := &page{t: t, ctx: ctx, dir: dir, errs: &consoleErrors{}}
+	p := &page{t: t, ctx: ctx, dir: dir, errs: &consoleErrors{}, lang: lang}
 	// The first Do opens the tab and binds it to ctx, so it gets no
 	// deadline of its own; it is bounded here instead.
 	opened := make(chan error, 1)
@@ -61,6 +76,12 @@ func newPage(t *testing.T, name string, phone bool) *page {
 		t.Fatal("open a tab: no answer from chromium in 30 s")
 	}
 	p.watchConsole()
+	if lang != i18n.English {
+		p.do("ask for "+lang, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tgt, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
+			return err
+		}))
+	}
 	if phone {
 		// An iPhone 12's viewport; 2 device pixels per CSS pixel rather
 		// than its 3 keeps the screenshots smaller and faster.

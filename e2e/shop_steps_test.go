@@ -4,19 +4,42 @@ import (
 	"context"
 	"net/url"
 	"strings"
+	"testing"
 	"time"
 
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
+	"github.com/paysandbox/paysandbox/shared/i18n/i18ntest"
 )
 
-// Who made a timeline entry, as the shop names them (shop/internal/shop's
-// Actor* constants, which the timeline shows as they are).
+// Who made a timeline entry, by the catalogue key of how the shop names
+// them in the page's language (shop/internal/shop's Actor* constants).
 const (
-	actorNotification = "gateway notification"
-	actorReconciler   = "reconciler"
-	actorReturn       = "return from cashier"
+	actorNotification = "shop.actor.notification"
+	actorReconciler   = "shop.actor.reconciler"
+	actorReturn       = "shop.actor.return"
 )
+
+// languages are the languages every journey runs in: English, and once in
+// Chinese.
+var languages = i18n.Languages
+
+// inEachLanguage runs a journey once per language, in parallel, each with
+// its own stack.
+func inEachLanguage(t *testing.T, journey func(t *testing.T, lang string)) {
+	t.Helper()
+	for _, lang := range languages {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			journey(t, lang)
+		})
+	}
+}
+
+// say is a catalogue message in the page's language, as the page shows it.
+func (p *page) say(key string, kv ...any) string { return i18n.Default.Localizer(p.lang).T(key, kv...) }
 
 // The test cards of docs/cashier.md.
 const (
@@ -56,10 +79,14 @@ func (p *page) order(s *stack, slugs ...string) string {
 		p.click(`[data-testid="add-`+slug+`"]`, `[data-testid=checkout]`)
 	}
 	p.click(`[data-testid=checkout]`, `input[name=postal_code]`)
-	p.fill(map[string]string{
+	contact := map[string]string{
 		`input[name=name]`: "Alice Wang", `input[name=email]`: "alice@example.com", `input[name=phone]`: "+86 138 0000 0000",
 		`input[name=address]`: "1 West Lake Road", `input[name=city]`: "Hangzhou", `input[name=postal_code]`: "310000",
-	})
+	}
+	if p.lang == i18n.Chinese {
+		contact[`input[name=name]`], contact[`input[name=address]`], contact[`input[name=city]`] = "王爱丽", "西湖路 1 号", "杭州"
+	}
+	p.fill(contact)
 	p.click(`[data-testid=place-order]`, `button[name=method]`)
 	u, err := url.Parse(p.location())
 	if err != nil {
@@ -106,7 +133,7 @@ func (p *page) orderStatus() string {
 }
 
 // timelineActors lists who made the timeline entries of a kind, in page
-// order.
+// order, as the page shows them (in its language).
 func (p *page) timelineActors(kind string) []string {
 	p.t.Helper()
 	return eval[[]string](p, "read the timeline",
@@ -117,4 +144,13 @@ func (p *page) timelineActors(kind string) []string {
 func (p *page) waitStatus(want string, timeout time.Duration) {
 	p.t.Helper()
 	p.waitReloading(`[data-testid="order-status-`+want+`"]`, timeout)
+}
+
+// checkLang checks the page as the browser has it now (scripts run) is in
+// the journey's language: <html lang>, no catalogue key or missing argument
+// left, and no English sentence on a Chinese page.
+func (p *page) checkLang(what string) {
+	p.t.Helper()
+	html := eval[string](p, "read the page", `document.documentElement.outerHTML`)
+	i18ntest.CheckPage(p.t, what, html, p.lang)
 }

@@ -181,7 +181,7 @@ func TestFlow_CrashedCreatorDoesNotWedgeTheOrder(t *testing.T) {
 	crash := func(landed bool) (string, time.Time) {
 		no := alice.order("3")
 		until := f.app.db.Now().Add(600 * time.Millisecond)
-		plan, err := f.app.db.StartAttempt(ctx, no, u.ID, "card", shop.ActorCustomer(u.Email), sqlite.Lease{Token: "crashed", Until: until})
+		plan, err := f.app.db.StartAttempt(ctx, no, u.ID, "card", "", shop.ActorCustomer(u.Email), sqlite.Lease{Token: "crashed", Until: until})
 		if err != nil || !plan.Create {
 			t.Fatalf("start attempt = %+v, %v", plan, err)
 		}

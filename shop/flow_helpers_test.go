@@ -245,7 +245,7 @@ func (f *flow) timeline(no string) string {
 	}
 	var b strings.Builder
 	for _, e := range entries {
-		b.WriteString(e.Kind + " | " + e.Actor + ": " + e.Message + "\n")
+		b.WriteString(e.Kind + " | " + e.Actor + ": " + e.Message.String() + "\n")
 	}
 	return b.String()
 }

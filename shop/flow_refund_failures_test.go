@@ -271,7 +271,7 @@ func TestFlow_RefundNotificationFaults(t *testing.T) {
 			for _, e := range entries {
 				if e.Kind == shop.KindNotificationRejected {
 					flagged++
-					if !e.Flagged || !strings.Contains(e.Message, tt.flag) {
+					if !e.Flagged || !strings.Contains(e.Message.String(), tt.flag) {
 						t.Errorf("refusal entry = %+v, want flagged and saying %q", e, tt.flag)
 					}
 				}

@@ -87,10 +87,13 @@ type Payment struct {
 	ReturnURL      string            `json:"return_url"`
 	Metadata       map[string]string `json:"metadata"`
 	Scenario       *string           `json:"scenario"`
-	CreatedAt      time.Time         `json:"created_at"`
-	ExpiresAt      time.Time         `json:"expires_at"`
-	PaidAt         *time.Time        `json:"paid_at"`
-	ClosedAt       *time.Time        `json:"closed_at"`
+	// Locale is the language the cashier speaks for this payment (en,
+	// zh-CN), null when the customer's browser decides.
+	Locale    *string    `json:"locale"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	PaidAt    *time.Time `json:"paid_at"`
+	ClosedAt  *time.Time `json:"closed_at"`
 }
 
 // Refund returns money of a succeeded payment (DESIGN §3).

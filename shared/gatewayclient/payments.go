@@ -22,6 +22,9 @@ type CreatePaymentParams struct {
 	ReturnURL   string            `json:"return_url,omitempty"`
 	ExpiresIn   int               `json:"expires_in,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
+	// Locale is the language the cashier speaks to the customer: en or
+	// zh-CN (omitted: the customer's browser decides).
+	Locale string `json:"locale,omitempty"`
 }
 
 // ListPaymentsParams filters GET /v1/payments; zero values are left out.

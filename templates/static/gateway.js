@@ -12,18 +12,20 @@
     var tick = function () {
       var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
       if (left === 0) {
-        label.textContent = " — expired";
+        label.textContent = " — " + (t.dataset.expired || "expired");
         label.className = "soon";
         document.querySelectorAll("form button").forEach(function (b) { b.disabled = true; });
         return false;
       }
       var h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
       var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-      label.textContent = " (" + (h > 0 ? h + ":" + pad(m) : m) + ":" + pad(s) + " left)";
+      // The page's language says how: data-left is "%s left" or "剩余 %s".
+      var clock = (h > 0 ? h + ":" + pad(m) : m) + ":" + pad(s);
+      label.textContent = " (" + (t.dataset.left || "%s left").replace("%s", clock) + ")";
       label.className = left < 60 ? "soon" : "";
       return true;
     };
-    t.textContent = new Date(end).toLocaleString();
+    t.textContent = new Date(end).toLocaleString(document.documentElement.lang || undefined);
     if (tick()) {
       var timer = setInterval(function () { if (!tick()) clearInterval(timer); }, 1000);
     }

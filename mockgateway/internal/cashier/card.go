@@ -21,7 +21,8 @@ var testCardDeclines = map[string]string{
 // with the customer's input after an error; the number appears nowhere else.
 type cardForm struct {
 	Number, Expiry, CVC, Name string
-	// Errors are keyed by field: number, expiry, cvc, name.
+	// Errors are keyed by field (number, expiry, cvc, name): the catalogue
+	// key of what is wrong, rendered in the page's language.
 	Errors map[string]string
 }
 
@@ -33,22 +34,22 @@ func (f *cardForm) validate(now time.Time) (string, bool) {
 	digits := strings.NewReplacer(" ", "", "-", "").Replace(f.Number)
 	switch {
 	case digits == "":
-		f.Errors["number"] = "Enter the card number."
+		f.Errors["number"] = "cashier.card.error.number_missing"
 	case !allDigits(digits) || len(digits) < 12 || len(digits) > 19:
-		f.Errors["number"] = "A card number has 12 to 19 digits."
+		f.Errors["number"] = "cashier.card.error.number_length"
 	case !luhnValid(digits):
-		f.Errors["number"] = "This card number is not valid; check it for typos."
+		f.Errors["number"] = "cashier.card.error.number_luhn"
 	}
 	if month, year, ok := parseExpiry(f.Expiry); !ok {
-		f.Errors["expiry"] = "Enter the expiry date as MM/YY."
+		f.Errors["expiry"] = "cashier.card.error.expiry_format"
 	} else if firstDayAfter := time.Date(year, time.Month(month)+1, 1, 0, 0, 0, 0, time.UTC); !now.Before(firstDayAfter) {
-		f.Errors["expiry"] = "This date has passed; use a date in the future."
+		f.Errors["expiry"] = "cashier.card.error.expiry_past"
 	}
 	if cvc := strings.TrimSpace(f.CVC); !allDigits(cvc) || len(cvc) < 3 || len(cvc) > 4 {
-		f.Errors["cvc"] = "The security code is the 3 or 4 digits on the card."
+		f.Errors["cvc"] = "cashier.card.error.cvc"
 	}
 	if utf8.RuneCountInString(f.Name) > 100 {
-		f.Errors["name"] = "The name may have at most 100 characters."
+		f.Errors["name"] = "cashier.card.error.name_long"
 	}
 	return digits, len(f.Errors) == 0
 }
@@ -105,14 +106,15 @@ func lastFour(digits string) string {
 
 // smsForm is UnionPay's bank-style confirmation: any 6 digits confirm.
 type smsForm struct {
-	Code  string
+	Code string
+	// Error is the catalogue key of what is wrong with the code.
 	Error string
 }
 
 func (f *smsForm) validate() bool {
 	f.Code = strings.TrimSpace(f.Code)
 	if len(f.Code) != 6 || !allDigits(f.Code) {
-		f.Error = "Enter the 6-digit code (in the sandbox any 6 digits work)."
+		f.Error = "cashier.sms.error"
 		return false
 	}
 	return true

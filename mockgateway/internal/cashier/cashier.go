@@ -48,8 +48,10 @@ type Cashier struct {
 	signers map[string]ReturnSigner
 	log     *slog.Logger
 	nowFn   func() time.Time
-	pages   map[string]*template.Template
+	pages   map[string]map[string]*template.Template
 	cop     *http.CrossOriginProtection
+	// secure marks the language cookie Secure (PUBLIC_URL is https).
+	secure bool
 }
 
 // New parses the cashier's templates. They are embedded, so failing here is
@@ -68,10 +70,12 @@ func New(o Options) *Cashier {
 	cop := http.NewCrossOriginProtection()
 	// Behind a proxy the Host header may differ from PUBLIC_URL; a browser
 	// that sends only Origin is still recognised as same-site.
+	secure := false
 	if u, err := url.Parse(o.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
 		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+		secure = u.Scheme == "https"
 	}
-	return &Cashier{core: o.Core, signers: o.Signers, log: o.Log, nowFn: o.Now, pages: pages, cop: cop}
+	return &Cashier{core: o.Core, signers: o.Signers, log: o.Log, nowFn: o.Now, pages: pages, cop: cop, secure: secure}
 }
 
 // Register adds the cashier's routes.
@@ -83,6 +87,8 @@ func (cs *Cashier) Register(r *gin.Engine) {
 	pay.POST("/:id/pay", cs.crossOrigin, cs.handleCashierPay)
 	pay.POST("/:id/fail", cs.crossOrigin, cs.handleCashierFail)
 	pay.POST("/:id/cancel", cs.crossOrigin, cs.handleCashierCancel)
+	// The language switcher of the gateway's pages (the console's too).
+	r.POST("/lang", cashierHeaders, cs.crossOrigin, cs.handleLanguage)
 }
 
 func (cs *Cashier) now() time.Time { return cs.nowFn() }
@@ -156,7 +162,7 @@ func (cs *Cashier) returnURL(c *gin.Context, p *gateway.Payment, m *gateway.Merc
 func (cs *Cashier) load(c *gin.Context) (*gateway.Payment, *gateway.Merchant, bool) {
 	p, m, err := cs.core.PublicPayment(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		cs.renderError(c, err)
+		cs.renderError(c, cs.loc(c, nil), err)
 		return nil, nil, false
 	}
 	return p, m, true
@@ -204,13 +210,10 @@ func (cs *Cashier) handleCashierPage(c *gin.Context) {
 }
 
 func (cs *Cashier) renderStatusPage(c *gin.Context, p *gateway.Payment, m *gateway.Merchant, state string) {
-	titles := map[string]string{
-		statePaid: "Payment complete", stateRefunded: "Payment refunded",
-		stateClosed: "Payment closed", stateExpired: "Payment expired",
-	}
-	cs.render(c, http.StatusOK, pageStatus, statusPage{
-		layoutData: layoutData{Title: titles[state], Theme: p.Method},
-		P:          newPaymentView(p, m, cs.now()), State: state,
+	loc := cs.loc(c, p)
+	cs.render(c, loc, http.StatusOK, pageStatus, statusPage{
+		layoutData: cs.layout(c, loc, loc.T("cashier.status."+state+".title"), p.Method, payPath(p.ID)),
+		P:          newPaymentView(loc, p, m, cs.now()), State: state,
 		ReturnURL: cs.returnURL(c, p, m, returnStatus(state), ""),
 	})
 }
@@ -237,8 +240,7 @@ func (cs *Cashier) handleCashierStatus(c *gin.Context) {
 // is read or changed.
 func (cs *Cashier) crossOrigin(c *gin.Context) {
 	if err := cs.cop.Check(c.Request); err != nil {
-		cs.renderStatus(c, http.StatusForbidden, "Request refused",
-			"This form was sent from another website, so it was refused and nothing changed. Open the payment page again and use its buttons.")
+		cs.renderStatus(c, cs.loc(c, nil), http.StatusForbidden, "cashier.error.cross_origin.")
 		return
 	}
 	c.Next()

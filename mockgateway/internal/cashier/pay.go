@@ -20,9 +20,10 @@ const unionPayTestAccount = "6222 •••• •••• 0001"
 // payForms are the cashier's forms with what the customer sent and the
 // errors to show next to their fields.
 type payForms struct {
-	Card      cardForm
-	SMS       smsForm
-	FailCode  string
+	Card     cardForm
+	SMS      smsForm
+	FailCode string
+	// FailError is the catalogue key of what is wrong with the code.
 	FailError string
 }
 
@@ -32,21 +33,28 @@ type payPage struct {
 	P *paymentView
 	payForms
 	FailCodes []string
-	// LastError is the previous declined attempt, shown above a retry.
-	LastError *gateway.PaymentError
-	Account   string
+	// LastError is the previous declined attempt, shown above a retry;
+	// LastReason says why in the page's language.
+	LastError  *gateway.PaymentError
+	LastReason string
+	Account    string
 }
 
 func (cs *Cashier) renderPay(c *gin.Context, status int, p *gateway.Payment, m *gateway.Merchant, forms payForms) {
 	if forms.SMS.Code == "" && forms.SMS.Error == "" {
 		forms.SMS.Code = "123456" // the "SMS" a sandbox bank would have sent
 	}
-	view := newPaymentView(p, m, cs.now())
-	cs.render(c, status, pagePay, payPage{
-		layoutData: layoutData{Title: "Pay " + view.Amount + " to " + m.Name, Theme: p.Method},
+	loc := cs.loc(c, p)
+	view := newPaymentView(loc, p, m, cs.now())
+	page := payPage{
+		layoutData: cs.layout(c, loc, loc.T("cashier.pay.title", "Amount", view.Amount, "Merchant", m.Name), p.Method, payPath(p.ID)),
 		P:          view, payForms: forms,
 		FailCodes: gateway.PaymentFailureCodes, LastError: p.LastError, Account: unionPayTestAccount,
-	})
+	}
+	if p.LastError != nil {
+		page.LastReason = failureReason(loc, p.LastError.Code)
+	}
+	cs.render(c, loc, status, pagePay, page)
 }
 
 // loadPending starts every cashier action: it reads the form and the
@@ -55,7 +63,7 @@ func (cs *Cashier) renderPay(c *gin.Context, status int, p *gateway.Payment, m *
 func (cs *Cashier) loadPending(c *gin.Context) (*gateway.Payment, *gateway.Merchant, bool) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
 	if err := c.Request.ParseForm(); err != nil {
-		cs.renderStatus(c, http.StatusBadRequest, "Form not understood", "The form could not be read. Open the payment page again and retry.")
+		cs.renderStatus(c, cs.loc(c, nil), http.StatusBadRequest, "cashier.error.form.")
 		return nil, nil, false
 	}
 	p, m, ok := cs.load(c)
@@ -128,7 +136,7 @@ func (cs *Cashier) handleCashierFail(c *gin.Context) {
 	}
 	code := c.PostForm("code")
 	if !slices.Contains(gateway.PaymentFailureCodes, code) {
-		cs.renderPay(c, http.StatusUnprocessableEntity, p, m, payForms{FailCode: code, FailError: "Choose one of the failure codes in the list."})
+		cs.renderPay(c, http.StatusUnprocessableEntity, p, m, payForms{FailCode: code, FailError: "cashier.fail.error"})
 		return
 	}
 	if _, err := cs.core.FailPayment(c.Request.Context(), m, p.ID, code); err != nil {
@@ -158,5 +166,5 @@ func (cs *Cashier) actionError(c *gin.Context, id string, err error) {
 		seeOther(c, payPath(id))
 		return
 	}
-	cs.renderError(c, err)
+	cs.renderError(c, cs.loc(c, nil), err)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 	"github.com/paysandbox/paysandbox/templates"
 )
@@ -29,19 +30,38 @@ const (
 const cashierCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// parsePages parses every page of templates/gateway into a set of its own.
-// The templates are embedded, so a parse error is a programming error caught
-// by any test that builds a Server.
-func parsePages() (map[string]*template.Template, error) {
-	pages := map[string]*template.Template{}
-	for _, name := range []string{pagePay, pageResult, pageStatus, pageError} {
-		t, err := template.New(name).ParseFS(templates.Gateway, "gateway/layout.html", "gateway/partials.html", "gateway/"+name)
-		if err != nil {
-			return nil, fmt.Errorf("httpapi: parse %s: %w", name, err)
+// parsePages parses every page of templates/gateway into a set of its own,
+// once per language, with the language's functions bound (t, msg). The
+// templates are embedded, so a parse error is a programming error caught by
+// any test that builds a Server.
+func parsePages() (map[string]map[string]*template.Template, error) {
+	out := map[string]map[string]*template.Template{}
+	for _, lang := range i18n.Languages {
+		loc := i18n.Default.Localizer(lang)
+		fm := loc.Funcs()
+		fm["languages"] = languages
+		out[lang] = map[string]*template.Template{}
+		for _, name := range []string{pagePay, pageResult, pageStatus, pageError} {
+			t, err := template.New(name).Funcs(fm).ParseFS(templates.Gateway, "gateway/layout.html", "gateway/partials.html", "gateway/"+name)
+			if err != nil {
+				return nil, fmt.Errorf("cashier: parse %s: %w", name, err)
+			}
+			out[lang][name] = t
 		}
-		pages[name] = t
 	}
-	return pages, nil
+	return out, nil
+}
+
+// language is one entry of the language switcher.
+type language struct{ Tag, Name string }
+
+// languages lists every language by its own name, for the switcher.
+func languages() []language {
+	out := make([]language, 0, len(i18n.Languages))
+	for _, l := range i18n.Languages {
+		out = append(out, language{Tag: l, Name: i18n.Default.Localizer(l).T("language.name")})
+	}
+	return out
 }
 
 // layoutData is what the layout itself needs; every page's data embeds it.
@@ -51,9 +71,12 @@ type layoutData struct {
 	Theme string
 	// Refresh, when set, is where the page sends the browser after 3 s.
 	Refresh string
+	// Lang is the page's language; Next is where the language switcher
+	// brings the browser back to.
+	Lang, Next string
 }
 
-// paymentView is a payment as the customer sees it.
+// paymentView is a payment as the customer sees it, in the page's language.
 type paymentView struct {
 	ID, Merchant, Subject, Description, OutTradeNo string
 	Method, MethodLabel                            string
@@ -64,20 +87,25 @@ type paymentView struct {
 	ExpiresText, Remaining string
 }
 
+// methodLabels are the catalogue keys of the methods' names.
 var methodLabels = map[string]string{
-	gateway.MethodAlipay:   "Alipay",
-	gateway.MethodWechat:   "WeChat Pay",
-	gateway.MethodUnionPay: "UnionPay",
-	gateway.MethodCard:     "Card",
+	gateway.MethodAlipay:   "method.alipay",
+	gateway.MethodWechat:   "method.wechat",
+	gateway.MethodUnionPay: "method.unionpay",
+	gateway.MethodCard:     "method.card",
 }
 
-func newPaymentView(p *gateway.Payment, m *gateway.Merchant, now time.Time) *paymentView {
+func newPaymentView(loc *i18n.Localizer, p *gateway.Payment, m *gateway.Merchant, now time.Time) *paymentView {
+	label := p.Method
+	if key, ok := methodLabels[p.Method]; ok {
+		label = loc.T(key)
+	}
 	v := &paymentView{
 		ID: p.ID, Merchant: m.Name, Subject: p.Subject, Description: p.Description,
-		OutTradeNo: p.OutTradeNo, Method: p.Method, MethodLabel: methodLabels[p.Method],
+		OutTradeNo: p.OutTradeNo, Method: p.Method, MethodLabel: label,
 		Amount: money.Format(p.Amount, p.Currency), ExpiresAt: p.ExpiresAt.UTC(),
 		ExpiresText: p.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"),
-		Remaining:   remaining(p.ExpiresAt.Sub(now)),
+		Remaining:   remaining(loc, p.ExpiresAt.Sub(now)),
 	}
 	if p.AmountRefunded > 0 {
 		v.Refunded = money.Format(p.AmountRefunded, p.Currency)
@@ -87,20 +115,27 @@ func newPaymentView(p *gateway.Payment, m *gateway.Merchant, now time.Time) *pay
 
 // remaining says how long is left, rounded down, so a customer is never
 // promised more time than there is.
-func remaining(d time.Duration) string {
+func remaining(loc *i18n.Localizer, d time.Duration) string {
 	mins := int(d / time.Minute)
 	switch {
 	case d <= 0:
-		return "no time"
+		return loc.T("cashier.left.none")
 	case mins == 0:
-		return "less than a minute"
-	case mins == 1:
-		return "1 minute"
+		return loc.T("cashier.left.under_a_minute")
 	case mins < 120:
-		return fmt.Sprintf("%d minutes", mins)
+		return loc.T("cashier.left.minutes", "Count", mins)
 	default:
-		return fmt.Sprintf("%d hours", mins/60)
+		return loc.T("cashier.left.hours", "Count", mins/60)
 	}
+}
+
+// failureReason is what a customer is told about a failure code: the
+// catalogue's words for the gateway's own codes, else the gateway's.
+func failureReason(loc *i18n.Localizer, code string) string {
+	if key := "decline." + code; i18n.Default.Has(loc.Lang(), key) {
+		return loc.T(key)
+	}
+	return gateway.FailureMessage(code)
 }
 
 // cashierHeaders applies to every cashier page: pages show live state, so
@@ -114,16 +149,18 @@ func cashierHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// render executes a page into a buffer and writes it only when it worked,
-// so a template error never leaves half a page behind.
-func (cs *Cashier) render(c *gin.Context, status int, page string, data any) {
+// render executes a page in loc's language into a buffer and writes it
+// only when it worked, so a template error never leaves half a page behind.
+func (cs *Cashier) render(c *gin.Context, loc *i18n.Localizer, status int, page string, data any) {
 	var buf bytes.Buffer
-	if err := cs.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := cs.pages[loc.Lang()][page].ExecuteTemplate(&buf, "layout", data); err != nil {
 		cs.log.ErrorContext(c.Request.Context(), "render cashier page", "request_id", apicall.RequestIDOf(c), "page", page, "err", err)
-		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n"))
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte(loc.T("cashier.internal_error")+"\n"))
 		c.Abort()
 		return
 	}
+	c.Header("Content-Language", loc.Lang())
+	c.Header("Vary", "Accept-Language, Cookie")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
@@ -135,23 +172,24 @@ type errorPage struct {
 	Message string
 }
 
-// renderError shows a plain error page; internal errors are logged once and
-// shown without detail.
-func (cs *Cashier) renderError(c *gin.Context, err error) {
+// renderError shows a plain error page in loc's language; internal errors
+// are logged once and shown without detail.
+func (cs *Cashier) renderError(c *gin.Context, loc *i18n.Localizer, err error) {
 	switch gateway.ErrorCode(err) {
 	case gateway.ResourceMissing:
-		cs.renderStatus(c, http.StatusNotFound, "Payment not found",
-			"There is no payment at this address. Check the link, or ask the shop for a new one.")
+		cs.renderStatus(c, loc, http.StatusNotFound, "cashier.error.not_found.")
 	default:
 		cs.log.ErrorContext(c.Request.Context(), "cashier", "request_id", apicall.RequestIDOf(c), "err", err)
-		cs.renderStatus(c, http.StatusInternalServerError, "Something went wrong",
-			"The payment page could not be shown. Nothing was charged; try again in a moment.")
+		cs.renderStatus(c, loc, http.StatusInternalServerError, "cashier.error.internal.")
 	}
 }
 
-func (cs *Cashier) renderStatus(c *gin.Context, status int, heading, message string) {
-	cs.render(c, status, pageError, errorPage{
-		layoutData: layoutData{Title: heading}, Status: status, Heading: heading, Message: message,
+// renderStatus shows the error page of the catalogue's keys prefix+"title"
+// and prefix+"text".
+func (cs *Cashier) renderStatus(c *gin.Context, loc *i18n.Localizer, status int, prefix string) {
+	heading := loc.T(prefix + "title")
+	cs.render(c, loc, status, pageError, errorPage{
+		layoutData: cs.layout(c, loc, heading, "", ""), Status: status, Heading: heading, Message: loc.T(prefix + "text"),
 	})
 	c.Abort()
 }

@@ -39,28 +39,29 @@ func (cs *Cashier) handleCashierResult(c *gin.Context) {
 		return
 	}
 	state := paymentState(p, cs.now())
+	loc := cs.loc(c, p)
 	out := resultPage{
-		layoutData: layoutData{Theme: p.Method},
-		P:          newPaymentView(p, m, cs.now()), Outcome: c.Query("outcome"),
+		layoutData: cs.layout(c, loc, "", p.Method, ""),
+		P:          newPaymentView(loc, p, m, cs.now()), Outcome: c.Query("outcome"),
 	}
 	switch {
 	case out.Outcome == outcomePaid && (state == statePaid || state == stateRefunded):
-		out.Title = "Payment complete"
+		out.Title = loc.T("cashier.result.paid.title")
 		if last4 := c.Query("card"); p.Method == gateway.MethodCard && len(last4) == 4 && allDigits(last4) {
 			out.Card = "•••• " + last4
 		}
 		out.ReturnURL = cs.returnURL(c, p, m, gateway.PaymentSucceeded, "")
 	case out.Outcome == outcomeDeclined && state == statePending && p.LastError != nil:
-		out.Title = "Payment declined"
-		out.Code, out.Reason = p.LastError.Code, gateway.FailureMessage(p.LastError.Code)
+		out.Title = loc.T("cashier.result.declined.title")
+		out.Code, out.Reason = p.LastError.Code, failureReason(loc, p.LastError.Code)
 		out.ReturnURL = cs.returnURL(c, p, m, gateway.PaymentPending, p.LastError.Code)
 	case out.Outcome == outcomeCancelled && state == statePending:
-		out.Title = "Payment cancelled"
+		out.Title = loc.T("cashier.result.cancelled.title")
 		out.ReturnURL = cs.returnURL(c, p, m, gateway.PaymentPending, "")
 	default:
 		seeOther(c, payPath(p.ID))
 		return
 	}
 	out.Refresh = out.ReturnURL
-	cs.render(c, http.StatusOK, pageResult, out)
+	cs.render(c, loc, http.StatusOK, pageResult, out)
 }

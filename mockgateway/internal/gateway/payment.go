@@ -44,6 +44,9 @@ type CreatePaymentInput struct {
 	ReturnURL   string
 	ExpiresIn   time.Duration
 	Metadata    map[string]string
+	// Locale is the language the cashier speaks to the customer ("" lets
+	// the customer's browser decide); the adapter validates it.
+	Locale string
 	// Refs are the protocol's own ids of the payment, each claimed (unique
 	// per merchant and kind) and indexed with it.
 	Refs map[string]string
@@ -80,7 +83,7 @@ func (s *Service) CreatePayment(ctx context.Context, m *Merchant, in CreatePayme
 		Amount: in.Amount, Currency: in.Currency, Method: in.Method, Subject: in.Subject,
 		Description: in.Description, Status: PaymentPending,
 		PayURL: s.cfg.PublicURL + "/pay/" + id, QRCodeURL: s.cfg.PublicURL + "/qr/" + id + ".png",
-		NotifyURL: in.NotifyURL, ReturnURL: in.ReturnURL, Metadata: in.Metadata,
+		NotifyURL: in.NotifyURL, ReturnURL: in.ReturnURL, Metadata: in.Metadata, Locale: in.Locale,
 		Refs: in.Refs, Ext: in.Ext, Scenario: in.Scenario,
 		CreatedAt: now, ExpiresAt: now.Add(in.ExpiresIn),
 	}

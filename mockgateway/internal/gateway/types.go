@@ -107,6 +107,9 @@ type Payment struct {
 	NotifyURL   string            `json:"notify_url,omitempty"`
 	ReturnURL   string            `json:"return_url,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
+	// Locale is the cashier's language for this payment, "" for the
+	// customer's browser's.
+	Locale string `json:"locale,omitempty"`
 	// Refs are the protocol's own ids of the payment (Alipay trade_no,
 	// WeChat transaction_id, a Stripe checkout session), each indexed so a
 	// lookup by it finds the payment.

@@ -26,6 +26,8 @@ type createPaymentRequest struct {
 	ReturnURL   string            `json:"return_url" binding:"omitempty,max=2048,httpurl"`
 	ExpiresIn   *int              `json:"expires_in" binding:"omitempty,min=60,max=86400"`
 	Metadata    map[string]string `json:"metadata" binding:"max=20,dive,keys,min=1,max=40,endkeys,max=500"`
+	// Locale is the language the cashier speaks (i18n.Languages).
+	Locale string `json:"locale" binding:"omitempty,oneof=en zh-CN"`
 }
 
 func (a *Adapter) handlePaymentCreate(c *gin.Context) {
@@ -36,7 +38,7 @@ func (a *Adapter) handlePaymentCreate(c *gin.Context) {
 	in := gateway.CreatePaymentInput{
 		Protocol: Name, OutTradeNo: req.OutTradeNo, Amount: *req.Amount, Currency: req.Currency, Method: req.Method,
 		Subject: req.Subject, Description: req.Description, NotifyURL: req.NotifyURL,
-		ReturnURL: req.ReturnURL, Metadata: req.Metadata,
+		ReturnURL: req.ReturnURL, Metadata: req.Metadata, Locale: req.Locale,
 	}
 	if req.ExpiresIn != nil {
 		in.ExpiresIn = time.Duration(*req.ExpiresIn) * time.Second

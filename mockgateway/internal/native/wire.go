@@ -29,6 +29,9 @@ func Payment(p *gateway.Payment) gatewayapi.Payment {
 	if p.LastError != nil {
 		out.LastError = &gatewayapi.PaymentError{Code: p.LastError.Code, Message: p.LastError.Message}
 	}
+	if p.Locale != "" {
+		out.Locale = &p.Locale
+	}
 	return out
 }
 

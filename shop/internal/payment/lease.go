@@ -45,7 +45,7 @@ func (s *Service) waitFor(ctx context.Context, a *shop.Attempt, deadline time.Ti
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return shop.Errorf(shop.ECONFLICT, "Your payment is still being set up with the payment provider; please try again in a moment.")
+			return shop.Errorf(shop.ECONFLICT, "shop.error.setting_up")
 		}
 		select {
 		case <-ctx.Done():

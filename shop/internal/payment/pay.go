@@ -9,6 +9,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
@@ -22,9 +23,16 @@ import (
 // ENOTFOUND, ECONFLICT (the order cannot be paid, e.g. it turned out to be
 // paid already, or another request kept its attempt too long), EUNAVAILABLE
 // (gateway unreachable; nothing is lost, the customer may try again).
-func (s *Service) Pay(ctx context.Context, u *shop.User, orderNo, method string) (*shop.Attempt, error) {
+//
+// locale is the customer's language (i18n.Supported, or ""): a new attempt
+// keeps it and its gateway payment is created with it, so the cashier
+// speaks the customer's language.
+func (s *Service) Pay(ctx context.Context, u *shop.User, orderNo, method, locale string) (*shop.Attempt, error) {
 	if !s.MethodAllowed(method) {
-		return nil, shop.Errorf(shop.EINVALID, "Choose one of the offered payment methods.")
+		return nil, shop.Errorf(shop.EINVALID, "shop.error.method_not_offered")
+	}
+	if !i18n.Supported(locale) {
+		locale = ""
 	}
 	actor := shop.ActorCustomer(u.Email)
 	deadline := time.Now().Add(s.cfg.WaitTimeout)
@@ -33,7 +41,7 @@ func (s *Service) Pay(ctx context.Context, u *shop.User, orderNo, method string)
 	// Waiting for another request's attempt is not a round.
 	for rounds := 0; rounds < 4; {
 		lease := s.newLease()
-		plan, err := s.db.StartAttempt(ctx, orderNo, u.ID, method, actor, lease)
+		plan, err := s.db.StartAttempt(ctx, orderNo, u.ID, method, locale, actor, lease)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +72,7 @@ func (s *Service) Pay(ctx context.Context, u *shop.User, orderNo, method string)
 			continue
 		}
 		if err != nil {
-			return nil, unavailable(err, "checking your payment")
+			return nil, unavailable(err, doingCheck)
 		}
 		if _, err := s.ApplyPayment(ctx, PaymentFacts(p, ""), shop.Source{Actor: shop.ActorSystem}); err != nil {
 			return nil, err
@@ -73,7 +81,7 @@ func (s *Service) Pay(ctx context.Context, u *shop.User, orderNo, method string)
 			return s.db.FindAttempt(ctx, a.OrderID, a.N)
 		}
 	}
-	return nil, shop.Errorf(shop.ECONFLICT, "The payment could not be started; please try again.")
+	return nil, shop.Errorf(shop.ECONFLICT, "shop.error.not_started")
 }
 
 // create creates an attempt's gateway payment; the caller holds the
@@ -87,8 +95,9 @@ func (s *Service) create(ctx context.Context, o *shop.Order, a *shop.Attempt, le
 		Amount:      a.Amount,
 		Currency:    a.Currency,
 		Method:      a.Method,
-		Subject:     "PaySandbox shop order " + o.No,
-		Description: describe(o),
+		Subject:     subject(o, a),
+		Description: describe(o, a),
+		Locale:      a.Locale,
 		NotifyURL:   s.NotifyURL(),
 		ReturnURL:   s.orderURL(o.No, "/return"),
 		ExpiresIn:   expiresIn(a),
@@ -105,7 +114,7 @@ func (s *Service) create(ctx context.Context, o *shop.Order, a *shop.Attempt, le
 				// for the lease to run out.
 				s.release(ctx, a, lease)
 			}
-			return nil, unavailable(err, "starting your payment")
+			return nil, unavailable(err, doingStart)
 		}
 		// Refused for good: this attempt can never be paid; record why so
 		// the next click opens a fresh one.
@@ -142,13 +151,22 @@ func (s *Service) create(ctx context.Context, o *shop.Order, a *shop.Attempt, le
 	return got, nil
 }
 
-func describe(o *shop.Order) string {
+// subject is the payment's subject, in the attempt's language: the customer
+// reads it on the cashier.
+func subject(o *shop.Order, a *shop.Attempt) string {
+	return i18n.Default.Localizer(a.Locale).T("shop.payment.subject", "Order", o.No)
+}
+
+// describe lists the order's items for the cashier, in the attempt's
+// language.
+func describe(o *shop.Order, a *shop.Attempt) string {
+	loc := i18n.Default.Localizer(a.Locale)
 	d := ""
 	for i, it := range o.Items {
 		if i > 0 {
-			d += ", "
+			d += loc.T("shop.payment.item_separator")
 		}
-		d += fmt.Sprintf("%d × %s", it.Quantity, it.Name)
+		d += loc.T("shop.checkout.line", "Count", it.Quantity, "Product", shop.ProductText(it.Slug, "name", it.Name))
 	}
 	// Cut on a character boundary: "×" and product names are multi-byte.
 	if r := []rune(d); len(r) > 250 {
@@ -175,7 +193,7 @@ func (s *Service) closeAttempt(ctx context.Context, a *shop.Attempt, lease, acto
 			return err
 		}
 		if err != nil {
-			return unavailable(err, "closing an earlier payment")
+			return unavailable(err, doingClose)
 		}
 		id = p.ID
 	}
@@ -193,7 +211,7 @@ func (s *Service) closePayment(ctx context.Context, a *shop.Attempt, id, lease, 
 		return s.forgotten(ctx, a, id, lease, actor)
 	}
 	if err != nil {
-		return unavailable(err, "closing an earlier payment")
+		return unavailable(err, doingClose)
 	}
 	_, err = s.ApplyPayment(ctx, PaymentFacts(p, ""), shop.Source{Actor: actor})
 	return err

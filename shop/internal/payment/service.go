@@ -14,6 +14,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
 	"github.com/paysandbox/paysandbox/shared/gatewayclient"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 	"github.com/paysandbox/paysandbox/shop/internal/sqlite"
 )
@@ -88,14 +89,24 @@ func (s *Service) MethodAllowed(m string) bool {
 	return false
 }
 
+// What the shop was doing when the gateway could not be reached, as the
+// customer is told (catalogue keys).
+const (
+	doingCheck   = "shop.doing.checking"
+	doingStart   = "shop.doing.starting"
+	doingClose   = "shop.doing.closing"
+	doingConfirm = "shop.doing.confirming"
+)
+
 // unavailable turns a gateway error into what the customer sees: a
 // transient one is EUNAVAILABLE ("try again"), anything else is internal and
 // keeps its details for the log.
 func unavailable(err error, doing string) error {
+	what := i18n.M(doing)
 	if gatewayclient.IsTemporary(err) {
-		return &wrapped{shop.Errorf(shop.EUNAVAILABLE, "The payment provider could not be reached while %s; please try again in a moment.", doing), err}
+		return &wrapped{shop.Errorf(shop.EUNAVAILABLE, "shop.error.unavailable", "Doing", what), err}
 	}
-	return fmt.Errorf("payment: %s: %w", doing, err)
+	return fmt.Errorf("payment: %s: %w", what, err)
 }
 
 // wrapped is a domain error that keeps its cause for the log.

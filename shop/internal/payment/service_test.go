@@ -38,8 +38,17 @@ func TestExpiresIn(t *testing.T) {
 
 func TestDescribe(t *testing.T) {
 	o := &shop.Order{Items: []shop.OrderItem{{Name: "Tea", Quantity: 2}, {Name: "Cups", Quantity: 1}}}
-	if got, want := describe(o), "2 × Tea, 1 × Cups"; got != want {
+	if got, want := describe(o, &shop.Attempt{}), "2 × Tea, 1 × Cups"; got != want {
 		t.Errorf("describe = %q, want %q", got, want)
+	}
+	// In the attempt's language: the seeded products by their Chinese
+	// names, any other as it was stored.
+	seeded := &shop.Order{Items: []shop.OrderItem{{Slug: "green-tea", Name: "Longjing green tea, 100 g", Quantity: 1}, {Name: "Tea", Quantity: 2}}}
+	if got, want := describe(seeded, &shop.Attempt{Locale: "zh-CN"}), "1 × 西湖龙井绿茶 100 克，2 × Tea"; got != want {
+		t.Errorf("describe in Chinese = %q, want %q", got, want)
+	}
+	if got, want := describe(seeded, &shop.Attempt{Locale: "en"}), "1 × Longjing green tea, 100 g, 2 × Tea"; got != want {
+		t.Errorf("describe in English = %q, want %q", got, want)
 	}
 	// One line whose name is Chinese (3 bytes a character) after "1 × "
 	// (5 bytes, 4 characters): a cut at byte 250 would land inside the 82nd
@@ -47,7 +56,7 @@ func TestDescribe(t *testing.T) {
 	// exactly 250 of them.
 	long := &shop.Order{Items: []shop.OrderItem{{Name: strings.Repeat("龙井茶", 100), Quantity: 1}}}
 	full := "1 × " + strings.Repeat("龙井茶", 100)
-	got := describe(long)
+	got := describe(long, &shop.Attempt{})
 	if !utf8.ValidString(got) || utf8.RuneCountInString(got) != 250 || !strings.HasPrefix(full, got) {
 		t.Errorf("description = %q (%d characters, valid UTF-8: %v), want the first 250 characters of %q",
 			got, utf8.RuneCountInString(got), utf8.ValidString(got), full)

@@ -41,14 +41,14 @@ func (s *Service) CheckReturn(ctx context.Context, a *shop.Attempt, paymentID st
 		return nil
 	}
 	if a.PaymentID != "" && paymentID != a.PaymentID {
-		return shop.Errorf(shop.EMISMATCH, "The return link names another payment.")
+		return shop.Errorf(shop.EMISMATCH, "shop.error.return_other_payment")
 	}
 	p, err := s.gw.GetPayment(ctx, paymentID)
 	if gatewayclient.IsNotFound(err) && a.PaymentID != "" {
 		return s.forgotten(ctx, a, a.PaymentID, "", shop.ActorReturn)
 	}
 	if err != nil {
-		return unavailable(err, "confirming your payment")
+		return unavailable(err, doingConfirm)
 	}
 	_, err = s.ApplyPayment(ctx, PaymentFacts(p, ""), shop.Source{Actor: shop.ActorReturn})
 	return err

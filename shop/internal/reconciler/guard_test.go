@@ -68,7 +68,7 @@ func store(t *testing.T, now *time.Time) (*sqlite.DB, func(no string, ttl time.D
 			t.Fatal(err)
 		}
 		if method != "" {
-			if _, err := db.StartAttempt(ctx, no, alice.ID, method, "test", sqlite.Lease{}); err != nil {
+			if _, err := db.StartAttempt(ctx, no, alice.ID, method, "", "test", sqlite.Lease{}); err != nil {
 				t.Fatal(err)
 			}
 		}

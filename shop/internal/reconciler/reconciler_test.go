@@ -54,7 +54,7 @@ func TestReconciler_StuckItemsDoNotStarveNewerOnes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := db.StartAttempt(ctx, no, alice.ID, "alipay", "test", sqlite.Lease{})
+		plan, err := db.StartAttempt(ctx, no, alice.ID, "alipay", "", "test", sqlite.Lease{})
 		if err != nil {
 			t.Fatal(err)
 		}

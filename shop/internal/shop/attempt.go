@@ -1,6 +1,10 @@
 package shop
 
-import "time"
+import (
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
+)
 
 // Attempt statuses. An attempt is "creating" from the moment its row is
 // written until the gateway has answered the create call, so a crash in
@@ -39,9 +43,12 @@ type Attempt struct {
 	// creating attempt's lease means anything.
 	Lease      string
 	LeaseUntil time.Time
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
-	UpdatedAt  time.Time
+	// Locale is the customer's language when the attempt was opened; its
+	// gateway payment is created with it, so the cashier speaks it too.
+	Locale    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UpdatedAt time.Time
 }
 
 // Open reports whether the attempt may still be paid.
@@ -58,16 +65,19 @@ func (a *Attempt) Leased(now time.Time) bool {
 func QRMethod(method string) bool { return method == "alipay" || method == "wechat" }
 
 // MethodLabel is how a payment method is shown.
-func MethodLabel(m string) string {
+func MethodLabel(m string) i18n.Message {
 	switch m {
-	case "alipay":
-		return "Alipay"
-	case "wechat":
-		return "WeChat Pay"
-	case "unionpay":
-		return "UnionPay"
-	case "card":
-		return "Bank card"
+	case "alipay", "wechat", "unionpay", "card":
+		return i18n.M("method." + m)
 	}
-	return m
+	return i18n.Raw(m)
+}
+
+// AttemptStatusLabel is how an attempt's status is shown.
+func AttemptStatusLabel(s string) i18n.Message {
+	switch s {
+	case AttemptCreating, AttemptPending, AttemptSucceeded, AttemptClosed:
+		return i18n.M("shop.attempt_status." + s)
+	}
+	return i18n.Raw(s)
 }

@@ -1,14 +1,15 @@
 package shop
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // OpenedEntry is the timeline entry of a new attempt a of order o.
 func OpenedEntry(o *Order, a *Attempt, actor string, now time.Time) TimelineEntry {
 	return TimelineEntry{OrderID: o.ID, At: now, Kind: KindPaymentRequested, Actor: actor,
-		Message: fmt.Sprintf("Payment attempt %d (%s) opened as %s.", a.N, MethodLabel(a.Method), a.OutTradeNo)}
+		Message: i18n.M("shop.timeline.opened", "N", a.N, "Method", MethodLabel(a.Method), "OutTradeNo", a.OutTradeNo)}
 }
 
 // DecideCreated returns the timeline entries of recording attempt a's
@@ -21,8 +22,7 @@ func DecideCreated(a Attempt, paymentID string, now time.Time) []TimelineEntry {
 		return nil
 	}
 	return []TimelineEntry{{OrderID: a.OrderID, At: now, Kind: KindAttemptClosed, Actor: ActorSystem, Flagged: true,
-		Message: fmt.Sprintf("Payment attempt %d (%s) was created at the gateway as %s after it had been closed here; that payment is closed at the gateway too.",
-			a.N, MethodLabel(a.Method), paymentID)}}
+		Message: i18n.M("shop.timeline.created_after_close", "N", a.N, "Method", MethodLabel(a.Method), "Payment", paymentID)}}
 }
 
 // Reasons to close an attempt in the shop alone, without closing anything
@@ -64,28 +64,27 @@ func DecideLocalClose(a Attempt, c LocalClose, actor string, now time.Time) (ok 
 		return false, nil
 	}
 	held := a.Status == AttemptCreating && c.Lease != "" && a.Lease == c.Lease
-	var why string
+	var why i18n.Message
 	flagged := true
 	switch c.Reason {
 	case LocalNeverCreated:
 		if !held {
 			return false, nil
 		}
-		why, flagged = "the gateway never created it.", false
+		why, flagged = i18n.M("shop.local_close.never_created"), false
 	case LocalRefused:
 		if !held {
 			return false, nil
 		}
-		why = fmt.Sprintf("the gateway refused to create it: %s (%s).", c.Code, c.Detail)
+		why = i18n.M("shop.local_close.refused", "Code", c.Code, "Detail", c.Detail)
 	case LocalForgotten:
 		if c.PaymentID == "" || (a.PaymentID != c.PaymentID && !held) {
 			return false, nil
 		}
-		why = fmt.Sprintf("the gateway has no record of payment %s any more (its data were reset or lost), "+
-			"so it can be neither paid nor closed there.", c.PaymentID)
+		why = i18n.M("shop.local_close.forgotten", "Payment", c.PaymentID)
 	default:
 		return false, nil
 	}
 	return true, []TimelineEntry{{OrderID: a.OrderID, At: now, Kind: KindAttemptClosed, Actor: actor, Flagged: flagged,
-		Message: fmt.Sprintf("Payment attempt %d closed: %s", a.N, why)}}
+		Message: i18n.M("shop.timeline.local_close", "N", a.N, "Why", why)}}
 }

@@ -43,7 +43,7 @@ func TestDecideLocalClose(t *testing.T) {
 			if !ok {
 				return
 			}
-			if e := entries[0]; !strings.Contains(e.Message, tt.want) || e.OrderID != 7 || e.Kind != KindAttemptClosed || e.Actor != "test" {
+			if e := entries[0]; !strings.Contains(e.Message.String(), tt.want) || e.OrderID != 7 || e.Kind != KindAttemptClosed || e.Actor != "test" {
 				t.Errorf("entry = %+v, want %q", e, tt.want)
 			}
 		})

@@ -8,6 +8,8 @@ package shop
 import (
 	"errors"
 	"fmt"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // Error codes. Exactly one table, in package web, maps them to HTTP statuses.
@@ -21,24 +23,28 @@ const (
 	EINTERNAL     = "internal"
 )
 
-// Error is a failure with a stable code and a message meant for a person.
-// Field, when set, names the form field the message belongs next to.
+// Error is a failure with a stable code and a message meant for a person,
+// kept as a catalogue key with arguments so each person reads it in their
+// own language. Field, when set, names the form field the message belongs
+// next to.
 type Error struct {
 	Code    string
-	Message string
+	Message i18n.Message
 	Field   string
 }
 
+// Error is the English text, for logs.
 func (e *Error) Error() string { return fmt.Sprintf("shop: %s: %s", e.Code, e.Message) }
 
-// Errorf returns an *Error with a formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// Errorf returns an *Error saying the message key with name/value pairs of
+// arguments (i18n.M).
+func Errorf(code, key string, kv ...any) *Error {
+	return &Error{Code: code, Message: i18n.M(key, kv...)}
 }
 
 // FieldErrorf returns an EINVALID *Error about one form field.
-func FieldErrorf(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Message: fmt.Sprintf(format, args...), Field: field}
+func FieldErrorf(field, key string, kv ...any) *Error {
+	return &Error{Code: EINVALID, Message: i18n.M(key, kv...), Field: field}
 }
 
 // ErrorField returns the field an *Error is about, "" when none.
@@ -63,18 +69,31 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the message of an *Error, or "Internal error." for any
+// ErrorText returns the message of an *Error, or "Internal error." for any
 // other error: internal details are logged, never shown.
-func ErrorMessage(err error) string {
+func ErrorText(err error) i18n.Message {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message
 	}
-	return "Internal error."
+	return i18n.M("shop.error.internal")
 }
 
-// NotFound is the ENOTFOUND error about what ("Order", "Refund request").
-func NotFound(what string) *Error { return Errorf(ENOTFOUND, "%s not found.", what) }
+// ErrorMessage is ErrorText in English, for logs and tests.
+func ErrorMessage(err error) string { return ErrorText(err).String() }
+
+// What a NotFound error is about.
+const (
+	WhatOrder         = "order"
+	WhatAttempt       = "attempt"
+	WhatRefundRequest = "refund_request"
+	WhatRefund        = "refund"
+	WhatUser          = "user"
+	WhatProduct       = "product"
+)
+
+// NotFound is the ENOTFOUND error about what (WhatOrder, …).
+func NotFound(what string) *Error { return Errorf(ENOTFOUND, "shop.error.not_found."+what) }
 
 // ErrEmailTaken refuses a sign-up with an email that has an account.
-var ErrEmailTaken = Errorf(ECONFLICT, "An account with this email already exists; sign in instead.")
+var ErrEmailTaken = Errorf(ECONFLICT, "shop.error.email_taken")

@@ -1,6 +1,10 @@
 package shop
 
-import "time"
+import (
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
+)
 
 // Notice kinds: what a customer is told about their refund requests.
 const (
@@ -19,7 +23,9 @@ type Notice struct {
 	OrderID   int64
 	RequestID int64
 	Kind      string
-	Message   string
+	// Message is kept as a key with arguments, read in the customer's
+	// language when shown.
+	Message i18n.Message
 	// Link is the page that tells more (the refund's result page).
 	Link      string
 	CreatedAt time.Time
@@ -27,7 +33,7 @@ type Notice struct {
 }
 
 // requestNotice addresses a notice about request r to its customer.
-func requestNotice(r *RefundRequest, kind, msg string, now time.Time) *Notice {
+func requestNotice(r *RefundRequest, kind string, msg i18n.Message, now time.Time) *Notice {
 	return &Notice{UserID: r.UserID, OrderID: r.OrderID, RequestID: r.ID, Kind: kind, Message: msg,
 		Link: "/refunds/" + r.No, CreatedAt: now}
 }

@@ -1,8 +1,9 @@
 package shop
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // Why the webhook receiver refused a notification before reading it: its
@@ -20,22 +21,22 @@ const (
 // send such a message, so the note is in the shop's own words and says
 // nothing the message said.
 func UnverifiedEntry(orderID int64, why string, now time.Time) TimelineEntry {
-	reason := "its signature does not match"
+	reason := "shop.unverified.signature"
 	switch why {
 	case UnverifiedTooOld:
-		reason = "its timestamp is more than 5 minutes old"
+		reason = "shop.unverified.too_old"
 	case UnverifiedTooNew:
-		reason = "its timestamp is more than 5 minutes in the future"
+		reason = "shop.unverified.too_new"
 	case UnverifiedHeaders:
-		reason = "its signature headers are missing or malformed"
+		reason = "shop.unverified.headers"
 	}
 	return TimelineEntry{OrderID: orderID, At: now, Kind: KindNotificationRejected, Actor: ActorNotification, Flagged: true, Internal: true,
-		Message: fmt.Sprintf("Refused a notification naming this order: %s. Nothing in it was used and the order was not changed.", reason)}
+		Message: i18n.M("shop.timeline.unverified", "Reason", i18n.M(reason))}
 }
 
 // DuplicateEntry is the note that notification src.WebhookID of eventType,
 // applied before, arrived again and changed nothing.
 func DuplicateEntry(orderID int64, src Source, eventType string, now time.Time) TimelineEntry {
 	return TimelineEntry{OrderID: orderID, At: now, Kind: KindNotificationIgnored, Actor: src.Actor, WebhookID: src.WebhookID,
-		Message: fmt.Sprintf("Duplicate notification %s (%s) ignored: it was already applied.", src.WebhookID, eventType)}
+		Message: i18n.M("shop.timeline.duplicate", "Webhook", src.WebhookID, "Event", eventType)}
 }

@@ -3,6 +3,8 @@ package shop
 import (
 	"fmt"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // Order states (docs/shop.md, "States and automatic refunds"). The refund
@@ -45,28 +47,13 @@ func CanTransition(from, to string) bool {
 	return false
 }
 
-// StateLabel is how a state is shown to a customer.
-func StateLabel(s string) string {
-	switch s {
-	case OrderPendingPayment:
-		return "Awaiting payment"
-	case OrderPaid:
-		return "Paid"
-	case OrderClosed:
-		return "Closed"
-	case OrderRefundRequested:
-		return "Refund requested"
-	case OrderRefunding:
-		return "Refunding"
-	case OrderRefunded:
-		return "Refunded"
-	case OrderPartiallyRefunded:
-		return "Partially refunded"
-	case OrderRefundFailed:
-		// docs/shop.md: the customer sees "refund pending" while support retries.
-		return "Refund pending"
+// StateLabel is how a state is shown to a customer (refund_failed reads
+// "Refund pending": the customer sees that while support retries).
+func StateLabel(s string) i18n.Message {
+	if _, ok := transitions[s]; ok || s == OrderRefunded {
+		return i18n.M("shop.state." + s)
 	}
-	return s
+	return i18n.Raw(s)
 }
 
 // Contact is who receives the order and where. It is validated at the
@@ -84,6 +71,9 @@ type Contact struct {
 // had when it was ordered.
 type OrderItem struct {
 	ProductID int64
+	// Slug is the product's (read with the item), which finds its name in
+	// the reader's language when the catalogue has one.
+	Slug      string
 	Name      string
 	UnitPrice int64
 	Quantity  int
@@ -131,17 +121,17 @@ const (
 // NewOrderItems checks cart lines and returns them with the total.
 func NewOrderItems(items []OrderItem) (int64, error) {
 	if len(items) == 0 {
-		return 0, Errorf(EINVALID, "Your cart is empty.")
+		return 0, Errorf(EINVALID, "shop.cart.empty")
 	}
 	var total int64
 	for _, it := range items {
 		if it.Quantity < MinQuantity || it.Quantity > MaxQuantity {
-			return 0, Errorf(EINVALID, "Quantity of %s must be between %d and %d.", it.Name, MinQuantity, MaxQuantity)
+			return 0, Errorf(EINVALID, "shop.error.quantity", "Item", it.Name, "Min", MinQuantity, "Max", MaxQuantity)
 		}
 		total += it.LineTotal()
 	}
 	if total <= 0 {
-		return 0, Errorf(EINVALID, "The order total must be positive.")
+		return 0, Errorf(EINVALID, "shop.error.total")
 	}
 	return total, nil
 }

@@ -3,6 +3,8 @@ package shop
 import (
 	"fmt"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // The order's own steps: placing, paying, closing. Each returns what the
@@ -15,14 +17,14 @@ func deadline(o *Order) string { return o.ExpiresAt.Format("2006-01-02 15:04:05 
 // PlacedEntry is the timeline entry of a new order.
 func PlacedEntry(o *Order, actor string, now time.Time) TimelineEntry {
 	return TimelineEntry{OrderID: o.ID, At: now, Kind: KindCreated, Actor: actor,
-		Message: fmt.Sprintf("Order placed; it must be paid by %s.", deadline(o))}
+		Message: i18n.M("shop.timeline.placed", "Deadline", deadline(o))}
 }
 
 // CheckTransition refuses a change of state the domain does not allow
 // (CanTransition). Errors: ECONFLICT.
 func CheckTransition(o *Order, to string) error {
 	if !CanTransition(o.Status, to) {
-		return Errorf(ECONFLICT, "Order %s cannot go from %s to %s.", o.No, o.Status, to)
+		return Errorf(ECONFLICT, "shop.error.transition", "Order", o.No, "From", o.Status, "To", to)
 	}
 	return nil
 }
@@ -31,10 +33,10 @@ func CheckTransition(o *Order, to string) error {
 // awaiting payment or has expired at now. Errors: ECONFLICT.
 func CheckPayable(o *Order, now time.Time) error {
 	if o.Status != OrderPendingPayment {
-		return Errorf(ECONFLICT, "Order %s is %s; it cannot be paid.", o.No, StateLabel(o.Status))
+		return Errorf(ECONFLICT, "shop.error.not_payable", "Order", o.No, "State", StateLabel(o.Status))
 	}
 	if !now.Before(o.ExpiresAt) {
-		return Errorf(ECONFLICT, "Order %s has expired; place it again.", o.No)
+		return Errorf(ECONFLICT, "shop.error.expired", "Order", o.No)
 	}
 	return nil
 }
@@ -43,7 +45,7 @@ func CheckPayable(o *Order, now time.Time) error {
 // Errors: ECONFLICT.
 func CheckCancel(o *Order) error {
 	if o.Status != OrderPendingPayment {
-		return Errorf(ECONFLICT, "Order %s is %s and cannot be cancelled.", o.No, StateLabel(o.Status))
+		return Errorf(ECONFLICT, "shop.error.not_cancellable", "Order", o.No, "State", StateLabel(o.Status))
 	}
 	return nil
 }
@@ -61,17 +63,17 @@ const (
 // order is no longer awaiting payment or an attempt is still open.
 func DecideClose(o *Order, openAttempts int, why, actor string, now time.Time) ([]TimelineEntry, error) {
 	if o.Status != OrderPendingPayment {
-		return nil, Errorf(ECONFLICT, "Order %s is %s and was not closed.", o.No, StateLabel(o.Status))
+		return nil, Errorf(ECONFLICT, "shop.error.not_closed", "Order", o.No, "State", StateLabel(o.Status))
 	}
 	if openAttempts > 0 {
-		return nil, Errorf(ECONFLICT, "Order %s has a payment in progress; try again.", o.No)
+		return nil, Errorf(ECONFLICT, "shop.error.payment_in_progress", "Order", o.No)
 	}
 	e := TimelineEntry{OrderID: o.ID, At: now, Actor: actor}
 	switch why {
 	case CloseCancelled:
-		e.Kind, e.Message = KindCancelled, "Cancelled by the customer."
+		e.Kind, e.Message = KindCancelled, i18n.M("shop.timeline.cancelled")
 	case CloseExpired:
-		e.Kind, e.Message = KindExpired, fmt.Sprintf("Closed: not paid by its deadline %s.", deadline(o))
+		e.Kind, e.Message = KindExpired, i18n.M("shop.timeline.expired", "Deadline", deadline(o))
 	default:
 		return nil, fmt.Errorf("shop: close order %s: unknown reason %q", o.No, why)
 	}

@@ -33,7 +33,7 @@ func TestDecideClose(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || len(entries) != 1 || entries[0].Kind != tt.wantKind || entries[0].Message != tt.wantText || entries[0].OrderID != 3 {
+			if err != nil || len(entries) != 1 || entries[0].Kind != tt.wantKind || entries[0].Message.String() != tt.wantText || entries[0].OrderID != 3 {
 				t.Errorf("DecideClose = %+v, %v; want one %s entry %q", entries, err, tt.wantKind, tt.wantText)
 			}
 		})
@@ -67,7 +67,7 @@ func TestUnverifiedEntry(t *testing.T) {
 		UnverifiedHeaders:   "its signature headers are missing or malformed",
 	} {
 		e := UnverifiedEntry(9, why, now)
-		if !strings.Contains(e.Message, want) || !e.Flagged || !e.Internal || e.OrderID != 9 || e.Kind != KindNotificationRejected {
+		if !strings.Contains(e.Message.String(), want) || !e.Flagged || !e.Internal || e.OrderID != 9 || e.Kind != KindNotificationRejected {
 			t.Errorf("%s: entry = %+v, want a flagged, support-only note saying %q", why, e, want)
 		}
 	}

@@ -1,10 +1,10 @@
 package shop
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 )
 
@@ -40,24 +40,36 @@ type Source struct {
 	WebhookID string
 }
 
-func (s Source) via() string {
+func (s Source) via() i18n.Message {
 	switch s.Actor {
 	case ActorNotification:
-		return "notification " + s.WebhookID
+		return i18n.M("shop.via.notification", "Webhook", s.WebhookID)
 	case ActorReconciler:
-		return "reconciliation with the gateway"
+		return i18n.M("shop.via.reconciler")
 	case ActorReturn:
-		return "a check with the gateway when the customer returned"
+		return i18n.M("shop.via.return")
 	case ActorSystem:
-		return "a check with the gateway"
+		return i18n.M("shop.via.system")
 	}
-	return "the gateway's answer"
+	return i18n.M("shop.via.gateway")
+}
+
+// DeclineReason is why a payment or refund failed, in the reader's
+// language for the gateway's own codes, else the gateway's words.
+func DeclineReason(code, gatewayMessage string) i18n.Message {
+	switch code {
+	case "card_declined", "insufficient_funds", "expired_card", "processing_error", "risk_rejected",
+		"refund_rejected", "insufficient_balance":
+		return i18n.M("decline." + code)
+	}
+	return i18n.Raw(gatewayMessage)
 }
 
 // PaymentDecision is what applying PaymentFacts does. A non-empty Mismatch
 // means the message is refused: nothing changes but a flagged entry.
 type PaymentDecision struct {
-	Mismatch      string
+	// Mismatch, when set, is why the message is refused.
+	Mismatch      i18n.Message
 	OrderStatus   string // new order state, "" to keep it
 	AttemptStatus string // new attempt status, "" to keep it
 	// RecordError sets the attempt's last error from the facts.
@@ -82,19 +94,19 @@ func (d PaymentDecision) Changed() bool {
 // attempt only moves forward (creating → pending → succeeded | closed), so a
 // late or repeated message never undoes a newer one.
 func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src Source, now time.Time) PaymentDecision {
-	entry := func(kind, msg string, flagged bool) TimelineEntry {
+	entry := func(kind string, msg i18n.Message, flagged bool) TimelineEntry {
 		return TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Message: msg, Actor: src.Actor, Flagged: flagged, WebhookID: src.WebhookID}
 	}
-	if m := mismatch(a, f, merchantID); m != "" {
-		what := "payment information"
+	if m := mismatch(a, f, merchantID); !m.IsZero() {
+		what := i18n.M("shop.what.payment_info")
 		if f.EventType != "" {
-			what = "notification " + src.WebhookID + " (" + f.EventType + ")"
+			what = i18n.M("shop.what.notification", "Webhook", src.WebhookID, "Event", f.EventType)
 		}
 		return PaymentDecision{Mismatch: m, Entries: []TimelineEntry{
-			entry(KindNotificationRejected, fmt.Sprintf("Refused %s for attempt %d: %s. The order was not changed.", what, a.N, m), true),
+			entry(KindNotificationRejected, i18n.M("shop.timeline.payment_refused", "What", what, "N", a.N, "Why", m), true),
 		}}
 	}
-	label := fmt.Sprintf("attempt %d (%s, %s)", a.N, MethodLabel(a.Method), f.PaymentID)
+	label := i18n.M("shop.attempt_label", "N", a.N, "Method", MethodLabel(a.Method), "Payment", f.PaymentID)
 	switch f.Status {
 	case gatewayapi.PaymentSucceeded:
 		if a.Status == AttemptSucceeded {
@@ -104,19 +116,17 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 		switch {
 		case o.Status == OrderPendingPayment:
 			d.OrderStatus, d.MarkPaid = OrderPaid, true
-			d.Entries = append(d.Entries, entry(KindPaid, fmt.Sprintf("Paid by %s, confirmed by %s.", label, src.via()), false))
+			d.Entries = append(d.Entries, entry(KindPaid, i18n.M("shop.timeline.paid", "Attempt", label, "Via", src.via()), false))
 		case o.Status == OrderClosed:
 			d.OrderStatus, d.AutoRefund = OrderRefunding, true
-			d.Entries = append(d.Entries, entry(KindAutoRefund, fmt.Sprintf("Payment %s succeeded after the order was closed, confirmed by %s. It is refunded automatically.", label, src.via()), true))
+			d.Entries = append(d.Entries, entry(KindAutoRefund, i18n.M("shop.timeline.paid_after_close", "Attempt", label, "Via", src.via()), true))
 		default:
 			d.AutoRefund = true
-			d.Entries = append(d.Entries, entry(KindAutoRefund, fmt.Sprintf("A second payment, %s, succeeded although the order was already paid (confirmed by %s). It is refunded automatically.", label, src.via()), true))
+			d.Entries = append(d.Entries, entry(KindAutoRefund, i18n.M("shop.timeline.paid_twice", "Attempt", label, "Via", src.via()), true))
 		}
 		if d.AutoRefund {
-			d.AutoRefundReason = "Payment arrived after the order was closed."
-			if o.PaidAttemptID != 0 {
-				d.AutoRefundReason = "The order was already paid by another payment."
-			}
+			// The reason goes to the gateway, whose API speaks English.
+			d.AutoRefundReason = AutoRefundWhy(o.PaidAttemptID != 0).String()
 		}
 		return d
 	case gatewayapi.PaymentPending:
@@ -125,7 +135,7 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 				return PaymentDecision{}
 			}
 			return PaymentDecision{Entries: []TimelineEntry{entry(KindNotificationIgnored,
-				fmt.Sprintf("Late notification %s (%s) for %s ignored: the attempt is already %s.", src.WebhookID, f.EventType, label, a.Status), false)}}
+				i18n.M("shop.timeline.late", "Webhook", src.WebhookID, "Event", f.EventType, "Attempt", label, "Status", AttemptStatusLabel(a.Status)), false)}}
 		}
 		d := PaymentDecision{}
 		if a.Status == AttemptCreating {
@@ -135,7 +145,8 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 		// shows the latest, so it is recorded when it is new to us.
 		if f.ErrorCode != "" && (f.EventType == "payment.failed" || (f.EventType == "" && f.ErrorCode != a.LastErrorCode)) {
 			d.RecordError = true
-			d.Entries = append(d.Entries, entry(KindPaymentDeclined, fmt.Sprintf("Payment %s was declined: %s (%s). The customer may try again.", label, f.ErrorCode, f.ErrorMessage), false))
+			d.Entries = append(d.Entries, entry(KindPaymentDeclined, i18n.M("shop.timeline.declined", "Attempt", label, "Code", f.ErrorCode,
+				"Reason", DeclineReason(f.ErrorCode, f.ErrorMessage)), false))
 		}
 		return d
 	case gatewayapi.PaymentClosed:
@@ -144,36 +155,46 @@ func DecidePayment(o Order, a Attempt, f PaymentFacts, merchantID string, src So
 			return PaymentDecision{}
 		case AttemptSucceeded:
 			return PaymentDecision{Entries: []TimelineEntry{entry(KindNotificationIgnored,
-				fmt.Sprintf("Message that %s closed ignored: it already succeeded.", label), true)}}
+				i18n.M("shop.timeline.closed_after_success", "Attempt", label), true)}}
 		}
 		return PaymentDecision{AttemptStatus: AttemptClosed, Entries: []TimelineEntry{
-			entry(KindAttemptClosed, fmt.Sprintf("Payment %s was closed by the gateway (expired or closed); reported by %s.", label, src.via()), false),
+			entry(KindAttemptClosed, i18n.M("shop.timeline.closed_by_gateway", "Attempt", label, "Via", src.via()), false),
 		}}
 	}
-	return PaymentDecision{Mismatch: fmt.Sprintf("unknown payment status %q", f.Status), Entries: []TimelineEntry{
-		entry(KindNotificationRejected, fmt.Sprintf("Refused a message for %s: unknown payment status %q.", label, f.Status), true),
+	why := i18n.M("shop.mismatch.payment_status", "Status", f.Status)
+	return PaymentDecision{Mismatch: why, Entries: []TimelineEntry{
+		entry(KindNotificationRejected, i18n.M("shop.timeline.unknown_payment_status", "Attempt", label, "Status", f.Status), true),
 	}}
+}
+
+// AutoRefundWhy is the reason of an automatic refund: the order was already
+// paid by another payment, or the money came after the order was closed.
+func AutoRefundWhy(paidBefore bool) i18n.Message {
+	if paidBefore {
+		return i18n.M("shop.refund_reason.auto_paid_twice")
+	}
+	return i18n.M("shop.refund_reason.auto_closed")
 }
 
 // mismatch compares the facts with the attempt and the shop's merchant (a
 // notification's envelope and the payment must both be ours); "" means
 // they agree.
-func mismatch(a Attempt, f PaymentFacts, merchantID string) string {
+func mismatch(a Attempt, f PaymentFacts, merchantID string) i18n.Message {
 	switch {
 	case f.EventType != "" && f.EnvelopeMerchantID != merchantID:
-		return fmt.Sprintf("the notification's merchant %q is not this shop's merchant %q", f.EnvelopeMerchantID, merchantID)
+		return i18n.M("shop.mismatch.envelope_merchant", "Got", f.EnvelopeMerchantID, "Want", merchantID)
 	case f.MerchantID != merchantID:
-		return fmt.Sprintf("merchant %q is not this shop's merchant %q", f.MerchantID, merchantID)
+		return i18n.M("shop.mismatch.merchant", "Got", f.MerchantID, "Want", merchantID)
 	case f.OutTradeNo != a.OutTradeNo:
-		return fmt.Sprintf("out_trade_no %q is not the attempt's %q", f.OutTradeNo, a.OutTradeNo)
+		return i18n.M("shop.mismatch.out_trade_no", "Got", f.OutTradeNo, "Want", a.OutTradeNo)
 	case a.PaymentID != "" && f.PaymentID != a.PaymentID:
-		return fmt.Sprintf("payment id %q is not the attempt's %q", f.PaymentID, a.PaymentID)
+		return i18n.M("shop.mismatch.payment_id", "Got", f.PaymentID, "Want", a.PaymentID)
 	case f.Amount != a.Amount:
-		return fmt.Sprintf("amount %s is not the attempt's %s", money.Format(f.Amount, f.Currency), money.Format(a.Amount, a.Currency))
+		return i18n.M("shop.mismatch.amount", "Got", money.Format(f.Amount, f.Currency), "Want", money.Format(a.Amount, a.Currency))
 	case f.Currency != a.Currency:
-		return fmt.Sprintf("currency %q is not the attempt's %q", f.Currency, a.Currency)
+		return i18n.M("shop.mismatch.currency", "Got", f.Currency, "Want", a.Currency)
 	case f.Method != a.Method:
-		return fmt.Sprintf("method %q is not the attempt's %q", f.Method, a.Method)
+		return i18n.M("shop.mismatch.method", "Got", f.Method, "Want", a.Method)
 	}
-	return ""
+	return i18n.Message{}
 }

@@ -79,7 +79,7 @@ func TestDecidePayment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := DecidePayment(tt.order, tt.attempt, tt.facts, "m_demo", tt.src, now)
-			if got := d.Mismatch != ""; got != tt.wantMis {
+			if got := !d.Mismatch.IsZero(); got != tt.wantMis {
 				t.Errorf("mismatch = %q, want mismatch %v", d.Mismatch, tt.wantMis)
 			}
 			if tt.wantMis && d.Changed() {
@@ -104,8 +104,8 @@ func TestDecidePayment(t *testing.T) {
 			if e.Kind != tt.entryKind || e.Flagged != tt.flagged || e.Actor != tt.src.Actor {
 				t.Errorf("entry = %+v; want kind %s flagged %v actor %s", e, tt.entryKind, tt.flagged, tt.src.Actor)
 			}
-			if !strings.Contains(e.Message, tt.entryHas) {
-				t.Errorf("entry message %q does not contain %q", e.Message, tt.entryHas)
+			if !strings.Contains(e.Message.String(), tt.entryHas) {
+				t.Errorf("entry message %q does not contain %q", e.Message.String(), tt.entryHas)
 			}
 			if d.OrderStatus != "" && !CanTransition(tt.order.Status, d.OrderStatus) {
 				t.Errorf("decision %s → %s is not an allowed transition", tt.order.Status, d.OrderStatus)
@@ -144,7 +144,7 @@ func TestDecideRefund(t *testing.T) {
 				tt.mod(&ff)
 			}
 			d := DecideRefund(tt.order, r, nil, "pay_1", ff, "m_demo", src, now)
-			if (d.Mismatch != "") != tt.mismatch || d.RefundStatus != tt.wantRefund || d.OrderStatus != tt.wantOrder {
+			if (!d.Mismatch.IsZero()) != tt.mismatch || d.RefundStatus != tt.wantRefund || d.OrderStatus != tt.wantOrder {
 				t.Errorf("decision = %+v; want refund %q order %q mismatch %v", d, tt.wantRefund, tt.wantOrder, tt.mismatch)
 			}
 			if d.OrderStatus != "" && !CanTransition(tt.order.Status, d.OrderStatus) {

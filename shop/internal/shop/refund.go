@@ -1,10 +1,11 @@
 package shop
 
 import (
-	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 )
 
@@ -48,6 +49,35 @@ type Refund struct {
 	UpdatedAt time.Time
 }
 
+// RefundStatusLabel is how a refund's status is shown.
+func RefundStatusLabel(s string) i18n.Message {
+	switch s {
+	case RefundCreating, RefundPending, RefundSucceeded, RefundFailed:
+		return i18n.M("shop.refund_status." + s)
+	}
+	return i18n.Raw(s)
+}
+
+// Why is why the refund was made, in the reader's language. Reason holds
+// what was sent to the gateway (in English, the gateway's language); an
+// automatic refund's is one of AutoRefundWhy's, a requested refund's names
+// its request ({request_no}-{attempt}).
+func (r *Refund) Why() i18n.Message {
+	if r.Kind == RefundRequested {
+		no := r.OutRefundNo
+		if i := strings.LastIndex(no, "-"); i > 0 {
+			no = no[:i]
+		}
+		return i18n.M("shop.refund_reason.request", "Request", no)
+	}
+	for _, why := range []i18n.Message{AutoRefundWhy(false), AutoRefundWhy(true)} {
+		if r.Reason == why.String() {
+			return why
+		}
+	}
+	return i18n.Raw(r.Reason)
+}
+
 // AutoRefundNo is the out_refund_no of the automatic refund of an attempt:
 // one per attempt, so asking twice can never refund twice.
 func AutoRefundNo(outTradeNo string) string { return outTradeNo + "-auto" }
@@ -68,7 +98,8 @@ type RefundFacts struct {
 
 // RefundDecision is what applying RefundFacts does.
 type RefundDecision struct {
-	Mismatch      string
+	// Mismatch, when set, is why the message is refused.
+	Mismatch      i18n.Message
 	RefundStatus  string
 	OrderStatus   string
 	RequestStatus string
@@ -88,29 +119,29 @@ func (d RefundDecision) Changed() bool {
 // do; req is the refund request r belongs to, nil for an automatic refund.
 // Like payments, a refund only moves forward.
 func DecideRefund(o Order, r Refund, req *RefundRequest, paymentID string, f RefundFacts, merchantID string, src Source, now time.Time) RefundDecision {
-	entry := func(kind, msg string, flagged bool) TimelineEntry {
+	entry := func(kind string, msg i18n.Message, flagged bool) TimelineEntry {
 		return TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Message: msg, Actor: src.Actor, Flagged: flagged, WebhookID: src.WebhookID}
 	}
-	var m string
+	var m i18n.Message
 	switch {
 	case f.MerchantID != merchantID:
-		m = fmt.Sprintf("merchant %q is not this shop's merchant %q", f.MerchantID, merchantID)
+		m = i18n.M("shop.mismatch.merchant", "Got", f.MerchantID, "Want", merchantID)
 	case r.GatewayRefundID != "" && f.RefundID != r.GatewayRefundID:
-		m = fmt.Sprintf("refund id %q is not ours, %q", f.RefundID, r.GatewayRefundID)
+		m = i18n.M("shop.mismatch.refund_id", "Got", f.RefundID, "Want", r.GatewayRefundID)
 	case f.PaymentID != paymentID:
-		m = fmt.Sprintf("payment id %q is not the refunded payment %q", f.PaymentID, paymentID)
+		m = i18n.M("shop.mismatch.refunded_payment", "Got", f.PaymentID, "Want", paymentID)
 	case f.Amount != r.Amount:
-		m = fmt.Sprintf("amount %s is not the refund's %s", money.Format(f.Amount, f.Currency), money.Format(r.Amount, r.Currency))
+		m = i18n.M("shop.mismatch.refund_amount", "Got", money.Format(f.Amount, f.Currency), "Want", money.Format(r.Amount, r.Currency))
 	case f.Currency != r.Currency:
-		m = fmt.Sprintf("currency %q is not the refund's %q", f.Currency, r.Currency)
+		m = i18n.M("shop.mismatch.refund_currency", "Got", f.Currency, "Want", r.Currency)
 	}
-	if m != "" {
-		what := "a message"
+	if !m.IsZero() {
+		what := i18n.M("shop.what.message")
 		if f.EventType != "" {
-			what = "notification " + src.WebhookID + " (" + f.EventType + ")"
+			what = i18n.M("shop.what.notification", "Webhook", src.WebhookID, "Event", f.EventType)
 		}
 		return RefundDecision{Mismatch: m, Entries: []TimelineEntry{
-			entry(KindNotificationRejected, fmt.Sprintf("Refused %s about refund %s: %s. Nothing was changed.", what, r.OutRefundNo, m), true)}}
+			entry(KindNotificationRejected, i18n.M("shop.timeline.refund_refused_message", "What", what, "Refund", r.OutRefundNo, "Why", m), true)}}
 	}
 	settled := r.Status == RefundSucceeded || r.Status == RefundFailed
 	switch f.Status {
@@ -123,21 +154,22 @@ func DecideRefund(o Order, r Refund, req *RefundRequest, paymentID string, f Ref
 		if settled {
 			if r.Status != f.Status {
 				return RefundDecision{Entries: []TimelineEntry{entry(KindNotificationIgnored,
-					fmt.Sprintf("Message that refund %s %s ignored: it already %s.", r.OutRefundNo, f.Status, r.Status), true)}}
+					i18n.M("shop.timeline.refund_settled_already", "Refund", r.OutRefundNo, "Status", RefundStatusLabel(f.Status), "Was", RefundStatusLabel(r.Status)), true)}}
 			}
 			return RefundDecision{}
 		}
 	default:
-		return RefundDecision{Mismatch: fmt.Sprintf("unknown refund status %q", f.Status), Entries: []TimelineEntry{
-			entry(KindNotificationRejected, fmt.Sprintf("Refused a message about refund %s: unknown refund status %q.", r.OutRefundNo, f.Status), true)}}
+		why := i18n.M("shop.mismatch.refund_status", "Status", f.Status)
+		return RefundDecision{Mismatch: why, Entries: []TimelineEntry{
+			entry(KindNotificationRejected, i18n.M("shop.timeline.unknown_refund_status", "Refund", r.OutRefundNo, "Status", f.Status), true)}}
 	}
+	amount := money.Format(r.Amount, r.Currency)
 	if f.Status == gatewayapi.RefundFailed {
-		return refundFailed(o, r, req, fmt.Sprintf("Refund %s of %s failed: %s (%s); reported by %s. Support must retry it.",
-			r.OutRefundNo, money.Format(r.Amount, r.Currency), f.FailureCode, f.FailureMessage, src.via()), entry)
+		return refundFailed(o, r, req, i18n.M("shop.timeline.refund_failed", "Refund", r.OutRefundNo, "Amount", amount, "Code", f.FailureCode,
+			"Reason", DeclineReason(f.FailureCode, f.FailureMessage), "Via", src.via()), entry)
 	}
 	d := RefundDecision{RefundStatus: RefundSucceeded}
-	amount := money.Format(r.Amount, r.Currency)
-	msg := fmt.Sprintf("Refund %s of %s succeeded; reported by %s.", r.OutRefundNo, amount, src.via())
+	msg := i18n.M("shop.timeline.refund_succeeded", "Refund", r.OutRefundNo, "Amount", amount, "Via", src.via())
 	switch {
 	case req != nil:
 		// A requested refund returns part or all of the paid order.
@@ -147,14 +179,15 @@ func DecideRefund(o Order, r Refund, req *RefundRequest, paymentID string, f Ref
 		if refunded >= o.Total {
 			to = OrderRefunded
 		}
-		msg += fmt.Sprintf(" %s of %s refunded in total.", money.Format(refunded, o.Currency), money.Format(o.Total, o.Currency))
+		msg = i18n.M("shop.timeline.refund_succeeded_total", "Refund", r.OutRefundNo, "Amount", amount, "Via", src.via(),
+			"Refunded", money.Format(refunded, o.Currency), "Total", money.Format(o.Total, o.Currency))
 		if CanTransition(o.Status, to) {
 			d.OrderStatus = to
 		} else {
-			msg += fmt.Sprintf(" The order stays %s.", StateLabel(o.Status))
+			msg.Key = "shop.timeline.refund_succeeded_stays"
+			msg.Args["State"] = StateLabel(o.Status)
 		}
-		d.Notice = requestNotice(req, NoticeRefundSucceeded, fmt.Sprintf("Your refund of %s for order %s has been paid back to your original payment method.",
-			amount, o.No), now)
+		d.Notice = requestNotice(req, NoticeRefundSucceeded, i18n.M("shop.notice.refund_succeeded", "Amount", amount, "Order", o.No), now)
 	case o.PaidAttemptID == 0 && o.Status == OrderRefunding:
 		// The automatic refund of a closed order; a refund of a second
 		// payment leaves the paid order as it is.
@@ -167,10 +200,10 @@ func DecideRefund(o Order, r Refund, req *RefundRequest, paymentID string, f Ref
 // RefundRefused decides what the gateway's refusal to create refund r (for
 // good, e.g. payment_not_refundable) does: the same as a failed refund.
 func RefundRefused(o Order, r Refund, req *RefundRequest, code, message, actor string, now time.Time) RefundDecision {
-	entry := func(kind, msg string, flagged bool) TimelineEntry {
+	entry := func(kind string, msg i18n.Message, flagged bool) TimelineEntry {
 		return TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Message: msg, Actor: actor, Flagged: flagged}
 	}
-	return refundFailed(o, r, req, fmt.Sprintf("The gateway refused refund %s: %s (%s). Support must look at it.", r.OutRefundNo, code, message), entry)
+	return refundFailed(o, r, req, i18n.M("shop.timeline.refund_refused", "Refund", r.OutRefundNo, "Code", code, "Detail", message), entry)
 }
 
 // CodeRefundMissing is the failure code of a refund the gateway had
@@ -181,25 +214,24 @@ const CodeRefundMissing = "resource_missing"
 // RefundMissing decides what a refund the gateway no longer knows does
 // (its state was reset): the same as a failed refund, which support retries.
 func RefundMissing(o Order, r Refund, req *RefundRequest, actor string, now time.Time) RefundDecision {
-	entry := func(kind, msg string, flagged bool) TimelineEntry {
+	entry := func(kind string, msg i18n.Message, flagged bool) TimelineEntry {
 		return TimelineEntry{OrderID: o.ID, At: now, Kind: kind, Message: msg, Actor: actor, Flagged: flagged}
 	}
-	return refundFailed(o, r, req, fmt.Sprintf("The gateway has no record of refund %s of %s any more (its data were reset or lost), "+
-		"so no money will move: counted as failed. Support must retry it.", r.OutRefundNo, money.Format(r.Amount, r.Currency)), entry)
+	return refundFailed(o, r, req, i18n.M("shop.timeline.refund_missing", "Refund", r.OutRefundNo, "Amount", money.Format(r.Amount, r.Currency)), entry)
 }
 
 // RefundSentEntry is the timeline entry of refund r accepted by the
 // gateway as gatewayID.
 func RefundSentEntry(r *Refund, gatewayID, actor string, now time.Time) TimelineEntry {
 	return TimelineEntry{OrderID: r.OrderID, At: now, Kind: KindRefundRequested, Actor: actor,
-		Message: fmt.Sprintf("Refund %s (%s) requested at the gateway: %s", r.OutRefundNo, gatewayID, r.Reason)}
+		Message: i18n.M("shop.timeline.refund_sent", "Refund", r.OutRefundNo, "Gateway", gatewayID, "Why", r.Why())}
 }
 
 // refundFailed is a failed refund: flagged for support; the order of a
 // request, or of a closed order refunded automatically, is refund_failed
 // until support retries, and the customer of a request is told the refund
 // is pending.
-func refundFailed(o Order, r Refund, req *RefundRequest, msg string, entry func(kind, msg string, flagged bool) TimelineEntry) RefundDecision {
+func refundFailed(o Order, r Refund, req *RefundRequest, msg i18n.Message, entry func(kind string, msg i18n.Message, flagged bool) TimelineEntry) RefundDecision {
 	d := RefundDecision{RefundStatus: RefundFailed}
 	if req != nil || (o.PaidAttemptID == 0 && o.Status == OrderRefunding) {
 		if CanTransition(o.Status, OrderRefundFailed) {
@@ -210,8 +242,7 @@ func refundFailed(o Order, r Refund, req *RefundRequest, msg string, entry func(
 	d.Entries = append(d.Entries, e)
 	if req != nil {
 		d.RequestStatus = RequestRefundFailed
-		d.Notice = requestNotice(req, NoticeRefundDelayed, fmt.Sprintf("Your refund of %s for order %s is pending: the payment provider could not complete it yet. "+
-			"Customer service will try again; you do not need to do anything.", money.Format(r.Amount, r.Currency), o.No), e.At)
+		d.Notice = requestNotice(req, NoticeRefundDelayed, i18n.M("shop.notice.refund_delayed", "Amount", money.Format(r.Amount, r.Currency), "Order", o.No), e.At)
 	}
 	return d
 }

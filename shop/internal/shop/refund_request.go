@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 )
 
@@ -65,7 +66,8 @@ func RefundOutNo(requestNo string, n int) string { return fmt.Sprintf("%s-%d", r
 
 // RefundReason is one choice of the request form.
 type RefundReason struct {
-	Code, Label string
+	Code  string
+	Label i18n.Message
 }
 
 // RefundReasonOther needs the customer's own words.
@@ -73,43 +75,44 @@ const RefundReasonOther = "other"
 
 // RefundReasons are what a customer may choose from, in the form's order.
 var RefundReasons = []RefundReason{
-	{"not_received", "I did not receive the order"},
-	{"damaged", "An item arrived damaged or defective"},
-	{"wrong_item", "I received the wrong item"},
-	{"not_as_described", "An item is not as described"},
-	{"changed_mind", "I changed my mind"},
-	{RefundReasonOther, "Another reason"},
+	{"not_received", i18n.M("shop.reason.not_received")},
+	{"damaged", i18n.M("shop.reason.damaged")},
+	{"wrong_item", i18n.M("shop.reason.wrong_item")},
+	{"not_as_described", i18n.M("shop.reason.not_as_described")},
+	{"changed_mind", i18n.M("shop.reason.changed_mind")},
+	{RefundReasonOther, i18n.M("shop.reason.other")},
 }
 
-// ReasonLabel is how a reason code is shown.
-func ReasonLabel(code string) string {
+// ReasonLabel is how a reason code is shown; an unknown code as it is.
+func ReasonLabel(code string) i18n.Message {
 	for _, r := range RefundReasons {
 		if r.Code == code {
 			return r.Label
 		}
 	}
-	return code
+	return i18n.Raw(code)
+}
+
+func knownReason(code string) bool {
+	for _, r := range RefundReasons {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxRefundDetails bounds the customer's free text, in characters.
 const MaxRefundDetails = 500
 
-// RequestStatusLabel is how a request's status is shown to the customer.
-func RequestStatusLabel(s string) string {
+// RequestStatusLabel is how a request's status is shown to the customer
+// (refund_failed reads "Refund pending" while support retries).
+func RequestStatusLabel(s string) i18n.Message {
 	switch s {
-	case RequestPendingReview:
-		return "Waiting for customer service"
-	case RequestRejected:
-		return "Rejected"
-	case RequestRefunding:
-		return "Approved, refund in progress"
-	case RequestRefundFailed:
-		// docs/shop.md: "refund pending" while support retries.
-		return "Refund pending"
-	case RequestRefunded:
-		return "Refunded"
+	case RequestPendingReview, RequestRejected, RequestRefunding, RequestRefundFailed, RequestRefunded:
+		return i18n.M("shop.request_status." + s)
 	}
-	return s
+	return i18n.Raw(s)
 }
 
 // Refundable is how much of an order's payment may still be asked back.
@@ -130,23 +133,23 @@ func CheckRefundRequest(o *Order, amount int64, reason, details string) error {
 		return RefundInProgress(o)
 	}
 	if !CanRequestRefund(o) {
-		return Errorf(ECONFLICT, "Order %s is %s; it cannot be refunded.", o.No, StateLabel(o.Status))
+		return Errorf(ECONFLICT, "shop.error.not_refundable", "Order", o.No, "State", StateLabel(o.Status))
 	}
 	left := Refundable(o)
 	switch {
 	case amount <= 0:
-		return FieldErrorf("amount", "Amount must be at least %s.", money.Format(1, o.Currency))
+		return FieldErrorf("amount", "shop.error.amount_min", "Min", money.Format(1, o.Currency))
 	case amount > left:
-		return FieldErrorf("amount", "Amount must be at most %s, what is left to refund of this order.", money.Format(left, o.Currency))
+		return FieldErrorf("amount", "shop.error.amount_max", "Max", money.Format(left, o.Currency))
 	}
-	if ReasonLabel(reason) == reason {
-		return FieldErrorf("reason", "Choose a reason from the list.")
+	if !knownReason(reason) {
+		return FieldErrorf("reason", "shop.error.reason")
 	}
 	if utf8.RuneCountInString(details) > MaxRefundDetails {
-		return FieldErrorf("details", "Details must be at most %d characters.", MaxRefundDetails)
+		return FieldErrorf("details", "shop.error.details_long", "Count", MaxRefundDetails)
 	}
 	if reason == RefundReasonOther && strings.TrimSpace(details) == "" {
-		return FieldErrorf("details", "Tell us the reason in a few words.")
+		return FieldErrorf("details", "shop.error.details_required")
 	}
 	return nil
 }
@@ -154,21 +157,29 @@ func CheckRefundRequest(o *Order, amount int64, reason, details string) error {
 // RefundInProgress refuses a second open refund request for o. Errors:
 // ECONFLICT.
 func RefundInProgress(o *Order) error {
-	return Errorf(ECONFLICT, "Order %s already has a refund in progress; you can ask again once it is settled.", o.No)
+	return Errorf(ECONFLICT, "shop.error.refund_in_progress", "Order", o.No)
 }
 
-// Describe is the request's reason in one line, for the timeline, the
-// back office and the gateway refund's reason.
-func (r *RefundRequest) Describe() string {
+// Describe is the request's reason in one line, for the back office and
+// the customer's pages.
+func (r *RefundRequest) Describe() i18n.Message {
 	if r.Details == "" {
 		return ReasonLabel(r.Reason)
 	}
-	return ReasonLabel(r.Reason) + ": " + r.Details
+	return i18n.M("shop.refund.describe", "Reason", ReasonLabel(r.Reason), "Details", r.Details)
+}
+
+// describeSentence is Describe as a sentence, for the timeline.
+func (r *RefundRequest) describeSentence() i18n.Message {
+	if r.Details == "" {
+		return i18n.M("shop.refund.reason_sentence", "Reason", ReasonLabel(r.Reason))
+	}
+	return i18n.M("shop.refund.describe", "Reason", ReasonLabel(r.Reason), "Details", Sentence(r.Details))
 }
 
 // RequestedEntry is the timeline entry of a new request.
 func RequestedEntry(o *Order, r *RefundRequest, actor string, now time.Time) TimelineEntry {
 	return TimelineEntry{OrderID: o.ID, At: now, Kind: KindRefundRequestCreated, Actor: actor,
-		Message: fmt.Sprintf("Refund request %s for %s (of %s still refundable). Reason: %s Waiting for customer service; the order was %s.",
-			r.No, money.Format(r.Amount, r.Currency), money.Format(Refundable(o), o.Currency), Sentence(r.Describe()), StateLabel(r.PrevOrderStatus))}
+		Message: i18n.M("shop.timeline.refund_requested", "Request", r.No, "Amount", money.Format(r.Amount, r.Currency),
+			"Refundable", money.Format(Refundable(o), o.Currency), "Reason", r.describeSentence(), "State", StateLabel(r.PrevOrderStatus))}
 }

@@ -69,7 +69,7 @@ func TestReviewDecisions(t *testing.T) {
 			r.AttemptID != 7 || r.Amount != 5000 || rv.OrderStatus != OrderRefunding || rv.RequestStatus != RequestRefunding {
 			t.Errorf("review = %+v, refund = %+v", rv, r)
 		}
-		if rv.Notice == nil || rv.Notice.UserID != 4 || rv.Notice.Link != "/refunds/RF-1" || !strings.Contains(rv.Notice.Message, "approved: Sorry.") {
+		if rv.Notice == nil || rv.Notice.UserID != 4 || rv.Notice.Link != "/refunds/RF-1" || !strings.Contains(rv.Notice.Message.String(), "approved: Sorry.") {
 			t.Errorf("notice = %+v", rv.Notice)
 		}
 		if len(rv.Entries) != 1 || rv.Entries[0].Actor != "support Sam" {
@@ -169,7 +169,7 @@ func TestDecideRefund_Requests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := DecideRefund(tt.order, r, req, "pay_1", facts(tt.status), "m_demo", src, now)
-			if d.Mismatch != "" || d.RefundStatus != tt.status || d.OrderStatus != tt.wantOrder || d.RequestStatus != tt.wantRequest || d.AddRefunded != tt.wantAdd {
+			if !d.Mismatch.IsZero() || d.RefundStatus != tt.status || d.OrderStatus != tt.wantOrder || d.RequestStatus != tt.wantRequest || d.AddRefunded != tt.wantAdd {
 				t.Errorf("decision = %+v", d)
 			}
 			if d.Notice == nil || d.Notice.Kind != tt.notice || d.Notice.UserID != 4 || d.Notice.RequestID != 9 {
@@ -191,7 +191,7 @@ func TestDecideRefund_Requests(t *testing.T) {
 			f := facts(RefundSucceeded)
 			mod(&f)
 			d := DecideRefund(refunding(0), r, req, "pay_1", f, "m_demo", src, now)
-			if d.Mismatch == "" || d.Changed() || d.Notice != nil || len(d.Entries) != 1 || !d.Entries[0].Flagged {
+			if d.Mismatch.IsZero() || d.Changed() || d.Notice != nil || len(d.Entries) != 1 || !d.Entries[0].Flagged {
 				t.Errorf("%s: decision = %+v, want a flagged refusal only", name, d)
 			}
 		}

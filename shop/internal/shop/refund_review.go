@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 )
 
@@ -27,16 +29,17 @@ type Review struct {
 
 func checkNote(note string, required bool) error {
 	if required && strings.TrimSpace(note) == "" {
-		return FieldErrorf("note", "Write a note: the customer is told why, and colleagues read it on the timeline.")
+		return FieldErrorf("note", "shop.error.note_required")
 	}
 	if utf8.RuneCountInString(note) > MaxNote {
-		return FieldErrorf("note", "The note must be at most %d characters.", MaxNote)
+		return FieldErrorf("note", "shop.error.note_long", "Count", MaxNote)
 	}
 	return nil
 }
 
 // Sentence ends a person's text with a full stop unless it already ends
-// like a sentence, so it reads well inside a longer message.
+// like a sentence, so it reads well inside a longer message: "。" after
+// Chinese, "." after anything else.
 func Sentence(s string) string {
 	s = strings.TrimSpace(s)
 	for _, end := range []string{".", "!", "?", "。", "！", "？"} {
@@ -44,22 +47,25 @@ func Sentence(s string) string {
 			return s
 		}
 	}
+	if last, _ := utf8.DecodeLastRuneInString(s); unicode.Is(unicode.Han, last) {
+		return s + "。"
+	}
 	return s + "."
 }
 
 // notWaiting is the answer to a second decision on a request, e.g. the
 // second click of a double-clicked approval.
 func notWaiting(r *RefundRequest) error {
-	by := ""
 	if r.DecidedBy != "" {
-		by = " by " + r.DecidedBy
+		return Errorf(ECONFLICT, "shop.error.decided_by", "Request", r.No, "By", r.DecidedBy, "Status", RequestStatusLabel(r.Status))
 	}
-	return Errorf(ECONFLICT, "Refund request %s was already decided%s; it is now: %s.", r.No, by, RequestStatusLabel(r.Status))
+	return Errorf(ECONFLICT, "shop.error.decided", "Request", r.No, "Status", RequestStatusLabel(r.Status))
 }
 
 // gatewayReason is the reason sent with a request's gateway refund, within
 // the gateway's 256 characters.
 func gatewayReason(r *RefundRequest) string {
+	// In English: the gateway's language (its API's, and its console's).
 	s := fmt.Sprintf("Refund request %s: %s", r.No, r.Describe())
 	if rs := []rune(s); len(rs) > 256 {
 		s = string(rs[:256])
@@ -79,7 +85,7 @@ func ApproveRequest(o *Order, r *RefundRequest, actor, note string, now time.Tim
 		return nil, notWaiting(r)
 	}
 	if !CanTransition(o.Status, OrderRefunding) || o.PaidAttemptID == 0 {
-		return nil, Errorf(ECONFLICT, "Order %s is %s; its refund cannot start.", o.No, StateLabel(o.Status))
+		return nil, Errorf(ECONFLICT, "shop.error.refund_cannot_start", "Order", o.No, "State", StateLabel(o.Status))
 	}
 	attempt := r.Attempt + 1
 	ref := &Refund{OrderID: o.ID, AttemptID: o.PaidAttemptID, Kind: RefundRequested, RequestID: r.ID, OutRefundNo: RefundOutNo(r.No, attempt),
@@ -87,9 +93,9 @@ func ApproveRequest(o *Order, r *RefundRequest, actor, note string, now time.Tim
 	amount := money.Format(r.Amount, r.Currency)
 	return &Review{RequestStatus: RequestRefunding, Attempt: attempt, OrderStatus: OrderRefunding, Refund: ref, Note: note,
 		Entries: []TimelineEntry{{OrderID: o.ID, At: now, Kind: KindRefundRequestApproved, Actor: actor,
-			Message: fmt.Sprintf("Refund request %s approved: %s Refund %s of %s goes to the gateway.", r.No, Sentence(note), ref.OutRefundNo, amount)}},
-		Notice: requestNotice(r, NoticeRefundApproved, fmt.Sprintf("Your refund request %s for order %s was approved: %s %s is on its way back to you.",
-			r.No, o.No, Sentence(note), amount), now),
+			Message: i18n.M("shop.timeline.request_approved", "Request", r.No, "Note", Sentence(note), "Refund", ref.OutRefundNo, "Amount", amount)}},
+		Notice: requestNotice(r, NoticeRefundApproved, i18n.M("shop.notice.request_approved", "Request", r.No, "Order", o.No, "Note", Sentence(note),
+			"Amount", amount), now),
 	}, nil
 }
 
@@ -104,21 +110,21 @@ func RejectRequest(o *Order, r *RefundRequest, actor, note string, now time.Time
 		return nil, notWaiting(r)
 	}
 	if !CanTransition(o.Status, r.PrevOrderStatus) {
-		return nil, Errorf(ECONFLICT, "Order %s is %s and cannot return to %s.", o.No, StateLabel(o.Status), StateLabel(r.PrevOrderStatus))
+		return nil, Errorf(ECONFLICT, "shop.error.cannot_return", "Order", o.No, "State", StateLabel(o.Status), "To", StateLabel(r.PrevOrderStatus))
 	}
 	amount := money.Format(r.Amount, r.Currency)
 	return &Review{RequestStatus: RequestRejected, OrderStatus: r.PrevOrderStatus, Note: note,
 		Entries: []TimelineEntry{{OrderID: o.ID, At: now, Kind: KindRefundRequestRejected, Actor: actor,
-			Message: fmt.Sprintf("Refund request %s for %s rejected: %s The order is %s again.", r.No, amount, Sentence(note), StateLabel(r.PrevOrderStatus))}},
-		Notice: requestNotice(r, NoticeRefundRejected, fmt.Sprintf("Your refund request %s for order %s (%s) was not approved: %s",
-			r.No, o.No, amount, Sentence(note)), now),
+			Message: i18n.M("shop.timeline.request_rejected", "Request", r.No, "Amount", amount, "Note", Sentence(note), "State", StateLabel(r.PrevOrderStatus))}},
+		Notice: requestNotice(r, NoticeRefundRejected, i18n.M("shop.notice.request_rejected", "Request", r.No, "Order", o.No, "Amount", amount,
+			"Note", Sentence(note)), now),
 	}, nil
 }
 
 // RefundExists refuses to write refund outRefundNo twice (a double-clicked
 // decision that got past the request's state). Errors: ECONFLICT.
 func RefundExists(outRefundNo string) error {
-	return Errorf(ECONFLICT, "Refund %s exists already.", outRefundNo)
+	return Errorf(ECONFLICT, "shop.error.refund_exists", "Refund", outRefundNo)
 }
 
 // AutoRefundRetryNo is the out_refund_no of the n-th automatic refund of a
@@ -142,10 +148,10 @@ func RetryRefund(o *Order, failed *Refund, req *RefundRequest, n int, actor, not
 		return nil, err
 	}
 	if failed.Retried {
-		return nil, Errorf(ECONFLICT, "Refund %s was retried already.", failed.OutRefundNo)
+		return nil, Errorf(ECONFLICT, "shop.error.retried_already", "Refund", failed.OutRefundNo)
 	}
 	if failed.Status != RefundFailed {
-		return nil, Errorf(ECONFLICT, "Refund %s is %s; only a failed refund can be retried.", failed.OutRefundNo, failed.Status)
+		return nil, Errorf(ECONFLICT, "shop.error.not_failed", "Refund", failed.OutRefundNo, "Status", RefundStatusLabel(failed.Status))
 	}
 	next := *failed
 	next.ID, next.Status, next.GatewayRefundID, next.FailureCode, next.Retried = 0, RefundCreating, "", "", false
@@ -153,7 +159,7 @@ func RetryRefund(o *Order, failed *Refund, req *RefundRequest, n int, actor, not
 	rv := &Review{Refund: &next, Note: note}
 	if req != nil {
 		if req.Status != RequestRefundFailed || failed.OutRefundNo != req.OutRefundNo() {
-			return nil, Errorf(ECONFLICT, "Refund request %s is %s; refund %s cannot be retried.", req.No, RequestStatusLabel(req.Status), failed.OutRefundNo)
+			return nil, Errorf(ECONFLICT, "shop.error.request_not_retryable", "Request", req.No, "Status", RequestStatusLabel(req.Status), "Refund", failed.OutRefundNo)
 		}
 		rv.RequestStatus, rv.Attempt = RequestRefunding, req.Attempt+1
 		next.OutRefundNo = RefundOutNo(req.No, rv.Attempt)
@@ -163,9 +169,9 @@ func RetryRefund(o *Order, failed *Refund, req *RefundRequest, n int, actor, not
 	if o.Status == OrderRefundFailed {
 		rv.OrderStatus = OrderRefunding
 	}
-	msg := fmt.Sprintf("Failed refund %s (%s) retried as %s.", failed.OutRefundNo, failed.FailureCode, next.OutRefundNo)
+	msg := i18n.M("shop.timeline.retried", "Refund", failed.OutRefundNo, "Code", failed.FailureCode, "Next", next.OutRefundNo)
 	if strings.TrimSpace(note) != "" {
-		msg = fmt.Sprintf("Failed refund %s (%s) retried as %s: %s", failed.OutRefundNo, failed.FailureCode, next.OutRefundNo, Sentence(note))
+		msg = i18n.M("shop.timeline.retried_note", "Refund", failed.OutRefundNo, "Code", failed.FailureCode, "Next", next.OutRefundNo, "Note", Sentence(note))
 	}
 	rv.Entries = []TimelineEntry{{OrderID: o.ID, At: now, Kind: KindRefundRetried, Actor: actor, Message: msg}}
 	return rv, nil

@@ -1,6 +1,11 @@
 package shop
 
-import "time"
+import (
+	"strings"
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
+)
 
 // Timeline entry kinds.
 const (
@@ -39,6 +44,29 @@ const (
 	ActorSystem       = "shop"
 )
 
+// ActorText is how an actor is shown, in the reader's language: the
+// shop's own actors by their label, people as "customer <email>" and
+// "support <name>" (the email and name as they are).
+func ActorText(actor string) i18n.Message {
+	switch actor {
+	case ActorNotification:
+		return i18n.M("shop.actor.notification")
+	case ActorReconciler:
+		return i18n.M("shop.actor.reconciler")
+	case ActorReturn:
+		return i18n.M("shop.actor.return")
+	case ActorSystem:
+		return i18n.M("shop.actor.system")
+	}
+	if who, ok := strings.CutPrefix(actor, "customer "); ok {
+		return i18n.M("shop.actor.customer", "Who", who)
+	}
+	if who, ok := strings.CutPrefix(actor, "support "); ok {
+		return i18n.M("shop.actor.support", "Who", who)
+	}
+	return i18n.Raw(actor)
+}
+
 // ActorCustomer names a customer in the timeline.
 func ActorCustomer(email string) string { return "customer " + email }
 
@@ -50,11 +78,14 @@ func ActorSupport(name string) string { return "support " + name }
 // or what did it. Flagged entries need a person's attention (a rejected
 // notification, a failed refund).
 type TimelineEntry struct {
-	ID        int64
-	OrderID   int64
-	At        time.Time
-	Kind      string
-	Message   string
+	ID      int64
+	OrderID int64
+	At      time.Time
+	Kind    string
+	// Message is what happened, as a catalogue key with arguments, so a
+	// support user and a customer each read it in their own language
+	// (entries written before messages had keys hold English text).
+	Message   i18n.Message
 	Actor     string
 	Flagged   bool
 	WebhookID string

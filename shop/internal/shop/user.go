@@ -1,6 +1,10 @@
 package shop
 
-import "time"
+import (
+	"time"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
+)
 
 // Roles of a user. Support users run the back office (docs/shop.md, "Back office").
 const (
@@ -27,4 +31,15 @@ type Product struct {
 	Description string
 	Price       int64
 	Currency    string
+}
+
+// ProductText is a product's name (field "name") or description ("about")
+// in the reader's language: the seeded catalogue has both languages in the
+// message catalogue, by slug; any other product is shown as it was stored.
+func ProductText(slug, field, stored string) i18n.Message {
+	key := "shop.product." + slug + "." + field
+	if slug == "" || !i18n.Default.Has(i18n.English, key) {
+		return i18n.Raw(stored)
+	}
+	return i18n.M(key)
 }

@@ -111,14 +111,14 @@ func (d *DB) ApplyPayment(ctx context.Context, f shop.PaymentFacts, merchantID s
 	}
 	dec := shop.DecidePayment(*o, *a, f, merchantID, src, now)
 	out := &Applied{OrderID: o.ID, OrderNo: o.No, Changed: dec.Changed()}
-	if dec.Mismatch != "" {
+	if !dec.Mismatch.IsZero() {
 		if err := addEntries(ctx, tx, dec.Entries...); err != nil {
 			return nil, err
 		}
 		if err := tx.Commit(); err != nil {
 			return nil, fmt.Errorf("sqlite: apply payment: %w", err)
 		}
-		return out, shop.Errorf(shop.EMISMATCH, "%s", dec.Mismatch)
+		return out, &shop.Error{Code: shop.EMISMATCH, Message: dec.Mismatch}
 	}
 	status := a.Status
 	if dec.AttemptStatus != "" {

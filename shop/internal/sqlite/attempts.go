@@ -9,13 +9,13 @@ import (
 )
 
 const attemptCols = `id, order_id, n, out_trade_no, method, amount, currency, status, COALESCE(payment_id, ''), pay_url, qr_code_url,
-	last_error_code, last_error_message, lease_token, lease_until, created_at, expires_at, updated_at`
+	last_error_code, last_error_message, lease_token, lease_until, locale, created_at, expires_at, updated_at`
 
 func scanAttempt(row interface{ Scan(...any) error }) (*shop.Attempt, error) {
 	var a shop.Attempt
 	var leaseUntil, created, expires, updated int64
 	if err := row.Scan(&a.ID, &a.OrderID, &a.N, &a.OutTradeNo, &a.Method, &a.Amount, &a.Currency, &a.Status, &a.PaymentID, &a.PayURL, &a.QRCodeURL,
-		&a.LastErrorCode, &a.LastErrorMessage, &a.Lease, &leaseUntil, &created, &expires, &updated); err != nil {
+		&a.LastErrorCode, &a.LastErrorMessage, &a.Lease, &leaseUntil, &a.Locale, &created, &expires, &updated); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.ExpiresAt, a.UpdatedAt = fromMS(created), fromMS(expires), fromMS(updated)
@@ -28,7 +28,7 @@ func scanAttempt(row interface{ Scan(...any) error }) (*shop.Attempt, error) {
 func findAttempt(ctx context.Context, q querier, where string, args ...any) (*shop.Attempt, error) {
 	a, err := scanAttempt(q.QueryRowContext(ctx, `SELECT `+attemptCols+` FROM payment_attempts WHERE `+where, args...))
 	if err != nil {
-		return nil, notFound(err, "Payment attempt")
+		return nil, notFound(err, shop.WhatAttempt)
 	}
 	return a, nil
 }
@@ -104,7 +104,7 @@ type AttemptPlan struct {
 // is to be waited for. A new attempt is written held by lease. Errors:
 // ENOTFOUND (not the user's order), ECONFLICT (not awaiting payment or
 // expired).
-func (d *DB) StartAttempt(ctx context.Context, orderNo string, userID int64, method, actor string, lease Lease) (*AttemptPlan, error) {
+func (d *DB) StartAttempt(ctx context.Context, orderNo string, userID int64, method, locale, actor string, lease Lease) (*AttemptPlan, error) {
 	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
@@ -147,7 +147,7 @@ func (d *DB) StartAttempt(ctx context.Context, orderNo string, userID int64, met
 	case len(open) > 0:
 		plan.Close = &open[0]
 	default:
-		if plan.Attempt, err = insertAttempt(ctx, tx, o, method, actor, now); err != nil {
+		if plan.Attempt, err = insertAttempt(ctx, tx, o, method, locale, actor, now); err != nil {
 			return nil, err
 		}
 		plan.Create = true
@@ -167,15 +167,15 @@ func (d *DB) StartAttempt(ctx context.Context, orderNo string, userID int64, met
 
 // insertAttempt writes attempt n+1 of order o, creating, with its timeline
 // entry.
-func insertAttempt(ctx context.Context, tx querier, o *shop.Order, method, actor string, now time.Time) (*shop.Attempt, error) {
+func insertAttempt(ctx context.Context, tx querier, o *shop.Order, method, locale, actor string, now time.Time) (*shop.Attempt, error) {
 	var last int
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(n), 0) FROM payment_attempts WHERE order_id = ?`, o.ID).Scan(&last); err != nil {
 		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
 	}
 	a := &shop.Attempt{OrderID: o.ID, N: last + 1, OutTradeNo: shop.OutTradeNo(o.No, last+1), Method: method, Amount: o.Total,
-		Currency: o.Currency, Status: shop.AttemptCreating, CreatedAt: now, ExpiresAt: o.ExpiresAt, UpdatedAt: now}
-	res, err := tx.ExecContext(ctx, `INSERT INTO payment_attempts (order_id, n, out_trade_no, method, amount, currency, status, created_at, expires_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.OrderID, a.N, a.OutTradeNo, a.Method, a.Amount, a.Currency, a.Status, ms(now), ms(a.ExpiresAt), ms(now))
+		Currency: o.Currency, Status: shop.AttemptCreating, Locale: locale, CreatedAt: now, ExpiresAt: o.ExpiresAt, UpdatedAt: now}
+	res, err := tx.ExecContext(ctx, `INSERT INTO payment_attempts (order_id, n, out_trade_no, method, amount, currency, status, locale, created_at, expires_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.OrderID, a.N, a.OutTradeNo, a.Method, a.Amount, a.Currency, a.Status, a.Locale, ms(now), ms(a.ExpiresAt), ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: start attempt: %w", err)
 	}

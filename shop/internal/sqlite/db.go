@@ -176,12 +176,12 @@ func isUnique(err error) bool {
 }
 
 // notFound turns a lookup's error into the domain's: sql.ErrNoRows becomes
-// ENOTFOUND about what ("Order"), anything else a wrapped store failure.
+// ENOTFOUND about what (shop.WhatOrder), anything else a wrapped store failure.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return shop.NotFound(what)
 	}
-	return fmt.Errorf("sqlite: find %s: %w", strings.ToLower(what), err)
+	return fmt.Errorf("sqlite: find %s: %w", what, err)
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -18,8 +18,13 @@ func addNotice(ctx context.Context, tx querier, n *shop.Notice) error {
 	if n.RequestID != 0 {
 		req = n.RequestID
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO notices (user_id, order_id, request_id, kind, message, link, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		n.UserID, n.OrderID, req, n.Kind, n.Message, n.Link, ms(n.CreatedAt))
+	text, key, args, err := storedMessage(n.Message)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO notices (user_id, order_id, request_id, kind, message, message_key, message_args, link, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.UserID, n.OrderID, req, n.Kind, text, key, args, n.Link, ms(n.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: add notice: %w", err)
 	}
@@ -29,7 +34,7 @@ func addNotice(ctx context.Context, tx querier, n *shop.Notice) error {
 
 // Notices returns a user's newest notices, newest first.
 func (d *DB) Notices(ctx context.Context, userID int64, limit int) ([]shop.Notice, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, user_id, order_id, COALESCE(request_id, 0), kind, message, link, created_at, read_at
+	rows, err := d.db.QueryContext(ctx, `SELECT id, user_id, order_id, COALESCE(request_id, 0), kind, message, message_key, message_args, link, created_at, read_at
 		FROM notices WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: notices: %w", err)
@@ -40,8 +45,12 @@ func (d *DB) Notices(ctx context.Context, userID int64, limit int) ([]shop.Notic
 		var n shop.Notice
 		var created int64
 		var read sql.NullInt64
-		if err := rows.Scan(&n.ID, &n.UserID, &n.OrderID, &n.RequestID, &n.Kind, &n.Message, &n.Link, &created, &read); err != nil {
+		var text, key, args string
+		if err := rows.Scan(&n.ID, &n.UserID, &n.OrderID, &n.RequestID, &n.Kind, &text, &key, &args, &n.Link, &created, &read); err != nil {
 			return nil, fmt.Errorf("sqlite: notices: %w", err)
+		}
+		if n.Message, err = loadMessage(text, key, args); err != nil {
+			return nil, err
 		}
 		n.CreatedAt, n.ReadAt = fromMS(created), fromNullMS(read)
 		out = append(out, n)

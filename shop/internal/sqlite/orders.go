@@ -98,16 +98,17 @@ func scanOrder(row interface{ Scan(...any) error }) (*shop.Order, error) {
 func findOrder(ctx context.Context, q querier, where string, args ...any) (*shop.Order, error) {
 	o, err := scanOrder(q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE `+where, args...))
 	if err != nil {
-		return nil, notFound(err, "Order")
+		return nil, notFound(err, shop.WhatOrder)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT product_id, name, unit_price, quantity FROM order_items WHERE order_id = ? ORDER BY line`, o.ID)
+	rows, err := q.QueryContext(ctx, `SELECT i.product_id, COALESCE(p.slug, ''), i.name, i.unit_price, i.quantity
+		FROM order_items i LEFT JOIN products p ON p.id = i.product_id WHERE i.order_id = ? ORDER BY i.line`, o.ID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: order items: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var it shop.OrderItem
-		if err := rows.Scan(&it.ProductID, &it.Name, &it.UnitPrice, &it.Quantity); err != nil {
+		if err := rows.Scan(&it.ProductID, &it.Slug, &it.Name, &it.UnitPrice, &it.Quantity); err != nil {
 			return nil, fmt.Errorf("sqlite: order items: %w", err)
 		}
 		o.Items = append(o.Items, it)
@@ -156,8 +157,8 @@ func listOrders(ctx context.Context, q querier, where string, args ...any) ([]sh
 
 // Timeline returns every entry of an order, oldest first.
 func (d *DB) Timeline(ctx context.Context, orderID int64) ([]shop.TimelineEntry, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, order_id, at, kind, message, actor, flagged, webhook_id, internal FROM timeline
-		WHERE order_id = ? ORDER BY id`, orderID)
+	rows, err := d.db.QueryContext(ctx, `SELECT id, order_id, at, kind, message, message_key, message_args, actor, flagged, webhook_id, internal
+		FROM timeline WHERE order_id = ? ORDER BY id`, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: timeline: %w", err)
 	}
@@ -166,10 +167,14 @@ func (d *DB) Timeline(ctx context.Context, orderID int64) ([]shop.TimelineEntry,
 	for rows.Next() {
 		var e shop.TimelineEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &e.OrderID, &at, &e.Kind, &e.Message, &e.Actor, &e.Flagged, &e.WebhookID, &e.Internal); err != nil {
+		var text, key, args string
+		if err := rows.Scan(&e.ID, &e.OrderID, &at, &e.Kind, &text, &key, &args, &e.Actor, &e.Flagged, &e.WebhookID, &e.Internal); err != nil {
 			return nil, fmt.Errorf("sqlite: timeline: %w", err)
 		}
 		e.At = fromMS(at)
+		if e.Message, err = loadMessage(text, key, args); err != nil {
+			return nil, err
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -177,8 +182,13 @@ func (d *DB) Timeline(ctx context.Context, orderID int64) ([]shop.TimelineEntry,
 
 func addEntries(ctx context.Context, tx querier, entries ...shop.TimelineEntry) error {
 	for _, e := range entries {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO timeline (order_id, at, kind, message, actor, flagged, webhook_id, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.OrderID, ms(e.At), e.Kind, e.Message, e.Actor, e.Flagged, e.WebhookID, e.Internal); err != nil {
+		text, key, args, err := storedMessage(e.Message)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO timeline (order_id, at, kind, message, message_key, message_args, actor, flagged, webhook_id, internal)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.OrderID, ms(e.At), e.Kind, text, key, args, e.Actor, e.Flagged, e.WebhookID, e.Internal); err != nil {
 			return fmt.Errorf("sqlite: timeline entry: %w", err)
 		}
 	}

@@ -27,7 +27,7 @@ func TestReconcileLists_TakeTurns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", Lease{}); err != nil {
+		if _, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "", "test", Lease{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := newOrder(t, db, alice.ID, -time.Minute, fmt.Sprintf("PS-LATE-%d", i)); err != nil {

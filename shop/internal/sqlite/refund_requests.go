@@ -35,7 +35,7 @@ func scanRequest(row interface{ Scan(...any) error }) (*shop.RefundRequest, erro
 func findRequest(ctx context.Context, q querier, where string, args ...any) (*shop.RefundRequest, error) {
 	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestCols+` FROM refund_requests WHERE `+where, args...))
 	if err != nil {
-		return nil, notFound(err, "Refund request")
+		return nil, notFound(err, shop.WhatRefundRequest)
 	}
 	return r, nil
 }

@@ -20,7 +20,7 @@ func paidOrder(t *testing.T, db *DB, user *shop.User, no string) (*shop.Order, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := db.StartAttempt(ctx, o.No, user.ID, "alipay", "test", Lease{})
+	plan, err := db.StartAttempt(ctx, o.No, user.ID, "alipay", "", "test", Lease{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestRetryRefund_Automatic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", Lease{})
+	plan, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "", "test", Lease{})
 	a, _ := db.AttemptCreated(ctx, plan.Attempt.ID, GatewayPayment{PaymentID: "pay_late", ExpiresAt: o.ExpiresAt})
 	facts := shop.PaymentFacts{PaymentID: a.PaymentID, MerchantID: "m_demo", OutTradeNo: a.OutTradeNo, Amount: a.Amount, Currency: a.Currency,
 		Method: a.Method}

@@ -76,7 +76,7 @@ func findRefundTarget(ctx context.Context, q querier, where string, args ...any)
 	var t RefundTarget
 	dest, done := refundDest(&t.Refund)
 	if err := row.Scan(append(dest, &t.PaymentID)...); err != nil {
-		return nil, notFound(err, "Refund")
+		return nil, notFound(err, shop.WhatRefund)
 	}
 	done()
 	return &t, nil
@@ -126,14 +126,14 @@ func (d *DB) ApplyRefund(ctx context.Context, f shop.RefundFacts, merchantID str
 	}
 	dec := shop.DecideRefund(*o, t.Refund, req, t.PaymentID, f, merchantID, src, now)
 	out := &Applied{OrderID: o.ID, OrderNo: o.No, Changed: dec.Changed()}
-	if dec.Mismatch != "" {
+	if !dec.Mismatch.IsZero() {
 		if err := addEntries(ctx, tx, dec.Entries...); err != nil {
 			return nil, err
 		}
 		if err := tx.Commit(); err != nil {
 			return nil, fmt.Errorf("sqlite: apply refund: %w", err)
 		}
-		return out, shop.Errorf(shop.EMISMATCH, "%s", dec.Mismatch)
+		return out, &shop.Error{Code: shop.EMISMATCH, Message: dec.Mismatch}
 	}
 	if err := applyRefundDecision(ctx, tx, o, &t.Refund, req, dec, f.RefundID, f.FailureCode, now); err != nil {
 		return nil, err

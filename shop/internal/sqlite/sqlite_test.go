@@ -109,7 +109,7 @@ func TestStartAttempt(t *testing.T) {
 		return shop.LocalClose{Reason: shop.LocalNeverCreated, Lease: token}
 	}
 
-	plan, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "test", lease("first"))
+	plan, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "", "test", lease("first"))
 	if err != nil || plan.Attempt == nil || !plan.Create || plan.Attempt.N != 1 || plan.Attempt.OutTradeNo != "PS-X-1" ||
 		plan.Attempt.Status != shop.AttemptCreating || plan.Attempt.Lease != "first" {
 		t.Fatalf("first plan = %+v, %v", plan, err)
@@ -117,7 +117,7 @@ func TestStartAttempt(t *testing.T) {
 	id := plan.Attempt.ID
 	t.Run("HeldAttemptIsWaitedFor", func(t *testing.T) {
 		for _, method := range []string{"card", "alipay"} {
-			p, err := db.StartAttempt(ctx, o.No, alice.ID, method, "test", lease("second"))
+			p, err := db.StartAttempt(ctx, o.No, alice.ID, method, "", "test", lease("second"))
 			if err != nil || p.Wait == nil || p.Wait.ID != id || p.Attempt != nil || p.Close != nil {
 				t.Errorf("%s while attempt 1 is held = %+v, %v; want to wait for it", method, p, err)
 			}
@@ -136,12 +136,12 @@ func TestStartAttempt(t *testing.T) {
 	})
 	t.Run("ExpiredLeaseIsTakenOver", func(t *testing.T) {
 		now = now.Add(2 * time.Minute)
-		again, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "test", lease("retry"))
+		again, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "", "test", lease("retry"))
 		if err != nil || again.Attempt == nil || again.Attempt.ID != id || !again.Create || again.Attempt.Lease != "retry" {
 			t.Fatalf("same method after the lease ran out = %+v, %v; want attempt 1 to create again", again, err)
 		}
 		now = now.Add(2 * time.Minute)
-		other, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", lease("switch"))
+		other, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "", "test", lease("switch"))
 		if err != nil || other.Close == nil || other.Close.ID != id || other.Attempt != nil || other.Close.Lease != "switch" {
 			t.Fatalf("other method = %+v, %v; want attempt 1 to close first, held", other, err)
 		}
@@ -152,7 +152,7 @@ func TestStartAttempt(t *testing.T) {
 			t.Fatalf("the holder could not close it: %v, %v", closed, err)
 		}
 	})
-	next, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", lease("next"))
+	next, _ := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "", "test", lease("next"))
 	if next.Attempt == nil || next.Attempt.N != 2 || next.Attempt.OutTradeNo != "PS-X-2" {
 		t.Errorf("after closing = %+v, want attempt 2", next)
 	}
@@ -161,7 +161,7 @@ func TestStartAttempt(t *testing.T) {
 		if err != nil || a.Status != shop.AttemptPending || a.Lease != "" {
 			t.Fatalf("created = %+v, %v; want pending and released", a, err)
 		}
-		p, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "test", lease("again"))
+		p, err := db.StartAttempt(ctx, o.No, alice.ID, "alipay", "", "test", lease("again"))
 		if err != nil || p.Attempt == nil || p.Attempt.ID != a.ID || p.Create || p.Attempt.Lease != "" {
 			t.Errorf("same method on a pending attempt = %+v, %v; want it reused, not held", p, err)
 		}
@@ -169,14 +169,14 @@ func TestStartAttempt(t *testing.T) {
 			t.Error("a pending attempt was closed as never created")
 		}
 	})
-	if _, err := db.StartAttempt(ctx, o.No, bob.ID, "alipay", "test", lease("bob")); shop.ErrorCode(err) != shop.ENOTFOUND {
+	if _, err := db.StartAttempt(ctx, o.No, bob.ID, "alipay", "", "test", lease("bob")); shop.ErrorCode(err) != shop.ENOTFOUND {
 		t.Errorf("bob paying alice's order: %v, want not found", err)
 	}
 	if _, err := db.CloseOrder(ctx, o.ID, shop.CloseCancelled, "test"); shop.ErrorCode(err) != shop.ECONFLICT {
 		t.Errorf("closing with an open attempt: %v, want conflict", err)
 	}
 	expired, _ := newOrder(t, db, alice.ID, -time.Second, "PS-OLD")
-	if _, err := db.StartAttempt(ctx, expired.No, alice.ID, "alipay", "test", lease("old")); shop.ErrorCode(err) != shop.ECONFLICT {
+	if _, err := db.StartAttempt(ctx, expired.No, alice.ID, "alipay", "", "test", lease("old")); shop.ErrorCode(err) != shop.ECONFLICT {
 		t.Errorf("paying an expired order: %v, want conflict", err)
 	}
 }
@@ -188,7 +188,7 @@ func TestHoldAttempt(t *testing.T) {
 	db.Now = func() time.Time { return now }
 	alice, _ := db.FindUserByEmail(ctx, "alice@example.com")
 	o, _ := newOrder(t, db, alice.ID, time.Hour, "PS-H")
-	plan, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "test", Lease{Token: "payer", Until: now.Add(time.Minute)})
+	plan, err := db.StartAttempt(ctx, o.No, alice.ID, "card", "", "test", Lease{Token: "payer", Until: now.Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}

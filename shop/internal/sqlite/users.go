@@ -41,7 +41,7 @@ func (d *DB) findUser(ctx context.Context, where string, arg any) (*shop.User, e
 	err := d.db.QueryRowContext(ctx, `SELECT id, email, name, role, password_hash, created_at FROM users WHERE `+where, arg).
 		Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &created)
 	if err != nil {
-		return nil, notFound(err, "User")
+		return nil, notFound(err, shop.WhatUser)
 	}
 	u.CreatedAt = fromMS(created)
 	return &u, nil
@@ -98,7 +98,7 @@ func (d *DB) FindProduct(ctx context.Context, id int64, slug string) (*shop.Prod
 	var p shop.Product
 	row := d.db.QueryRowContext(ctx, `SELECT id, slug, name, description, price, currency FROM products WHERE active = 1 AND (id = ? OR (? <> '' AND slug = ?))`, id, slug, slug)
 	if err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.Price, &p.Currency); err != nil {
-		return nil, notFound(err, "Product")
+		return nil, notFound(err, shop.WhatProduct)
 	}
 	return &p, nil
 }

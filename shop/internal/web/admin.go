@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
@@ -42,15 +43,15 @@ func backTo(path, def string) string {
 }
 
 // age is roughly how long ago t was, for lists where the oldest matters.
-func age(now, t time.Time) string {
+func age(loc *i18n.Localizer, now, t time.Time) string {
 	d := max(now.Sub(t), 0)
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
+		return loc.T("shop.age.seconds", "S", int(d.Seconds()))
 	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
+		return loc.T("shop.age.minutes", "M", int(d.Minutes()))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+		return loc.T("shop.age.hours", "H", int(d.Hours()), "M", fmt.Sprintf("%02d", int(d.Minutes())%60))
 	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
+	return loc.T("shop.age.days", "D", int(d.Hours()/24))
 }

@@ -24,9 +24,9 @@ func (s *Server) handleAdminFailed(c *gin.Context) {
 	now := s.cfg.Now()
 	rows := make([]failedRow, len(items))
 	for i, it := range items {
-		rows[i] = failedRow{FailedRefund: it, Age: age(now, it.Refund.UpdatedAt)}
+		rows[i] = failedRow{FailedRefund: it, Age: age(s.loc(c), now, it.Refund.UpdatedAt)}
 	}
-	s.render(c, http.StatusOK, "admin_failed", "Failed refunds", rows, 0)
+	s.render(c, http.StatusOK, "admin_failed", s.t(c, "shop.title.admin_failed"), rows, 0)
 }
 
 // handleAdminRetry retries a failed refund as a new gateway refund; the
@@ -38,13 +38,13 @@ func (s *Server) handleAdminRetry(c *gin.Context) {
 	r, err := s.refundDesk.RetryRefund(c.Request.Context(), s.currentUser(c), c.Param("refund"), f.note())
 	switch {
 	case err == nil:
-		msg := "Refund " + c.Param("refund") + " retried as " + r.OutRefundNo + "."
+		key := "shop.flash.retried"
 		if r.Status == shop.RefundCreating {
-			msg += " The gateway could not be reached just now; it will be sent automatically."
+			key = "shop.flash.retried_later"
 		}
-		s.setFlash(c, msg)
+		s.setFlash(c, s.t(c, key, "Refund", c.Param("refund"), "Next", r.OutRefundNo))
 	case shop.ErrorCode(err) == shop.ECONFLICT || shop.ErrorCode(err) == shop.EINVALID:
-		s.setFlash(c, shop.ErrorMessage(err))
+		s.setFlash(c, s.msg(c, shop.ErrorText(err)))
 	default:
 		s.fail(c, err)
 		return

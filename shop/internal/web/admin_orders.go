@@ -32,7 +32,7 @@ func (s *Server) handleAdminOrders(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_orders", "Orders", adminOrdersPage{Orders: orders, States: orderStates, Status: status}, 0)
+	s.render(c, http.StatusOK, "admin_orders", s.t(c, "shop.title.admin_orders"), adminOrdersPage{Orders: orders, States: orderStates, Status: status}, 0)
 }
 
 type adminOrderPage struct {
@@ -57,5 +57,5 @@ func (s *Server) handleAdminOrder(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_order", "Order "+o.No, p, 0)
+	s.render(c, http.StatusOK, "admin_order", s.t(c, "shop.title.order", "Order", o.No), p, 0)
 }

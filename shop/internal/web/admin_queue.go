@@ -24,7 +24,7 @@ func (s *Server) handleAdminQueue(c *gin.Context) {
 	now := s.cfg.Now()
 	rows := make([]queueRow, len(items))
 	for i, it := range items {
-		rows[i] = queueRow{QueueItem: it, Age: age(now, it.Request.CreatedAt)}
+		rows[i] = queueRow{QueueItem: it, Age: age(s.loc(c), now, it.Request.CreatedAt)}
 	}
-	s.render(c, http.StatusOK, "admin_queue", "Refund queue", rows, 0)
+	s.render(c, http.StatusOK, "admin_queue", s.t(c, "shop.title.admin_queue"), rows, 0)
 }

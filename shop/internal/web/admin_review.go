@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) reviewDetails(c *gin.Context, no string) (*reviewPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &reviewPage{Request: r, Age: age(s.cfg.Now(), r.CreatedAt)}
+	p := &reviewPage{Request: r, Age: age(s.loc(c), s.cfg.Now(), r.CreatedAt)}
 	if p.Customer, err = s.backOffice.FindUserByID(ctx, r.UserID); err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ func (s *Server) handleAdminReview(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_review", "Refund request "+p.Request.No, p, 0)
+	s.render(c, http.StatusOK, "admin_review", s.t(c, "shop.title.admin_review", "Request", p.Request.No), p, 0)
 }
 
 func (s *Server) handleAdminApprove(c *gin.Context) { s.decide(c, true) }
@@ -58,7 +59,7 @@ func (s *Server) decide(c *gin.Context, approve bool) {
 	no := c.Param("no")
 	var f noteForm
 	if err := c.ShouldBind(&f); err != nil {
-		s.reviewAgain(c, no, f.Note, formErrors(err))
+		s.reviewAgain(c, no, f.Note, s.formErrors(c, err))
 		return
 	}
 	ctx := c.Request.Context()
@@ -68,19 +69,19 @@ func (s *Server) decide(c *gin.Context, approve bool) {
 	if approve {
 		var r *shop.Refund
 		if r, err = s.refundDesk.ApproveRefund(ctx, u, no, f.note()); err == nil {
-			flash = approvedFlash(no, r)
+			flash = s.msg(c, approvedFlash(no, r))
 		}
 	} else if err = s.refundDesk.RejectRefund(ctx, u, no, f.note()); err == nil {
-		flash = "Refund request " + no + " rejected; the customer was told why."
+		flash = s.t(c, "shop.flash.rejected", "Request", no)
 	}
 	switch {
 	case err == nil:
 		s.setFlash(c, flash)
 		c.Redirect(http.StatusSeeOther, "/admin")
 	case shop.ErrorField(err) != "":
-		s.reviewAgain(c, no, f.Note, fieldErrors{shop.ErrorField(err): shop.ErrorMessage(err)})
+		s.reviewAgain(c, no, f.Note, fieldErrors{shop.ErrorField(err): s.msg(c, shop.ErrorText(err))})
 	case shop.ErrorCode(err) == shop.ECONFLICT:
-		s.setFlash(c, shop.ErrorMessage(err))
+		s.setFlash(c, s.msg(c, shop.ErrorText(err)))
 		c.Redirect(http.StatusSeeOther, "/admin/refunds/"+no)
 	default:
 		s.fail(c, err)
@@ -96,16 +97,16 @@ func (s *Server) reviewAgain(c *gin.Context, no, note string, errs fieldErrors) 
 		return
 	}
 	p.Note, p.Errors = note, errs
-	s.render(c, http.StatusUnprocessableEntity, "admin_review", "Refund request "+no, p, 0)
+	s.render(c, http.StatusUnprocessableEntity, "admin_review", s.t(c, "shop.title.admin_review", "Request", no), p, 0)
 }
 
 // approvedFlash says what became of the approved request's refund.
-func approvedFlash(no string, r *shop.Refund) string {
+func approvedFlash(no string, r *shop.Refund) i18n.Message {
 	switch r.Status {
 	case shop.RefundCreating:
-		return "Refund request " + no + " approved. The gateway could not be reached just now; refund " + r.OutRefundNo + " will be sent automatically."
+		return i18n.M("shop.flash.approved_later", "Request", no, "Refund", r.OutRefundNo)
 	case shop.RefundFailed:
-		return "Refund request " + no + " approved, but the gateway refused refund " + r.OutRefundNo + " (" + r.FailureCode + "); it is in the failed refunds list."
+		return i18n.M("shop.flash.approved_refused", "Request", no, "Refund", r.OutRefundNo, "Code", r.FailureCode)
 	}
-	return "Refund request " + no + " approved: refund " + r.OutRefundNo + " was sent to the gateway."
+	return i18n.M("shop.flash.approved", "Request", no, "Refund", r.OutRefundNo)
 }

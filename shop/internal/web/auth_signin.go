@@ -20,7 +20,7 @@ type authPage struct {
 }
 
 func (s *Server) handleSigninForm(c *gin.Context) {
-	s.render(c, http.StatusOK, "signin", "Sign in", authPage{Form: signinForm{}, Next: safeNext(c.Query("next"))}, 0)
+	s.render(c, http.StatusOK, "signin", s.t(c, "shop.title.signin"), authPage{Form: signinForm{}, Next: safeNext(c.Query("next"))}, 0)
 }
 
 // dummyHash is compared against when the email is unknown, so a wrong email
@@ -31,12 +31,12 @@ func (s *Server) handleSignin(c *gin.Context) {
 	var f signinForm
 	if err := c.ShouldBind(&f); err != nil {
 		f.Password = ""
-		s.render(c, http.StatusUnprocessableEntity, "signin", "Sign in", authPage{Form: f, Errors: formErrors(err), Next: safeNext(f.Next)}, 0)
+		s.render(c, http.StatusUnprocessableEntity, "signin", s.t(c, "shop.title.signin"), authPage{Form: f, Errors: s.formErrors(c, err), Next: safeNext(f.Next)}, 0)
 		return
 	}
-	if msg := s.limitSignin(c, f.Email, "sign in"); msg != "" {
+	if msg := s.limitSignin(c, f.Email, "shop.doing.signin"); msg != "" {
 		f.Password = ""
-		s.render(c, http.StatusTooManyRequests, "signin", "Sign in", authPage{Form: f, Errors: fieldErrors{"form": msg}, Next: safeNext(f.Next)}, 0)
+		s.render(c, http.StatusTooManyRequests, "signin", s.t(c, "shop.title.signin"), authPage{Form: f, Errors: fieldErrors{"form": msg}, Next: safeNext(f.Next)}, 0)
 		return
 	}
 	u, err := s.accounts.FindUserByEmail(c.Request.Context(), f.Email)
@@ -46,8 +46,8 @@ func (s *Server) handleSignin(c *gin.Context) {
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(f.Password)) != nil || err != nil {
 		f.Password = ""
-		s.render(c, http.StatusUnprocessableEntity, "signin", "Sign in",
-			authPage{Form: f, Errors: fieldErrors{"form": "Email or password is wrong."}, Next: safeNext(f.Next)}, 0)
+		s.render(c, http.StatusUnprocessableEntity, "signin", s.t(c, "shop.title.signin"),
+			authPage{Form: f, Errors: fieldErrors{"form": s.t(c, "shop.error.wrong_password")}, Next: safeNext(f.Next)}, 0)
 		return
 	}
 	if err := s.signIn(c, u.ID); err != nil {

@@ -19,7 +19,7 @@ type signupForm struct {
 }
 
 func (s *Server) handleSignupForm(c *gin.Context) {
-	s.render(c, http.StatusOK, "signup", "Create an account", authPage{Form: signupForm{}, Next: safeNext(c.Query("next"))}, 0)
+	s.render(c, http.StatusOK, "signup", s.t(c, "shop.title.signup"), authPage{Form: signupForm{}, Next: safeNext(c.Query("next"))}, 0)
 }
 
 func (s *Server) handleSignup(c *gin.Context) {
@@ -28,15 +28,15 @@ func (s *Server) handleSignup(c *gin.Context) {
 	// Passwords are never sent back to the browser.
 	again := func(errs fieldErrors) {
 		f.Password, f.PasswordConfirm = "", ""
-		s.render(c, http.StatusUnprocessableEntity, "signup", "Create an account", authPage{Form: f, Errors: errs, Next: safeNext(f.Next)}, 0)
+		s.render(c, http.StatusUnprocessableEntity, "signup", s.t(c, "shop.title.signup"), authPage{Form: f, Errors: errs, Next: safeNext(f.Next)}, 0)
 	}
 	if err != nil {
-		again(formErrors(err))
+		again(s.formErrors(c, err))
 		return
 	}
-	if msg := s.limitSignin(c, f.Email, "create an account"); msg != "" {
+	if msg := s.limitSignin(c, f.Email, "shop.doing.signup"); msg != "" {
 		f.Password, f.PasswordConfirm = "", ""
-		s.render(c, http.StatusTooManyRequests, "signup", "Create an account", authPage{Form: f, Errors: fieldErrors{"form": msg}, Next: safeNext(f.Next)}, 0)
+		s.render(c, http.StatusTooManyRequests, "signup", s.t(c, "shop.title.signup"), authPage{Form: f, Errors: fieldErrors{"form": msg}, Next: safeNext(f.Next)}, 0)
 		return
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(f.Password), bcrypt.DefaultCost)
@@ -47,7 +47,7 @@ func (s *Server) handleSignup(c *gin.Context) {
 	u := &shop.User{Email: f.Email, Name: strings.TrimSpace(f.Name), Role: shop.RoleCustomer, PasswordHash: hash}
 	if err := s.accounts.CreateUser(c.Request.Context(), u); err != nil {
 		if shop.ErrorCode(err) == shop.ECONFLICT {
-			again(fieldErrors{"email": shop.ErrorMessage(err)})
+			again(fieldErrors{"email": s.msg(c, shop.ErrorText(err))})
 			return
 		}
 		s.fail(c, err)
@@ -57,6 +57,6 @@ func (s *Server) handleSignup(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.setFlash(c, "Welcome, "+u.Name+"! Your account is ready.")
+	s.setFlash(c, s.t(c, "shop.flash.welcome", "Name", u.Name))
 	c.Redirect(http.StatusSeeOther, safeNext(f.Next))
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,7 +14,7 @@ func (s *Server) handleCatalogue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "catalogue", "Catalogue", products, 0)
+	s.render(c, http.StatusOK, "catalogue", s.t(c, "shop.title.catalogue"), products, 0)
 }
 
 func (s *Server) handleProduct(c *gin.Context) {
@@ -24,7 +23,7 @@ func (s *Server) handleProduct(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "product", p.Name, p, 0)
+	s.render(c, http.StatusOK, "product", productText(s.loc(c), p.Slug, "name", p.Name), p, 0)
 }
 
 type cartLine struct {
@@ -73,7 +72,7 @@ func (s *Server) handleCart(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "cart", "Cart", page, 0)
+	s.render(c, http.StatusOK, "cart", s.t(c, "shop.title.cart"), page, 0)
 }
 
 type cartForm struct {
@@ -90,7 +89,7 @@ func (s *Server) handleCartSet(c *gin.Context) { s.changeCart(c, false) }
 func (s *Server) changeCart(c *gin.Context, add bool) {
 	var f cartForm
 	if err := c.ShouldBind(&f); err != nil {
-		s.setFlash(c, "Quantity must be a whole number from 1 to 99.")
+		s.setFlash(c, s.t(c, "shop.flash.quantity", "Min", shop.MinQuantity, "Max", shop.MaxQuantity))
 		c.Redirect(http.StatusSeeOther, "/cart")
 		return
 	}
@@ -108,7 +107,7 @@ func (s *Server) changeCart(c *gin.Context, add bool) {
 	case q <= 0:
 		delete(ct, p.ID)
 	case q > shop.MaxQuantity:
-		s.setFlash(c, "At most "+strconv.Itoa(shop.MaxQuantity)+" of one product per order.")
+		s.setFlash(c, s.t(c, "shop.flash.at_most", "Count", shop.MaxQuantity))
 		c.Redirect(http.StatusSeeOther, "/cart")
 		return
 	default:
@@ -116,7 +115,7 @@ func (s *Server) changeCart(c *gin.Context, add bool) {
 	}
 	s.saveCart(c, ct)
 	if add {
-		s.setFlash(c, "Added "+p.Name+" to your cart.")
+		s.setFlash(c, s.t(c, "shop.flash.added", "Product", productText(s.loc(c), p.Slug, "name", p.Name)))
 	}
 	c.Redirect(http.StatusSeeOther, "/cart")
 }

@@ -34,12 +34,12 @@ func (s *Server) handleCheckoutForm(c *gin.Context) {
 		return
 	}
 	if len(cp.Lines) == 0 {
-		s.setFlash(c, "Your cart is empty.")
+		s.setFlash(c, s.t(c, "shop.cart.empty"))
 		c.Redirect(http.StatusSeeOther, "/cart")
 		return
 	}
 	u := s.currentUser(c)
-	s.render(c, http.StatusOK, "checkout", "Checkout", checkoutPage{Cart: cp, Form: checkoutForm{Name: u.Name, Email: u.Email}}, 0)
+	s.render(c, http.StatusOK, "checkout", s.t(c, "shop.title.checkout"), checkoutPage{Cart: cp, Form: checkoutForm{Name: u.Name, Email: u.Email}}, 0)
 }
 
 func (s *Server) handleCheckout(c *gin.Context) {
@@ -49,13 +49,13 @@ func (s *Server) handleCheckout(c *gin.Context) {
 		return
 	}
 	if len(cp.Lines) == 0 {
-		s.setFlash(c, "Your cart is empty.")
+		s.setFlash(c, s.t(c, "shop.cart.empty"))
 		c.Redirect(http.StatusSeeOther, "/cart")
 		return
 	}
 	var f checkoutForm
 	if err := c.ShouldBind(&f); err != nil {
-		s.render(c, http.StatusUnprocessableEntity, "checkout", "Checkout", checkoutPage{Cart: cp, Form: f, Errors: formErrors(err)}, 0)
+		s.render(c, http.StatusUnprocessableEntity, "checkout", s.t(c, "shop.title.checkout"), checkoutPage{Cart: cp, Form: f, Errors: s.formErrors(c, err)}, 0)
 		return
 	}
 	u := s.currentUser(c)

@@ -115,8 +115,10 @@ type Store interface {
 type Payer interface {
 	// Methods are the payment methods offered.
 	Methods() []string
-	// Pay errors: EINVALID, ENOTFOUND, ECONFLICT, EUNAVAILABLE.
-	Pay(ctx context.Context, u *shop.User, orderNo, method string) (*shop.Attempt, error)
+	// Pay opens or reuses the attempt paying orderNo with method; locale is
+	// the customer's language, which a new attempt's gateway payment keeps.
+	// Errors: EINVALID, ENOTFOUND, ECONFLICT, EUNAVAILABLE.
+	Pay(ctx context.Context, u *shop.User, orderNo, method, locale string) (*shop.Attempt, error)
 	// Cancel errors: ENOTFOUND, ECONFLICT (with the order), EUNAVAILABLE.
 	Cancel(ctx context.Context, u *shop.User, orderNo string) (*shop.Order, error)
 	// CheckReturn errors: EMISMATCH, EUNAVAILABLE.

@@ -2,13 +2,15 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shop/internal/shop"
 )
 
-var notFoundErr = shop.Errorf(shop.ENOTFOUND, "There is nothing here.")
+var notFoundErr = shop.Errorf(shop.ENOTFOUND, "shop.error.nothing_here")
 
 // statusOf is the one table from domain error codes to HTTP statuses.
 var statusOf = map[string]int{
@@ -36,10 +38,19 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if status >= 500 {
 		s.log.Error("request failed", "err", err, "path", c.Request.URL.Path, "request_id", requestID(c.Request.Context()))
 	}
-	s.render(c, status, "error", http.StatusText(status), struct {
+	s.render(c, status, "error", s.statusText(c, status), struct {
 		Status  int
 		Message string
-	}{status, shop.ErrorMessage(err)}, 0)
+	}{status, s.msg(c, shop.ErrorText(err))}, 0)
+}
+
+// statusText is the name of an HTTP status in the request's language.
+func (s *Server) statusText(c *gin.Context, status int) string {
+	key := "shop.http." + strconv.Itoa(status)
+	if !i18n.Default.Has(s.loc(c).Lang(), key) {
+		key = "shop.http.500"
+	}
+	return s.t(c, key)
 }
 
 func (s *Server) recoverPanic(c *gin.Context) {

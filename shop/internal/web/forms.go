@@ -2,14 +2,16 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // fieldErrors maps a form field's name to what is wrong with it.
@@ -54,57 +56,63 @@ func registerValidations() {
 	})
 }
 
-// labels are how fields are named in messages.
-var labels = map[string]string{
-	"name": "Name", "email": "Email", "phone": "Phone", "address": "Address", "city": "City",
-	"postal_code": "Postal code", "password": "Password", "password_confirm": "Password confirmation",
-	"amount": "Amount", "reason": "Reason", "details": "Details", "note": "Note",
+// labelKeys are the catalogue keys of how fields are named in messages.
+var labelKeys = map[string]string{
+	"name": "shop.field.name", "email": "shop.field.email", "phone": "shop.field.phone", "address": "shop.field.address",
+	"city": "shop.field.city", "postal_code": "shop.field.postal_code", "password": "shop.field.password",
+	"password_confirm": "shop.field.password_confirm", "amount": "shop.field.amount", "reason": "shop.field.reason",
+	"details": "shop.field.details", "note": "shop.field.note",
 }
 
-// formErrors turns a binding error into messages per field. Anything that
-// is not a validation error (a malformed body) is reported on "form".
-func formErrors(err error) fieldErrors {
+// formErrors turns a binding error into messages per field, in the
+// request's language. Anything that is not a validation error (a malformed
+// body) is reported on "form".
+func (s *Server) formErrors(c *gin.Context, err error) fieldErrors {
+	loc := s.loc(c)
 	out := fieldErrors{}
 	var ves validator.ValidationErrors
 	if !errors.As(err, &ves) {
-		out["form"] = "The form could not be read; please fill it in again."
+		out["form"] = loc.T("shop.form.unreadable")
 		return out
 	}
 	for _, fe := range ves {
 		name := fe.Field()
-		label := labels[name]
-		if label == "" {
-			label = name
+		var label any = name
+		if key, ok := labelKeys[name]; ok {
+			label = i18n.M(key)
 		}
 		if _, seen := out[name]; !seen {
-			out[name] = message(label, fe)
+			out[name] = loc.Msg(message(label, fe))
 		}
 	}
 	return out
 }
 
-func message(label string, fe validator.FieldError) string {
+// message is what is wrong with a field, label being its name (a Message,
+// or the field's own name when it has no label).
+func message(label any, fe validator.FieldError) i18n.Message {
+	n := atoi(fe.Param())
 	switch fe.Tag() {
 	case "required":
-		return label + " is required."
+		return i18n.M("shop.form.required", "Field", label)
 	case "email":
-		return label + " must be an email address like name@example.com."
+		return i18n.M("shop.form.email", "Field", label)
 	case "max":
-		return fmt.Sprintf("%s must be at most %s characters.", label, fe.Param())
+		return i18n.M("shop.form.max", "Field", label, "Count", n)
 	case "min":
-		return fmt.Sprintf("%s must be at least %s characters.", label, fe.Param())
+		return i18n.M("shop.form.min", "Field", label, "Count", n)
 	case "maxbytes":
-		return fmt.Sprintf("%s must be at most %s bytes; a Chinese character takes 3, so at most %d of them.", label, fe.Param(), atoi(fe.Param())/3)
+		return i18n.M("shop.form.maxbytes", "Field", label, "Count", n, "Chinese", n/3)
 	case "len":
-		return fmt.Sprintf("%s must be exactly %s characters.", label, fe.Param())
+		return i18n.M("shop.form.len", "Field", label, "Count", n)
 	case "numeric":
-		return label + " must contain digits only."
+		return i18n.M("shop.form.numeric", "Field", label)
 	case "phone":
-		return label + " must be a phone number: digits, spaces, +, - and brackets."
+		return i18n.M("shop.form.phone", "Field", label)
 	case "eqfield":
-		return label + " does not match the password."
+		return i18n.M("shop.form.eqfield", "Field", label)
 	}
-	return label + " is not valid."
+	return i18n.M("shop.form.invalid", "Field", label)
 }
 
 func atoi(s string) int {

@@ -78,7 +78,7 @@ func TestSecurityHeaders_QRCodeFromTheGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "wechat", "test", sqlite.Lease{})
+	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "wechat", "", "test", sqlite.Lease{})
 	if err != nil {
 		t.Fatal(err)
 	}

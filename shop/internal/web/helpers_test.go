@@ -110,6 +110,8 @@ type browser struct {
 	t    *testing.T
 	base string
 	c    *http.Client
+	// accept is the browser's Accept-Language, "" for none.
+	accept string
 }
 
 func (e *env) browser() *browser {
@@ -119,8 +121,18 @@ func (e *env) browser() *browser {
 	}}}
 }
 
+// browserIn is a browser whose Accept-Language asks for lang.
+func (e *env) browserIn(lang string) *browser {
+	b := e.browser()
+	b.accept = lang
+	return b
+}
+
 func (b *browser) do(req *http.Request) (*http.Response, string) {
 	b.t.Helper()
+	if b.accept != "" {
+		req.Header.Set("Accept-Language", b.accept)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -179,7 +191,7 @@ func (e *env) pendingOrder(email string, amount int64) (*shop.Order, *shop.Attem
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "alipay", shop.ActorCustomer(u.Email), sqlite.Lease{})
+	plan, err := e.db.StartAttempt(ctx, o.No, u.ID, "alipay", "", shop.ActorCustomer(u.Email), sqlite.Lease{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

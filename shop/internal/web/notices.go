@@ -27,7 +27,7 @@ func (s *Server) handleNotices(c *gin.Context) {
 			return
 		}
 	}
-	s.render(c, http.StatusOK, "notices", "Notifications", notices, 0)
+	s.render(c, http.StatusOK, "notices", s.t(c, "shop.title.notices"), notices, 0)
 }
 
 // noticeClass is the CSS class of a notice's kind.

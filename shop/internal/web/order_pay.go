@@ -51,7 +51,7 @@ func (s *Server) handlePayPage(c *gin.Context) {
 	if p.Open != nil && shop.QRMethod(p.Open.Method) && p.Open.QRCodeURL != "" {
 		allowImagesFrom(c, p.Open.QRCodeURL)
 	}
-	s.render(c, http.StatusOK, "pay", "Pay order "+o.No, p, refresh)
+	s.render(c, http.StatusOK, "pay", s.t(c, "shop.title.pay", "Order", o.No), p, refresh)
 }
 
 type payForm struct {
@@ -65,15 +65,15 @@ func (s *Server) handlePay(c *gin.Context) {
 	no := c.Param("no")
 	var f payForm
 	if err := c.ShouldBind(&f); err != nil {
-		s.setFlash(c, "Choose a payment method.")
+		s.setFlash(c, s.t(c, "shop.flash.choose_method"))
 		c.Redirect(http.StatusSeeOther, "/orders/"+no+"/pay")
 		return
 	}
-	a, err := s.payer.Pay(c.Request.Context(), s.currentUser(c), no, f.Method)
+	a, err := s.payer.Pay(c.Request.Context(), s.currentUser(c), no, f.Method, s.loc(c).Lang())
 	switch shop.ErrorCode(err) {
 	case "":
 	case shop.ECONFLICT, shop.EINVALID, shop.EUNAVAILABLE:
-		s.setFlash(c, shop.ErrorMessage(err))
+		s.setFlash(c, s.msg(c, shop.ErrorText(err)))
 		c.Redirect(http.StatusSeeOther, "/orders/"+no+"/pay")
 		return
 	default:

@@ -21,11 +21,11 @@ func (s *Server) handleReturn(c *gin.Context) {
 	ret, err := s.cfg.Verifier.VerifyReturn(c.Request.URL.Query())
 	if err != nil {
 		s.log.Warn("return redirect not verified", "order", o.No, "err", err, "request_id", requestID(c.Request.Context()))
-		s.render(c, http.StatusBadRequest, "error", "Return not verified", struct {
+		s.render(c, http.StatusBadRequest, "error", s.t(c, "shop.title.return_unverified"), struct {
 			Status  int
 			Message string
 			OrderNo string
-		}{http.StatusBadRequest, "We could not verify the link you came back with. Your order's real status is on its page.", o.No}, 0)
+		}{http.StatusBadRequest, s.t(c, "shop.error.return_unverified"), o.No}, 0)
 		return
 	}
 	a, err := s.orders.FindAttemptByOutTradeNo(c.Request.Context(), ret.OutTradeNo)
@@ -81,5 +81,5 @@ func (s *Server) handleResult(c *gin.Context) {
 	default:
 		p.Outcome, refresh = "waiting", payRefresh
 	}
-	s.render(c, http.StatusOK, "result", "Payment result", p, refresh)
+	s.render(c, http.StatusOK, "result", s.t(c, "shop.title.result"), p, refresh)
 }

@@ -26,7 +26,7 @@ func (s *Server) handleOrders(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "orders", "My orders", orders, 0)
+	s.render(c, http.StatusOK, "orders", s.t(c, "shop.title.orders"), orders, 0)
 }
 
 type orderPage struct {
@@ -74,16 +74,16 @@ func (s *Server) handleOrder(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "order", "Order "+o.No, p, 0)
+	s.render(c, http.StatusOK, "order", s.t(c, "shop.title.order", "Order", o.No), p, 0)
 }
 
 func (s *Server) handleCancel(c *gin.Context) {
 	o, err := s.payer.Cancel(c.Request.Context(), s.currentUser(c), c.Param("no"))
 	switch {
 	case err == nil:
-		s.setFlash(c, "Order "+o.No+" was cancelled.")
+		s.setFlash(c, s.t(c, "shop.flash.cancelled", "Order", o.No))
 	case shop.ErrorCode(err) == shop.ECONFLICT || shop.ErrorCode(err) == shop.EUNAVAILABLE:
-		s.setFlash(c, shop.ErrorMessage(err))
+		s.setFlash(c, s.msg(c, shop.ErrorText(err)))
 	default:
 		s.fail(c, err)
 		return

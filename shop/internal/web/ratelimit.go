@@ -10,6 +10,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
+
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // Default limits of sign-in and sign-up attempts (bcrypt work), per minute.
@@ -97,18 +99,19 @@ func addressKey(c *gin.Context) string {
 	return a.String()
 }
 
-// limitSignin spends one sign-in or sign-up attempt (doing: "sign in",
-// "create an account") of the client's address and one of the account
-// (email). When either is used up it sets Retry-After and returns the
-// message to show; "" lets the attempt go on. The address is checked
-// first, so one address's flood does not wear an account down.
+// limitSignin spends one sign-in or sign-up attempt (doing: the catalogue
+// key of "sign in" or "create an account") of the client's address and one
+// of the account (email). When either is used up it sets Retry-After and
+// returns the message to show, in the request's language; "" lets the
+// attempt go on. The address is checked first, so one address's flood does
+// not wear an account down.
 func (s *Server) limitSignin(c *gin.Context, email, doing string) string {
 	now := s.cfg.Now()
 	ok, wait := s.perAddress.take(addressKey(c), now)
-	who := "from your network"
+	who := "network"
 	if ok {
 		ok, wait = s.perAccount.take(strings.ToLower(strings.TrimSpace(email)), now)
-		who = "for this email address"
+		who = "account"
 	}
 	if ok {
 		return ""
@@ -116,16 +119,13 @@ func (s *Server) limitSignin(c *gin.Context, email, doing string) string {
 	secs := int(math.Ceil(wait.Seconds()))
 	c.Header("Retry-After", fmt.Sprint(secs))
 	s.log.Warn("sign-in attempts limited", "who", who, "retry_after_s", secs, "request_id", requestID(c.Request.Context()))
-	return fmt.Sprintf("Too many attempts to %s %s. For your safety, please wait %s and try again.", doing, who, waitWords(secs))
+	return s.t(c, "shop.error.too_many", "Doing", i18n.M(doing), "Who", i18n.M("shop.limit."+who), "Wait", waitWords(secs))
 }
 
 // waitWords says a wait in seconds the way a person would.
-func waitWords(secs int) string {
-	switch {
-	case secs <= 1:
-		return "a second"
-	case secs < 90:
-		return fmt.Sprintf("%d seconds", secs)
+func waitWords(secs int) i18n.Message {
+	if secs < 90 {
+		return i18n.M("shop.wait.seconds", "Count", max(secs, 1))
 	}
-	return fmt.Sprintf("%d minutes", (secs+59)/60)
+	return i18n.M("shop.wait.minutes", "Count", (secs+59)/60)
 }

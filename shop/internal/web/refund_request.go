@@ -36,7 +36,7 @@ func (s *Server) handleRefundForm(c *gin.Context) {
 		return
 	}
 	if !shop.CanRequestRefund(o) {
-		s.setFlash(c, shop.ErrorMessage(shop.CheckRefundRequest(o, 0, "", "")))
+		s.setFlash(c, s.msg(c, shop.ErrorText(shop.CheckRefundRequest(o, 0, "", ""))))
 		c.Redirect(http.StatusSeeOther, "/orders/"+o.No)
 		return
 	}
@@ -44,7 +44,7 @@ func (s *Server) handleRefundForm(c *gin.Context) {
 }
 
 func (s *Server) renderRefundForm(c *gin.Context, status int, o *shop.Order, f refundForm, errs fieldErrors) {
-	s.render(c, status, "refund_form", "Refund for order "+o.No, refundFormPage{Order: o, Refundable: shop.Refundable(o),
+	s.render(c, status, "refund_form", s.t(c, "shop.title.refund_form", "Order", o.No), refundFormPage{Order: o, Refundable: shop.Refundable(o),
 		Reasons: shop.RefundReasons, Form: f, Errors: errs}, 0)
 }
 
@@ -57,13 +57,13 @@ func (s *Server) handleRefundRequest(c *gin.Context) {
 	}
 	var f refundForm
 	if err := c.ShouldBind(&f); err != nil {
-		s.renderRefundForm(c, http.StatusUnprocessableEntity, o, f, formErrors(err))
+		s.renderRefundForm(c, http.StatusUnprocessableEntity, o, f, s.formErrors(c, err))
 		return
 	}
 	f.Details = strings.TrimSpace(f.Details)
 	amount, err := money.Parse(f.Amount, o.Currency)
 	if err != nil {
-		s.renderRefundForm(c, http.StatusUnprocessableEntity, o, f, fieldErrors{"amount": "Amount must be an amount in yuan, like 12.34."})
+		s.renderRefundForm(c, http.StatusUnprocessableEntity, o, f, fieldErrors{"amount": s.t(c, "shop.error.amount_format")})
 		return
 	}
 	u := s.currentUser(c)
@@ -74,17 +74,17 @@ func (s *Server) handleRefundRequest(c *gin.Context) {
 	switch {
 	case err == nil:
 	case shop.ErrorField(err) != "":
-		s.renderRefundForm(c, http.StatusUnprocessableEntity, o, f, fieldErrors{shop.ErrorField(err): shop.ErrorMessage(err)})
+		s.renderRefundForm(c, http.StatusUnprocessableEntity, o, f, fieldErrors{shop.ErrorField(err): s.msg(c, shop.ErrorText(err))})
 		return
 	case shop.ErrorCode(err) == shop.ECONFLICT:
-		s.setFlash(c, shop.ErrorMessage(err))
+		s.setFlash(c, s.msg(c, shop.ErrorText(err)))
 		c.Redirect(http.StatusSeeOther, "/orders/"+o.No)
 		return
 	default:
 		s.fail(c, err)
 		return
 	}
-	s.setFlash(c, "Your refund request "+r.No+" was sent. Customer service will review it; you will find their answer here and in your notifications.")
+	s.setFlash(c, s.t(c, "shop.flash.request_sent", "Request", r.No))
 	c.Redirect(http.StatusSeeOther, "/refunds/"+r.No)
 }
 

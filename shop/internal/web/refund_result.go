@@ -41,5 +41,5 @@ func (s *Server) handleRefundResult(c *gin.Context) {
 	if r.Status == shop.RequestPendingReview || r.Status == shop.RequestRefunding {
 		refresh = refundRefresh
 	}
-	s.render(c, http.StatusOK, "refund", "Refund "+r.No, refundPage{Request: r, Order: o}, refresh)
+	s.render(c, http.StatusOK, "refund", s.t(c, "shop.title.refund", "Request", r.No), refundPage{Request: r, Order: o}, refresh)
 }

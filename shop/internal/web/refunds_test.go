@@ -107,7 +107,7 @@ func TestRefundWebhook_VerifiedLikePayments(t *testing.T) {
 				t.Fatalf("status = %d, want %d", got, tt.want)
 			}
 			refused := e.rejections(o.ID, before+1)
-			if last := refused[len(refused)-1]; !last.Flagged || !strings.Contains(last.Message, tt.says) {
+			if last := refused[len(refused)-1]; !last.Flagged || !strings.Contains(last.Message.String(), tt.says) {
 				t.Errorf("last refusal = %+v, want flagged and saying %q", last, tt.says)
 			}
 			if got := e.order(o.No); got.Status != shop.OrderRefunding || got.RefundedAmount != 0 {

@@ -12,6 +12,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/readyz", s.handleReadyz)
 	r.StaticFS("/static", http.FS(s.cfg.Static))
 	r.POST("/webhooks/gateway", s.handleWebhook)
+	r.POST("/lang", s.handleLanguage)
 
 	r.GET("/", s.handleCatalogue)
 	r.GET("/products/:slug", s.handleProduct)

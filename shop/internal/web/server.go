@@ -19,6 +19,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/webhook"
 )
 
@@ -115,11 +116,11 @@ func New(cfg Config) (*Server, error) {
 		notes: make(chan unverifiedNote, noteQueue)}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("session store failed", "err", err, "request_id", requestID(r.Context()))
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		http.Error(w, i18n.Default.Localizer(i18n.Default.Request(r, langCookie)).T("shop.error.internal"), http.StatusInternalServerError)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
-	engine.Use(s.recoverPanic)
+	engine.Use(s.recoverPanic, s.language)
 	engine.HandleMethodNotAllowed = true
 	engine.NoRoute(func(c *gin.Context) { s.fail(c, notFoundErr) })
 	engine.NoMethod(func(c *gin.Context) { s.fail(c, notFoundErr) })
@@ -140,7 +141,8 @@ func New(cfg Config) (*Server, error) {
 			"request_id", requestID(r.Context()))
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte("This form was sent from another site and was refused. Go back to the shop and submit it again.\n"))
+		loc := i18n.Default.Localizer(i18n.Default.Request(r, langCookie))
+		_, _ = w.Write([]byte(loc.T("shop.error.cross_origin") + "\n"))
 	}))
 	s.handler = s.requestLog(securityHeaders(cop.Handler(sm.LoadAndSave(engine))))
 	return s, nil

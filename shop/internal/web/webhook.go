@@ -114,7 +114,7 @@ func (s *Server) receive(c *gin.Context) (outcome, string) {
 		}
 		out, applied = s.notifications.ApplyRefund(ctx, payment.RefundFacts(&r, env.MerchantID, env.Type), src)
 	default:
-		applied = shop.Errorf(shop.ENOTFOUND, "unknown event type")
+		applied = shop.Errorf(shop.ENOTFOUND, "shop.error.unknown_event")
 	}
 	switch shop.ErrorCode(applied) {
 	case "":

@@ -57,8 +57,8 @@ func TestWebhook_RefusesBadSignatures(t *testing.T) {
 	}
 	// One note for the four refusals: they came within a minute.
 	refused := e.rejections(o.ID, 1)
-	if len(refused) != 1 || !refused[0].Flagged || !refused[0].Internal || !strings.Contains(refused[0].Message, "signature does not match") ||
-		strings.Contains(refused[0].Message, "evt_forged") {
+	if len(refused) != 1 || !refused[0].Flagged || !refused[0].Internal || !strings.Contains(refused[0].Message.String(), "signature does not match") ||
+		strings.Contains(refused[0].Message.String(), "evt_forged") {
 		t.Fatalf("refused entries = %+v, want one flagged support-only note saying why, without the unverified id", refused)
 	}
 	// A refused delivery is not recorded: the genuine one with the same id
@@ -204,7 +204,7 @@ func TestWebhook_IrrelevantAndRefund(t *testing.T) {
 		if len(refunds) != 1 || refunds[0].Amount != 2500 || refunds[0].Status != shop.RefundCreating || refunds[0].OutRefundNo != a.OutTradeNo+"-auto" {
 			t.Errorf("refunds = %+v, want one queued refund of 2500", refunds)
 		}
-		if en := e.entries(o.ID, shop.KindAutoRefund); len(en) != 1 || !strings.Contains(en[0].Message, "after the order was closed") {
+		if en := e.entries(o.ID, shop.KindAutoRefund); len(en) != 1 || !strings.Contains(en[0].Message.String(), "after the order was closed") {
 			t.Errorf("auto refund entries = %+v", en)
 		}
 	})
@@ -244,8 +244,8 @@ func TestWebhook_UnverifiedNotesCarryNoAttackerText(t *testing.T) {
 	if len(notes) != 1 {
 		t.Fatalf("notes after 20 unsigned posts within a minute = %d, want 1: %+v", len(notes), notes)
 	}
-	if n := notes[0]; strings.Contains(n.Message, "400-123") || strings.Contains(n.Message, "evt_") || !n.Internal || !n.Flagged ||
-		!strings.Contains(n.Message, "signature does not match") {
+	if n := notes[0]; strings.Contains(n.Message.String(), "400-123") || strings.Contains(n.Message.String(), "evt_") || !n.Internal || !n.Flagged ||
+		!strings.Contains(n.Message.String(), "signature does not match") {
 		t.Errorf("note = %+v, want flagged, support-only, in the shop's own words", n)
 	}
 	alice := e.browser()
@@ -361,7 +361,7 @@ func TestWebhook_EnvelopeOfAnotherMerchant(t *testing.T) {
 	if got := e.order(o.No).Status; got != shop.OrderPendingPayment {
 		t.Errorf("order = %s, want unchanged", got)
 	}
-	if n := e.entries(o.ID, shop.KindNotificationRejected); len(n) != 1 || !strings.Contains(n[0].Message, `merchant "m_other"`) {
+	if n := e.entries(o.ID, shop.KindNotificationRejected); len(n) != 1 || !strings.Contains(n[0].Message.String(), `merchant "m_other"`) {
 		t.Errorf("refusals = %+v", n)
 	}
 }
