@@ -111,7 +111,7 @@ var allNames = []string{"Count", "Order", "Amount", "Request", "Refund", "State"
 	"Doing", "Webhook", "Event", "Got", "Want", "Status", "Payment", "Deadline", "OutTradeNo", "Why", "Code", "Detail", "What",
 	"Attempt", "Via", "Reason", "Refunded", "Total", "Gateway", "Note", "Next", "Was", "By", "Refundable", "Details", "Field",
 	"Chinese", "Wait", "Product", "S", "M", "H", "D", "Time", "Paid", "When", "Age", "Email", "Merchant", "Card", "Minutes",
-	"Hours", "Account", "Subject", "Expires", "Until", "To", "From"}
+	"Hours", "Account", "Subject", "Expires", "Until", "To", "From", "Char"}
 
 func names(s string) []string {
 	var out []string

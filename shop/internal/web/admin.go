@@ -26,7 +26,7 @@ func (s *Server) requireSupport(c *gin.Context) {
 // noteForm is a support user's note on a decision or retry. Whether it is
 // required, and its length, are the domain's rules.
 type noteForm struct {
-	Note string `form:"note" binding:"max=8000"`
+	Note string `form:"note" binding:"max=8000,text=multiline"`
 	// Return is the back-office page to go back to after a retry.
 	Return string `form:"return"`
 }

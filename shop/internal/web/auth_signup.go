@@ -11,7 +11,7 @@ import (
 )
 
 type signupForm struct {
-	Name            string `form:"name" binding:"required,max=100"`
+	Name            string `form:"name" binding:"required,max=100,text"`
 	Email           string `form:"email" binding:"required,email,max=254"`
 	Password        string `form:"password" binding:"required,min=8,maxbytes=72"`
 	PasswordConfirm string `form:"password_confirm" binding:"required,eqfield=Password"`

@@ -13,11 +13,11 @@ import (
 
 // checkoutForm is the contact and delivery address of an order.
 type checkoutForm struct {
-	Name       string `form:"name" binding:"required,max=100"`
+	Name       string `form:"name" binding:"required,max=100,text"`
 	Email      string `form:"email" binding:"required,email,max=254"`
 	Phone      string `form:"phone" binding:"required,max=32,phone"`
-	Address    string `form:"address" binding:"required,max=200"`
-	City       string `form:"city" binding:"required,max=100"`
+	Address    string `form:"address" binding:"required,max=200,text"`
+	City       string `form:"city" binding:"required,max=100,text"`
 	PostalCode string `form:"postal_code" binding:"required,numeric,len=6"`
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/paysandbox/paysandbox/shared/i18n"
+	"github.com/paysandbox/paysandbox/shared/safetext"
 )
 
 // fieldErrors maps a form field's name to what is wrong with it.
@@ -46,6 +48,13 @@ func registerValidations() {
 				}
 			}
 			return digits >= 5
+		})
+		// text refuses control characters and bidirectional overrides in
+		// what people type (DESIGN §12); text=multiline allows line breaks
+		// and tabs, as a textarea sends them.
+		_ = v.RegisterValidation("text", func(fl validator.FieldLevel) bool {
+			_, bad := safetext.First(fl.Field().String(), fl.Param() == "multiline")
+			return !bad
 		})
 		// maxbytes=n bounds a string's length in bytes, not characters:
 		// bcrypt reads at most 72 bytes of a password.
@@ -109,6 +118,9 @@ func message(label any, fe validator.FieldError) i18n.Message {
 		return i18n.M("shop.form.numeric", "Field", label)
 	case "phone":
 		return i18n.M("shop.form.phone", "Field", label)
+	case "text":
+		r, _ := safetext.First(fmt.Sprint(fe.Value()), fe.Param() == "multiline")
+		return i18n.M("shop.form.text", "Field", label, "Char", fmt.Sprintf("U+%04X", r))
 	case "eqfield":
 		return i18n.M("shop.form.eqfield", "Field", label)
 	}

@@ -17,7 +17,7 @@ import (
 type refundForm struct {
 	Amount  string `form:"amount" binding:"required,max=20"`
 	Reason  string `form:"reason" binding:"required,max=40"`
-	Details string `form:"details" binding:"max=2000"`
+	Details string `form:"details" binding:"max=2000,text=multiline"`
 }
 
 type refundFormPage struct {

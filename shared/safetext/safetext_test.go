@@ -1,8 +1,8 @@
-package gateway
+package safetext
 
 import "testing"
 
-func TestUnsafeText(t *testing.T) {
+func TestFirstAndClean(t *testing.T) {
 	tests := []struct {
 		in        string
 		multiline bool
@@ -21,12 +21,12 @@ func TestUnsafeText(t *testing.T) {
 		{"del\x7f", true, '\x7f', "del"},
 	}
 	for _, tc := range tests {
-		r, bad := UnsafeRune(tc.in, tc.multiline)
+		r, bad := First(tc.in, tc.multiline)
 		if bad != (tc.bad != 0) || r != tc.bad {
-			t.Errorf("UnsafeRune(%q, %v) = %U %v, want %U", tc.in, tc.multiline, r, bad, tc.bad)
+			t.Errorf("First(%q, %v) = %U %v, want %U", tc.in, tc.multiline, r, bad, tc.bad)
 		}
-		if got := CleanText(tc.in, tc.multiline); got != tc.clean {
-			t.Errorf("CleanText(%q, %v) = %q, want %q", tc.in, tc.multiline, got, tc.clean)
+		if got := Clean(tc.in, tc.multiline); got != tc.clean {
+			t.Errorf("Clean(%q, %v) = %q, want %q", tc.in, tc.multiline, got, tc.clean)
 		}
 	}
 }
