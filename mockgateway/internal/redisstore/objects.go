@@ -42,7 +42,11 @@ func decode(kind, id string, vals []any, rec versioned) error {
 }
 
 func (s *Store) load(ctx context.Context, mid, kind, id string, rec versioned) error {
-	vals, err := s.rdb.HMGet(ctx, mkey(mid, kindKey[kind]+id), "v", "j").Result()
+	// In a pipeline shared with concurrent reads and commits (batch.go):
+	// under load a GET costs a share of a round trip's system calls.
+	var cmd *redis.SliceCmd
+	s.batch.do(ctx, func(pipe redis.Pipeliner) { cmd = pipe.HMGet(ctx, mkey(mid, kindKey[kind]+id), "v", "j") })
+	vals, err := cmd.Result()
 	if err != nil {
 		return fmt.Errorf("redisstore: load %s: %w", kind, err)
 	}

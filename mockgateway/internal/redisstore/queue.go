@@ -193,7 +193,22 @@ func idemKey(mid, key string) string { return mkey(mid, "idem:"+key) }
 
 // IdemBegin looks up an Idempotency-Key and marks a free one in flight.
 func (s *Store) IdemBegin(ctx context.Context, mid, key, fp string, inFlight time.Duration) (gateway.IdemState, *gateway.IdemAnswer, error) {
-	res, err := idemBeginScript.Run(ctx, s.rdb, []string{idemKey(mid, key)}, fp, msDur(inFlight)).Slice()
+	// In a pipeline shared with concurrent calls (batch.go), as the commit
+	// that usually follows it.
+	var cmd *redis.Cmd
+	run := func() {
+		s.batch.do(ctx, func(pipe redis.Pipeliner) {
+			cmd = idemBeginScript.EvalSha(ctx, pipe, []string{idemKey(mid, key)}, fp, msDur(inFlight))
+		})
+	}
+	run()
+	if noScript(cmd.Err()) {
+		if err := s.loadScripts(ctx); err != nil {
+			return 0, nil, err
+		}
+		run()
+	}
+	res, err := cmd.Slice()
 	if err != nil {
 		return 0, nil, fmt.Errorf("redisstore: idempotency: %w", err)
 	}
