@@ -76,9 +76,6 @@ func labelOf(s string) i18n.Message {
 	return i18n.Raw(strings.ToUpper(s[:min(1, len(s))]) + s[min(1, len(s)):])
 }
 
-// label is a protocol's or method's name in English, for logs.
-func label(s string) string { return labelOf(s).String() }
-
 // relative says how far t is from now: "4s ago", "in 2m".
 func relative(loc *i18n.Localizer, t, now time.Time) string {
 	d := t.Sub(now)
