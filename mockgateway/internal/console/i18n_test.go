@@ -216,6 +216,10 @@ func TestLanguageChoice(t *testing.T) {
 	if chosen != i18n.Chinese {
 		t.Fatalf("cookie %s = %q, want the choice, shared with the cashier", cashier.LangCookie, chosen)
 	}
+	// A refused form is shown at its action's address; the switcher
+	// returns to the page the form was on.
+	refused := b.post("/admin/faults", url.Values{"preset": {"nope"}}, "Referer", e.URL+"/admin/faults?preset=drop_all")
+	wantContains(t, refused, `<input type="hidden" name="next" value="/admin/faults?preset=drop_all">`)
 	// The session survived the switch; back to English.
 	b.post("/lang", url.Values{"lang": {i18n.English}, "next": {"/admin"}})
 	if got := lang(b.in("zh").get("/admin")); got != i18n.English {

@@ -8,7 +8,9 @@ import (
 	"html/template"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -98,9 +100,14 @@ func (con *Console) render(c *gin.Context, status int, page string, title i18n.M
 	loc := con.loc(c)
 	v := view{Title: loc.Msg(title), Nav: nav, Data: data, Lang: loc.Lang(), Next: c.Request.URL.RequestURI(),
 		SignedIn: con.sm.GetString(ctx, keyMark) == con.tokenMark}
-	if c.Request.Method != http.MethodGet {
-		// A refused form: switching language shows the page it was on.
-		v.Next = c.Request.URL.Path
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		// A refused form is shown at the address of its action: switching
+		// language goes back to the page the form was on (the browser
+		// sends it: Referrer-Policy same-origin), else to the overview.
+		v.Next = "/admin"
+		if ref, err := url.Parse(c.GetHeader("Referer")); err == nil && strings.HasPrefix(ref.Path, "/admin") {
+			v.Next = ref.RequestURI()
+		}
 	}
 	v.Flash = loc.Msg(popMessage(con.sm.PopString(ctx, keyFlash)))
 	v.FlashError = loc.Msg(popMessage(con.sm.PopString(ctx, keyFlashErr)))
