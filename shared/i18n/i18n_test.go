@@ -88,7 +88,8 @@ func TestCatalogues_SameArguments(t *testing.T) {
 }
 
 // sameInBoth are messages that read the same in both languages.
-var sameInBoth = []string{"cashier.brand.neutral"}
+var sameInBoth = []string{"cashier.brand.neutral", "console.protocol.stripe",
+	"console.snippet.alipay.3", "console.snippet.alipay.6"}
 
 func rawMessage(t *testing.T, lang, key string) string {
 	t.Helper()
@@ -111,7 +112,10 @@ var allNames = []string{"Count", "Order", "Amount", "Request", "Refund", "State"
 	"Doing", "Webhook", "Event", "Got", "Want", "Status", "Payment", "Deadline", "OutTradeNo", "Why", "Code", "Detail", "What",
 	"Attempt", "Via", "Reason", "Refunded", "Total", "Gateway", "Note", "Next", "Was", "By", "Refundable", "Details", "Field",
 	"Chinese", "Wait", "Product", "S", "M", "H", "D", "Time", "Paid", "When", "Age", "Email", "Merchant", "Card", "Minutes",
-	"Hours", "Account", "Subject", "Expires", "Until", "To", "From", "Char"}
+	"Hours", "Account", "Subject", "Expires", "Until", "To", "From", "Char",
+	// The console's.
+	"ID", "Kind", "Scenario", "Protocol", "Value", "Names", "Known", "Topic", "Type", "Outcome", "Error", "OutRefundNo",
+	"Example", "Currency", "Rune", "Demo", "URL", "Since", "Query", "At", "Span", "Filter", "Operation"}
 
 func names(s string) []string {
 	var out []string

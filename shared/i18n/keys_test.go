@@ -26,7 +26,7 @@ var keyLiteral = regexp.MustCompile(`^((shop|cashier|console)\.[a-z0-9_-]+\.[a-z
 func TestKeys_UsedByTheCodeExist(t *testing.T) {
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
-	seen := 0
+	seen, console := 0, 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -54,6 +54,9 @@ func TestKeys_UsedByTheCodeExist(t *testing.T) {
 				return true
 			}
 			seen++
+			if strings.HasPrefix(s, "console.") {
+				console++
+			}
 			for _, lang := range Languages {
 				if !Default.Has(lang, s) {
 					t.Errorf("%s: key %q is not in the %s catalogue", fset.Position(lit.Pos()), s, lang)
@@ -68,5 +71,8 @@ func TestKeys_UsedByTheCodeExist(t *testing.T) {
 	}
 	if seen < 150 {
 		t.Errorf("found %d keys in the code; the walk missed the shop and the cashier", seen)
+	}
+	if console < 100 {
+		t.Errorf("found %d console keys in the code; the walk missed mockgateway/internal/console", console)
 	}
 }

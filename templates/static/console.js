@@ -2,19 +2,23 @@
 // without this file.
 (function () {
   "use strict";
-  // Copy buttons: hidden without JavaScript, they copy their value.
+  // Copy buttons: hidden without JavaScript, they copy their value. Their
+  // words come from the page, in its language (data-copied,
+  // data-copy-failed).
   document.querySelectorAll("button.copy[data-copy]").forEach(function (b) {
     b.hidden = false;
+    var label = b.textContent;
+    var failed = function () { b.textContent = b.dataset.copyFailed || label; };
     b.addEventListener("click", function () {
-      var done = function () { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy"; }, 1500); };
+      var done = function () { b.textContent = b.dataset.copied || label; setTimeout(function () { b.textContent = label; }, 1500); };
       if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(b.dataset.copy).then(done, function () { b.textContent = "Select and copy"; });
+        navigator.clipboard.writeText(b.dataset.copy).then(done, failed);
       } else {
         var t = document.createElement("textarea");
         t.value = b.dataset.copy;
         document.body.appendChild(t);
         t.select();
-        try { document.execCommand("copy"); done(); } catch (e) { b.textContent = "Select and copy"; }
+        try { document.execCommand("copy"); done(); } catch (e) { failed(); }
         t.remove();
       }
     });

@@ -26,6 +26,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/adminapi"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // Core is what the console asks of the core (gateway.Service).
@@ -91,10 +92,11 @@ type Options struct {
 
 // Console is the QA console.
 type Console struct {
-	o       Options
-	core    Core
-	log     *slog.Logger
-	pages   map[string]*template.Template
+	o    Options
+	core Core
+	log  *slog.Logger
+	// pages[lang][name] is a page parsed in a language.
+	pages   map[string]map[string]*template.Template
 	sm      *scs.SessionManager
 	cop     *http.CrossOriginProtection
 	limiter *attemptLimiter
@@ -201,8 +203,7 @@ func (con *Console) crossOrigin(c *gin.Context) {
 	if err := con.cop.Check(c.Request); err != nil {
 		con.log.WarnContext(c.Request.Context(), "console: cross-origin request refused", "method", c.Request.Method,
 			"path", c.Request.URL.Path, "origin", c.GetHeader("Origin"))
-		con.renderMessage(c, http.StatusForbidden, "Request refused",
-			"This form was sent from another website, so it was refused and nothing changed. Open the console again and use its own buttons.")
+		con.renderMessage(c, http.StatusForbidden, i18n.M("console.cross_origin.title"), i18n.M("console.cross_origin.text"))
 		return
 	}
 	c.Next()

@@ -14,6 +14,12 @@ import (
 // them: the scenario catalogue is docs/scenarios.md, and a protocol's
 // snippets are the code of the "Pointing …" section of
 // docs/protocols/NAME.md. A protocol without such a guide gets none.
+//
+// Their prose is shown in the reader's language: the catalogue holds it
+// under keys named after the scenario (console.scenario.NAME.simulates,
+// .merchant) and the snippet (console.snippet.PROTOCOL.N), the English
+// being the documents' own words — a test holds the two to each other, so
+// a document edited without its catalogue fails.
 
 // scenarioDoc is one scenario of the catalogue.
 type scenarioDoc struct {
@@ -25,6 +31,14 @@ type scenarioDoc struct {
 	// well-behaved merchant …".
 	Simulates, Merchant string
 }
+
+// The catalogue keys of a scenario's level and paragraphs.
+func (d scenarioDoc) LevelKey() string {
+	first, _, _ := strings.Cut(d.Level, " ")
+	return "console.scenarios.level." + strings.ToLower(first)
+}
+func (d scenarioDoc) SimulatesKey() string { return "console.scenario." + d.Name + ".simulates" }
+func (d scenarioDoc) MerchantKey() string  { return "console.scenario." + d.Name + ".merchant" }
 
 // parseCatalogue reads every "### `name`" section of docs/scenarios.md. A
 // scenario of the grammar missing from it is an error: the console would
@@ -104,6 +118,8 @@ func indexDoc(docs []scenarioDoc, name string) int {
 // introduces it.
 type snippet struct {
 	Caption, Lang, Code string
+	// Key is the caption's catalogue key (console.snippet.PROTOCOL.N).
+	Key string
 }
 
 // loadSnippets reads the "Pointing …" section of each protocol's guide.
@@ -115,6 +131,9 @@ func loadSnippets(protocols []string) map[string][]snippet {
 			continue // no guide, no snippet
 		}
 		if s := pointingSnippets(string(raw)); len(s) > 0 {
+			for i := range s {
+				s[i].Key = fmt.Sprintf("console.snippet.%s.%d", p, i+1)
+			}
 			out[p] = s
 		}
 	}

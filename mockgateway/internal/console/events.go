@@ -10,6 +10,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // eventTypes are the core's kinds of change, which every protocol's
@@ -45,9 +46,9 @@ func (con *Console) handleEventList(c *gin.Context) {
 	}
 	filters := []filter{
 		mf,
-		readFilter(c, "type", "Type", eventTypes),
-		readFilter(c, "delivery", "Delivery", []string{gateway.DeliveryPending, gateway.DeliveryDelivered, gateway.DeliveryFailed}),
-		readFilter(c, "protocol", "Protocol", con.o.Protocols),
+		readFilter(c, "type", "console.filter.type", eventTypes),
+		readFilter(c, "delivery", "console.filter.delivery", []string{gateway.DeliveryPending, gateway.DeliveryDelivered, gateway.DeliveryFailed}),
+		readFilter(c, "protocol", "console.filter.protocol", con.o.Protocols),
 	}
 	f := gateway.EventFilter{Type: filters[1].Value, DeliveryStatus: filters[2].Value, Protocol: filters[3].Value}
 	after := c.Query("after")
@@ -56,7 +57,7 @@ func (con *Console) handleEventList(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
-	con.render(c, http.StatusOK, "events", "Events", "events", eventListData{
+	con.render(c, http.StatusOK, "events", i18n.M("console.nav.events"), "events", eventListData{
 		Filters: filters, Invalid: invalidFilters(filters), Events: page.Items,
 		Nav: nav("/admin/events", filters, nil, after, page.Next, page.More, page.Scanned, len(page.Items) < pageSize),
 	})
@@ -130,7 +131,7 @@ func (con *Console) handleEventPage(c *gin.Context) {
 		}
 		d.Attempts = append(d.Attempts, v)
 	}
-	con.render(c, http.StatusOK, "event", "Event "+ev.ID, "events", d)
+	con.render(c, http.StatusOK, "event", i18n.M("console.event.title", "ID", ev.ID), "events", d)
 }
 
 // handleEventRedeliver asks for one extra delivery attempt now.
@@ -146,13 +147,13 @@ func (con *Console) handleEventRedeliver(c *gin.Context) {
 	back := backTo(c, "/admin/events/"+url.PathEscape(id)+"?m="+url.QueryEscape(m.ID))
 	ev, err := con.core.RedeliverEvent(ctx, m, id)
 	if err != nil {
-		con.refuse(c, back, "redeliver the event", err)
+		con.refuse(c, back, i18n.M("console.doing.redeliver"), err)
 		return
 	}
 	if ev.URL == "" {
-		con.flashError(c, "Event "+ev.ID+" has no notify URL (neither its object nor the merchant has one), so the attempt will record that nothing could be sent.")
+		con.flashError(c, i18n.M("console.event.no_url", "ID", ev.ID))
 		c.Redirect(http.StatusSeeOther, back)
 		return
 	}
-	con.done(c, back, "Redelivery of %s asked for: one extra attempt to %s now, outside the schedule.", ev.ID, ev.URL)
+	con.done(c, back, i18n.M("console.event.redelivered", "ID", ev.ID, "URL", ev.URL))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 )
 
@@ -50,7 +51,7 @@ func (con *Console) showFaults(c *gin.Context, status int, form faultForm) {
 		con.fail(c, err)
 		return
 	}
-	con.render(c, status, "faults", "Fault rules", "faults", faultsData{
+	con.render(c, status, "faults", i18n.M("console.nav.faults"), "faults", faultsData{
 		Rules: rules, Presets: presets, Form: form, Merchants: ids, Protocols: con.o.Protocols,
 		Operations: gateway.FaultOperations, Methods: gateway.Methods,
 	})
@@ -79,27 +80,27 @@ func (con *Console) handleFaultCreate(c *gin.Context) {
 			remaining = &p.Remaining
 		}
 	} else if f.Preset != "custom" {
-		f.Errors["preset"] = "Choose a preset, or \"my own scenario\" and write it below."
+		f.Errors["preset"] = con.t(c, "console.faults.error.preset")
 	} else if scenario == "" {
-		f.Errors["scenario"] = "Write a scenario, e.g. api_error=503 or notify_drop=3."
+		f.Errors["scenario"] = con.t(c, "console.faults.error.scenario")
 	}
 	if f.Remaining != "" {
 		n, err := strconv.ParseInt(f.Remaining, 10, 64)
 		if err != nil || n < 1 || n > 1_000_000 {
-			f.Errors["remaining"] = "Remaining is a whole number from 1 to 1000000, or empty for the preset's."
+			f.Errors["remaining"] = con.t(c, "console.faults.error.remaining")
 		} else {
 			remaining = &n
 		}
 	}
 	match := gateway.FaultMatch{MerchantID: f.Merchant, Protocol: f.Protocol, Operation: op, Method: f.Method, OutTradeNoPrefix: f.Prefix}
 	if op != "" && !slices.Contains(gateway.FaultOperations, op) {
-		f.Errors["operation"] = "Choose an operation from the list."
+		f.Errors["operation"] = con.t(c, "console.faults.error.operation")
 	}
 	if f.Protocol != "" && !slices.Contains(con.o.Protocols, f.Protocol) {
-		f.Errors["protocol"] = "Choose a protocol from the list."
+		f.Errors["protocol"] = con.t(c, "console.faults.error.protocol")
 	}
 	if f.Method != "" && !slices.Contains(gateway.Methods, f.Method) {
-		f.Errors["method"] = "Choose a method from the list."
+		f.Errors["method"] = con.t(c, "console.faults.error.method")
 	}
 	if f.Amount != "" {
 		// The amount in minor units, as the admin API takes it; "19.99" is
@@ -109,13 +110,13 @@ func (con *Console) handleFaultCreate(c *gin.Context) {
 			n, err = money.Parse(f.Amount, "CNY")
 		}
 		if err != nil || n < 1 || n > money.MaxAmount {
-			f.Errors["amount"] = "The amount is in minor units (1999 for ¥19.99), from 1 to 10000000000."
+			f.Errors["amount"] = con.t(c, "console.faults.error.amount")
 		} else {
 			match.Amount = &n
 		}
 	}
 	if len(f.Prefix) > 64 {
-		f.Errors["prefix"] = "The out_trade_no prefix is at most 64 characters."
+		f.Errors["prefix"] = con.t(c, "console.faults.error.prefix")
 	}
 	if len(f.Errors) > 0 {
 		con.showFaults(c, http.StatusUnprocessableEntity, f)
@@ -129,7 +130,7 @@ func (con *Console) handleFaultCreate(c *gin.Context) {
 			if e.Param == "match.merchant_id" {
 				field = "merchant"
 			}
-			f.Errors[field] = e.Message
+			f.Errors[field] = con.loc(c).Msg(coreMessage(e))
 			con.showFaults(c, http.StatusUnprocessableEntity, f)
 			return
 		}
@@ -138,7 +139,7 @@ func (con *Console) handleFaultCreate(c *gin.Context) {
 	}
 	apicall.AddLogAttrs(c, "console_action", "fault_create", "fault_rule", r.ID)
 	con.log.InfoContext(c.Request.Context(), "fault rule created in the console", "fault_rule", r.ID, "scenario", r.Scenario.String())
-	con.done(c, "/admin/faults", "Fault rule %s created: %s.", r.ID, r.Scenario.String())
+	con.done(c, "/admin/faults", i18n.M("console.faults.created", "ID", r.ID, "Scenario", r.Scenario.String()))
 }
 
 // handleFaultDelete deletes a rule.
@@ -147,8 +148,8 @@ func (con *Console) handleFaultDelete(c *gin.Context) {
 	apicall.AddLogAttrs(c, "console_action", "fault_delete", "fault_rule", id)
 	back := backTo(c, "/admin/faults")
 	if err := con.core.DeleteFaultRule(c.Request.Context(), id); err != nil {
-		con.refuse(c, back, "delete the rule", err)
+		con.refuse(c, back, i18n.M("console.doing.delete_rule"), err)
 		return
 	}
-	con.done(c, back, "Fault rule %s deleted.", id)
+	con.done(c, back, i18n.M("console.faults.deleted", "ID", id))
 }

@@ -15,8 +15,8 @@ const (
 	listMaxScan = 2000
 )
 
-// filter is one filter of a list: its query parameter, the values it takes
-// and the one chosen.
+// filter is one filter of a list: its query parameter, its label (a
+// catalogue key), the values it takes and the one chosen.
 type filter struct {
 	Name, Label string
 	Options     []string

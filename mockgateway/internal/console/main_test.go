@@ -112,6 +112,14 @@ func newEnv(t testing.TB, tweaks ...func(*server.Config)) *env {
 type browser struct {
 	e      *env
 	client *http.Client
+	// lang, when set, is the browser's Accept-Language.
+	lang string
+}
+
+// in makes the browser ask for a language (Accept-Language).
+func (b *browser) in(lang string) *browser {
+	b.lang = lang
+	return b
 }
 
 func (e *env) browser() *browser {
@@ -156,6 +164,9 @@ func (b *browser) get(path string) page {
 		b.e.t.Fatal(err)
 	}
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if b.lang != "" {
+		req.Header.Set("Accept-Language", b.lang)
+	}
 	return b.do(req)
 }
 
@@ -169,6 +180,9 @@ func (b *browser) post(path string, form url.Values, headers ...string) page {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	req.Header.Set("Origin", b.e.URL)
+	if b.lang != "" {
+		req.Header.Set("Accept-Language", b.lang)
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

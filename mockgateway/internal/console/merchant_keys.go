@@ -11,9 +11,11 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // keyField is one field of a form that registers a merchant's own key.
+// Label is a catalogue key.
 type keyField struct {
 	Name, Label, Kind string // Kind: text, pem, select
 	Options           []string
@@ -24,11 +26,11 @@ type keyField struct {
 // PUT /admin/api/merchants/{id}/{protocol} body). A protocol with a form
 // but no fields here gets a JSON box.
 var keyForms = map[string][]keyField{
-	gateway.ProtocolAlipay: {{Name: "app_public_key", Label: "Your app public key (PKIX PEM, BEGIN PUBLIC KEY)", Kind: "pem"}},
+	gateway.ProtocolAlipay: {{Name: "app_public_key", Label: "console.keys.alipay.app_public_key", Kind: "pem"}},
 	gateway.ProtocolWechat: {
-		{Name: "merchant_serial_no", Label: "Your API certificate's serial number", Kind: "text"},
-		{Name: "merchant_public_key", Label: "Your merchant public key (PEM, or apiclient_cert.pem)", Kind: "pem"},
-		{Name: "verify_with", Label: "Answers name the platform's", Kind: "select", Options: []string{"", "public_key", "certificate"}},
+		{Name: "merchant_serial_no", Label: "console.keys.wechat.merchant_serial_no", Kind: "text"},
+		{Name: "merchant_public_key", Label: "console.keys.wechat.merchant_public_key", Kind: "pem"},
+		{Name: "verify_with", Label: "console.keys.wechat.verify_with", Kind: "select", Options: []string{"", "public_key", "certificate"}},
 	},
 }
 
@@ -39,7 +41,7 @@ func (con *Console) handleCredentialsSave(c *gin.Context) {
 	protocol := c.Param("protocol")
 	form, ok := con.o.Forms[protocol]
 	if !ok {
-		con.renderMessage(c, http.StatusNotFound, "Not found", "Protocol "+protocol+" takes no keys of the merchant's own.")
+		con.renderMessage(c, http.StatusNotFound, i18n.M("console.not_found.title"), i18n.M("console.keys.no_form", "Protocol", protocol))
 		return
 	}
 	m, err := con.core.Merchant(ctx, c.Param("id"))
@@ -73,16 +75,17 @@ func (con *Console) handleCredentialsSave(c *gin.Context) {
 			con.fail(c, err)
 			return
 		}
-		formErr := e.Message
+		msg := con.loc(c).Msg(coreMessage(e))
+		formErr := msg
 		for i := range fields {
 			if fields[i].Name == e.Param {
-				fields[i].Err, formErr = e.Message, ""
+				fields[i].Err, formErr = msg, ""
 			}
 		}
 		con.showMerchant(c, http.StatusUnprocessableEntity, m.ID, protocol, fields, formErr)
 		return
 	}
-	con.done(c, "/admin/merchants/"+m.ID+"#"+protocol, "%s credentials of %s saved.", label(protocol), m.ID)
+	con.done(c, "/admin/merchants/"+m.ID+"#"+protocol, i18n.M("console.keys.saved", "Protocol", labelOf(protocol), "Merchant", m.ID))
 }
 
 // handlePEMDownload answers a PEM field of a protocol's credentials as a
@@ -96,7 +99,8 @@ func (con *Console) handlePEMDownload(c *gin.Context) {
 	protocol, field := c.Param("protocol"), c.Param("field")
 	fields, err := credFields(m.Credentials[protocol])
 	if err != nil || !slices.ContainsFunc(fields, func(f credField) bool { return f.Name == field && f.PEM }) {
-		con.renderMessage(c, http.StatusNotFound, "Not found", "Merchant "+m.ID+" has no PEM "+field+" for "+protocol+".")
+		con.renderMessage(c, http.StatusNotFound, i18n.M("console.not_found.title"),
+			i18n.M("console.keys.no_pem", "Merchant", m.ID, "Field", field, "Protocol", protocol))
 		return
 	}
 	i := slices.IndexFunc(fields, func(f credField) bool { return f.Name == field })

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // credField is one value of a protocol's credentials.
@@ -70,7 +71,7 @@ func (con *Console) showMerchant(c *gin.Context, status int, id, formProtocol st
 			d.Protocols = append(d.Protocols, v)
 		}
 	}
-	con.render(c, status, "merchant", "Merchant "+m.ID, "merchants", d)
+	con.render(c, status, "merchant", i18n.M("console.merchant.title", "ID", m.ID), "merchants", d)
 }
 
 // credFields shows credentials generically: every field, in name order,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 type merchantForm struct {
@@ -34,7 +35,7 @@ func (con *Console) showMerchants(c *gin.Context, status int, f merchantForm) {
 		con.fail(c, err)
 		return
 	}
-	con.render(c, status, "merchants", "Merchants", "merchants", merchantsData{Merchants: ms, Form: f})
+	con.render(c, status, "merchants", i18n.M("console.nav.merchants"), "merchants", merchantsData{Merchants: ms, Form: f})
 }
 
 // handleMerchantCreate makes a merchant with fresh keys and every
@@ -43,24 +44,24 @@ func (con *Console) handleMerchantCreate(c *gin.Context) {
 	f := merchantForm{Name: strings.TrimSpace(c.PostForm("name")), NotifyURL: strings.TrimSpace(c.PostForm("notify_url"))}
 	switch {
 	case f.Name == "":
-		f.NameErr = "Give the merchant a name."
+		f.NameErr = con.t(c, "console.merchants.error.name_required")
 	case len(f.Name) > 128:
-		f.NameErr = "The name is at most 128 characters."
+		f.NameErr = con.t(c, "console.merchants.error.name_long")
 	default:
 		if r, bad := gateway.UnsafeRune(f.Name, false); bad {
-			f.NameErr = fmt.Sprintf("The name may not contain control or direction characters (%U).", r)
+			f.NameErr = con.t(c, "console.merchants.error.name_unsafe", "Rune", fmt.Sprintf("%U", r))
 		}
 	}
 	if f.NotifyURL != "" {
 		u, err := url.Parse(f.NotifyURL)
 		switch {
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			f.NotifyURLErr = "The notify URL must be an http:// or https:// address, e.g. http://localhost:8080/webhooks/gateway."
+			f.NotifyURLErr = con.t(c, "console.merchants.error.url_scheme")
 		case len(f.NotifyURL) > 2048:
-			f.NotifyURLErr = "The notify URL is at most 2048 characters."
+			f.NotifyURLErr = con.t(c, "console.merchants.error.url_long")
 		default:
 			if err := con.core.CheckNotifyURL(c.Request.Context(), "notify_url", f.NotifyURL); err != nil {
-				f.NotifyURLErr = messageOf(err)
+				f.NotifyURLErr = con.loc(c).Msg(messageOf(err))
 			}
 		}
 	}
@@ -74,14 +75,14 @@ func (con *Console) handleMerchantCreate(c *gin.Context) {
 		return
 	}
 	apicall.AddLogAttrs(c, "console_action", "merchant_create", "merchant", m.ID)
-	con.done(c, "/admin/merchants/"+m.ID, "Merchant %s (%s) created with fresh keys for every protocol.", m.ID, m.Name)
+	con.done(c, "/admin/merchants/"+m.ID, i18n.M("console.merchants.created", "ID", m.ID, "Name", m.Name))
 }
 
-// messageOf is the person-facing text of a core error.
-func messageOf(err error) string {
+// messageOf is the person-facing message of a core error.
+func messageOf(err error) i18n.Message {
 	var e *gateway.Error
 	if asError(err, &e) {
-		return e.Message
+		return coreMessage(e)
 	}
-	return "internal error"
+	return i18n.M("console.internal.plain")
 }

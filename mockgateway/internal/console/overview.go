@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // overviewSample bounds the objects of each kind the overview reads to
@@ -50,5 +51,5 @@ func (con *Console) handleOverview(c *gin.Context) {
 			active = append(active, r)
 		}
 	}
-	con.render(c, 200, "overview", "Overview", "overview", overviewData{Counts: counts, Failing: failing, Rules: active})
+	con.render(c, 200, "overview", i18n.M("console.nav.overview"), "overview", overviewData{Counts: counts, Failing: failing, Rules: active})
 }

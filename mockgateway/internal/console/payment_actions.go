@@ -9,6 +9,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // failureCode is what the gateway accepts as a failure code (DESIGN §3).
@@ -38,11 +39,11 @@ func (con *Console) handlePaymentSucceed(c *gin.Context) {
 	res, err := con.core.SucceedPayment(c.Request.Context(), m, p.ID)
 	switch {
 	case err != nil:
-		con.refuse(c, back, "mark the payment paid", err)
+		con.refuse(c, back, i18n.M("console.doing.succeed"), err)
 	case res.FailedCode != "":
-		con.done(c, back, "The payment's auto_fail scenario declined this pay action with %s; it is still pending and the next one can pay.", res.FailedCode)
+		con.done(c, back, i18n.M("console.payment.auto_failed", "Code", res.FailedCode))
 	default:
-		con.done(c, back, "Payment %s succeeded.", p.ID)
+		con.done(c, back, i18n.M("console.payment.succeeded", "ID", p.ID))
 	}
 }
 
@@ -58,15 +59,15 @@ func (con *Console) handlePaymentFail(c *gin.Context) {
 	}
 	if !failureCode.MatchString(code) {
 		con.showPayment(c, http.StatusUnprocessableEntity, p.ID, paymentForms{FailCode: code,
-			FailErr: "A failure code is 1 to 64 letters, digits or underscores, e.g. card_declined."})
+			FailErr: con.t(c, "console.payment.error.fail_code")})
 		return
 	}
 	back := backTo(c, paymentPath(p.ID))
 	if _, err := con.core.FailPayment(c.Request.Context(), m, p.ID, code); err != nil {
-		con.refuse(c, back, "decline the payment", err)
+		con.refuse(c, back, i18n.M("console.doing.fail"), err)
 		return
 	}
-	con.done(c, back, "Payment %s was declined with %s; it stays pending.", p.ID, code)
+	con.done(c, back, i18n.M("console.payment.declined", "ID", p.ID, "Code", code))
 }
 
 // handlePaymentExpire closes a pending payment as its expiry would.
@@ -77,10 +78,10 @@ func (con *Console) handlePaymentExpire(c *gin.Context) {
 	}
 	back := backTo(c, paymentPath(p.ID))
 	if _, err := con.core.ExpirePayment(c.Request.Context(), m, p.ID); err != nil {
-		con.refuse(c, back, "expire the payment", err)
+		con.refuse(c, back, i18n.M("console.doing.expire"), err)
 		return
 	}
-	con.done(c, back, "Payment %s expired.", p.ID)
+	con.done(c, back, i18n.M("console.payment.expired", "ID", p.ID))
 }
 
 // handlePaymentClose closes a pending payment as the merchant would.
@@ -91,13 +92,13 @@ func (con *Console) handlePaymentClose(c *gin.Context) {
 	}
 	back := backTo(c, paymentPath(p.ID))
 	if p.Status == gateway.PaymentClosed {
-		con.flashError(c, "Payment "+p.ID+" is already closed; nothing changed.")
+		con.flashError(c, i18n.M("console.payment.already_closed", "ID", p.ID))
 		c.Redirect(http.StatusSeeOther, back)
 		return
 	}
 	if _, err := con.core.ClosePayment(c.Request.Context(), m, p.ID); err != nil {
-		con.refuse(c, back, "close the payment", err)
+		con.refuse(c, back, i18n.M("console.doing.close"), err)
 		return
 	}
-	con.done(c, back, "Payment %s closed.", p.ID)
+	con.done(c, back, i18n.M("console.payment.closed", "ID", p.ID))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 )
 
@@ -23,13 +24,16 @@ type paymentForms struct {
 	SettleRefund, SettleCode, SettleErr   string
 }
 
-// timelineEntry is one line of a payment's history.
+// timelineEntry is one line of a payment's history, said in the page's
+// language.
 type timelineEntry struct {
 	At   time.Time
 	Kind string // created, state, decline, refund, event, attempt
-	Text string
-	// Detail is a second line; Link, when set, goes to the entry's page.
-	Detail, Link string
+	Text i18n.Message
+	// Detail is a second line, its parts joined by " · "; Link, when set,
+	// goes to the entry's page.
+	Detail []i18n.Message
+	Link   string
 	// Bad marks what went wrong (a decline, a failed attempt).
 	Bad bool
 	seq int
@@ -92,7 +96,7 @@ func (con *Console) showPayment(c *gin.Context, status int, id string, forms pay
 	if d.Forms.RefundAmount == "" && d.P.Refundable() > 0 {
 		d.Forms.RefundAmount = plainAmount(d.P.Refundable(), d.P.Currency)
 	}
-	con.render(c, status, "payment", "Payment "+d.P.ID, "payments", d)
+	con.render(c, status, "payment", i18n.M("console.payment.title", "ID", d.P.ID), "payments", d)
 }
 
 // loadPayment reads a payment with its refunds and every event of both.
@@ -137,51 +141,52 @@ func timeline(p *gateway.Payment, refunds []refundView, events []*gateway.Event)
 		e.seq = len(out)
 		out = append(out, e)
 	}
-	created := fmt.Sprintf("Created through %s: %s by %s, out_trade_no %s", label(p.Protocol), money.Format(p.Amount, p.Currency), label(p.Method), p.OutTradeNo)
-	detail := ""
-	if !p.Scenario.IsZero() {
-		detail = "scenario " + p.Scenario.String()
+	// scenario is the detail naming a scenario, when there is one.
+	scenario := func(sc string) []i18n.Message {
+		if sc == "" {
+			return nil
+		}
+		return []i18n.Message{i18n.M("console.timeline.scenario", "Scenario", sc)}
 	}
-	add(timelineEntry{At: p.CreatedAt, Kind: "created", Text: created, Detail: detail})
+	add(timelineEntry{At: p.CreatedAt, Kind: "created", Detail: scenario(p.Scenario.String()),
+		Text: i18n.M("console.timeline.created", "Protocol", labelOf(p.Protocol), "Amount", money.Format(p.Amount, p.Currency),
+			"Method", labelOf(p.Method), "OutTradeNo", p.OutTradeNo)})
 	if p.OpenedAt != nil {
-		add(timelineEntry{At: *p.OpenedAt, Kind: "state", Text: "Cashier page opened"})
+		add(timelineEntry{At: *p.OpenedAt, Kind: "state", Text: i18n.M("console.timeline.opened")})
 	}
 	if p.PaidAt != nil {
-		add(timelineEntry{At: *p.PaidAt, Kind: "state", Text: "Succeeded (paid)"})
+		add(timelineEntry{At: *p.PaidAt, Kind: "state", Text: i18n.M("console.timeline.paid")})
 	}
 	if p.ClosedAt != nil {
-		text := "Closed"
+		text := i18n.M("console.timeline.closed")
 		if p.Expired {
-			text = "Closed by expiry"
+			text = i18n.M("console.timeline.expired")
 		}
 		add(timelineEntry{At: *p.ClosedAt, Kind: "state", Text: text})
 	}
 	addEvents := func(evs []*gateway.Event) {
 		for _, ev := range evs {
-			text := "Event " + ev.Topic
+			text := i18n.M("console.timeline.event", "Topic", ev.Topic)
 			if ev.Topic != ev.Type {
-				text += " (" + ev.Type + ")"
+				text = i18n.M("console.timeline.event_type", "Topic", ev.Topic, "Type", ev.Type)
 			}
 			if ev.Type == gateway.EventPaymentFailed && ev.Payment != nil && ev.Payment.LastError != nil {
+				le := ev.Payment.LastError
 				add(timelineEntry{At: ev.CreatedAt, Kind: "decline", Bad: true,
-					Text: "Declined: " + ev.Payment.LastError.Code, Detail: ev.Payment.LastError.Message})
+					Text: i18n.M("console.timeline.declined", "Code", le.Code), Detail: []i18n.Message{failureOf(le.Code, le.Message)}})
 			}
-			d := "delivery " + ev.DeliveryStatus
+			d := []i18n.Message{i18n.M("console.timeline.delivery", "State", statusOf(ev.DeliveryStatus))}
 			if ev.URL == "" {
-				d = "no notify URL: not sent"
+				d = []i18n.Message{i18n.M("console.timeline.no_url")}
 			}
-			if !ev.Scenario.IsZero() {
-				d += " · scenario " + ev.Scenario.String()
-			}
+			d = append(d, scenario(ev.Scenario.String())...)
 			link := "/admin/events/" + ev.ID + "?m=" + ev.MerchantID
 			add(timelineEntry{At: ev.CreatedAt, Kind: "event", Text: text, Detail: d, Link: link})
 			for _, a := range ev.Attempts {
 				at := timelineEntry{At: a.At, Kind: "attempt", Link: link + "#attempt-" + fmt.Sprint(a.Number)}
-				at.Text = fmt.Sprintf("Notification %s, attempt %d: %s", ev.Topic, a.Number, attemptOutcome(a))
+				at.Text = i18n.M("console.timeline.attempt", "Topic", ev.Topic, "N", a.Number, "Outcome", attemptOutcome(a))
 				at.Bad = a.StatusCode == nil || *a.StatusCode >= 300 || a.Error != ""
-				if a.Scenario != "" {
-					at.Detail = "scenario " + a.Scenario
-				}
+				at.Detail = scenario(a.Scenario)
 				add(at)
 			}
 		}
@@ -189,20 +194,19 @@ func timeline(p *gateway.Payment, refunds []refundView, events []*gateway.Event)
 	if p.LastError != nil && !slices.ContainsFunc(events, func(e *gateway.Event) bool { return e.Type == gateway.EventPaymentFailed }) {
 		// The protocol records no event for declines: the latest one is
 		// still on the payment.
-		add(timelineEntry{At: p.CreatedAt, Kind: "decline", Bad: true, Text: "Declined (latest): " + p.LastError.Code, Detail: p.LastError.Message})
+		add(timelineEntry{At: p.CreatedAt, Kind: "decline", Bad: true, Text: i18n.M("console.timeline.declined_latest", "Code", p.LastError.Code),
+			Detail: []i18n.Message{failureOf(p.LastError.Code, p.LastError.Message)}})
 	}
 	addEvents(events)
 	for _, re := range refunds {
-		t := fmt.Sprintf("Refund %s of %s requested (out_refund_no %s)", re.ID, money.Format(re.Amount, re.Currency), re.OutRefundNo)
-		d := ""
-		if !re.Scenario.IsZero() {
-			d = "scenario " + re.Scenario.String()
-		}
-		add(timelineEntry{At: re.CreatedAt, Kind: "refund", Text: t, Detail: d, Link: "#" + re.ID})
+		add(timelineEntry{At: re.CreatedAt, Kind: "refund", Detail: scenario(re.Scenario.String()), Link: "#" + re.ID,
+			Text: i18n.M("console.timeline.refund", "ID", re.ID, "Amount", money.Format(re.Amount, re.Currency), "OutRefundNo", re.OutRefundNo)})
 		if re.SettledAt != nil {
-			e := timelineEntry{At: *re.SettledAt, Kind: "refund", Text: "Refund " + re.ID + " " + re.Status, Link: "#" + re.ID}
+			e := timelineEntry{At: *re.SettledAt, Kind: "refund", Link: "#" + re.ID,
+				Text: i18n.M("console.timeline.refund_settled", "ID", re.ID, "State", statusOf(re.Status))}
 			if re.Status == gateway.RefundFailed {
-				e.Bad, e.Detail = true, re.FailureCode+": "+re.FailureMessage
+				e.Bad = true
+				e.Detail = []i18n.Message{i18n.M("console.timeline.failure", "Code", re.FailureCode, "Reason", failureOf(re.FailureCode, re.FailureMessage))}
 			}
 			add(e)
 		}
@@ -215,16 +219,16 @@ func timeline(p *gateway.Payment, refunds []refundView, events []*gateway.Event)
 }
 
 // attemptOutcome says how an attempt ended.
-func attemptOutcome(a gateway.Attempt) string {
+func attemptOutcome(a gateway.Attempt) i18n.Message {
 	switch {
 	case a.StatusCode == nil && a.Error != "":
-		return a.Error
+		return attemptError(a.Error)
 	case a.StatusCode == nil:
-		return "no answer"
+		return i18n.M("console.attempt.no_answer")
 	case a.Error != "":
-		return fmt.Sprintf("HTTP %d (%s)", *a.StatusCode, a.Error)
+		return i18n.M("console.attempt.http_error", "Status", *a.StatusCode, "Error", attemptError(a.Error))
 	}
-	return fmt.Sprintf("HTTP %d", *a.StatusCode)
+	return i18n.Raw(fmt.Sprintf("HTTP %d", *a.StatusCode))
 }
 
 // plainAmount is an amount as a form field takes it: "12.34", no symbol.

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 type paymentListData struct {
@@ -36,7 +37,7 @@ func (con *Console) merchantFilter(c *gin.Context) (filter, error) {
 	if err != nil {
 		return filter{}, err
 	}
-	return readFilter(c, "merchant", "Merchant", ids), nil
+	return readFilter(c, "merchant", "console.filter.merchant", ids), nil
 }
 
 // handlePaymentList answers GET /admin/payments: the payments of every
@@ -51,9 +52,9 @@ func (con *Console) handlePaymentList(c *gin.Context) {
 	}
 	filters := []filter{
 		mf,
-		readFilter(c, "status", "Status", []string{gateway.PaymentPending, gateway.PaymentSucceeded, gateway.PaymentClosed}),
-		readFilter(c, "method", "Method", gateway.Methods),
-		readFilter(c, "protocol", "Protocol", con.o.Protocols),
+		readFilter(c, "status", "console.filter.status", []string{gateway.PaymentPending, gateway.PaymentSucceeded, gateway.PaymentClosed}),
+		readFilter(c, "method", "console.filter.method", gateway.Methods),
+		readFilter(c, "protocol", "console.filter.protocol", con.o.Protocols),
 	}
 	f := gateway.PaymentFilter{Status: filters[1].Value, Method: filters[2].Value, Protocol: filters[3].Value}
 	data := paymentListData{Filters: filters, Invalid: invalidFilters(filters), Query: strings.TrimSpace(c.Query("q"))}
@@ -64,7 +65,7 @@ func (con *Console) handlePaymentList(c *gin.Context) {
 			con.fail(c, err)
 			return
 		}
-		con.render(c, http.StatusOK, "payments", "Payments", "payments", data)
+		con.render(c, http.StatusOK, "payments", i18n.M("console.nav.payments"), "payments", data)
 		return
 	}
 	after := c.Query("after")
@@ -75,7 +76,7 @@ func (con *Console) handlePaymentList(c *gin.Context) {
 	}
 	data.Payments = page.Items
 	data.Nav = nav("/admin/payments", filters, nil, after, page.Next, page.More, page.Scanned, len(page.Items) < pageSize)
-	con.render(c, http.StatusOK, "payments", "Payments", "payments", data)
+	con.render(c, http.StatusOK, "payments", i18n.M("console.nav.payments"), "payments", data)
 }
 
 // searchPayments finds the payments an id names — directly, or through a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 )
 
@@ -25,14 +26,15 @@ func (con *Console) handlePaymentRefund(c *gin.Context) {
 		RefundScenario: strings.TrimSpace(c.PostForm("scenario"))}
 	amount, err := money.Parse(f.RefundAmount, p.Currency)
 	if err != nil || amount <= 0 {
-		f.RefundErr = "Enter an amount such as " + plainAmount(min(p.Amount, 100), p.Currency) + " (in " + p.Currency + ", at most " + plainAmount(p.Refundable(), p.Currency) + ")."
+		f.RefundErr = con.t(c, "console.refund.error.amount", "Example", plainAmount(min(p.Amount, 100), p.Currency),
+			"Currency", p.Currency, "Max", plainAmount(p.Refundable(), p.Currency))
 	}
 	if len(f.RefundReason) > 256 {
-		f.RefundErr = "The reason is at most 256 characters."
+		f.RefundErr = con.t(c, "console.refund.error.reason")
 	}
 	sc, scErr := refundScenario(f.RefundScenario)
-	if scErr != "" {
-		f.RefundScenarioErr = scErr
+	if !scErr.IsZero() {
+		f.RefundScenarioErr = con.loc(c).Msg(scErr)
 	}
 	if f.RefundErr != "" || f.RefundScenarioErr != "" {
 		con.showPayment(c, http.StatusUnprocessableEntity, p.ID, f)
@@ -43,36 +45,36 @@ func (con *Console) handlePaymentRefund(c *gin.Context) {
 	re, _, err := con.core.CreateRefund(c.Request.Context(), m, in)
 	if err != nil {
 		if code := gateway.ErrorCode(err); code == gateway.AmountExceedsRefundable {
-			f.RefundErr = "At most " + money.Format(p.Refundable(), p.Currency) + " can still be refunded."
+			f.RefundErr = con.t(c, "console.refund.error.exceeds", "Amount", money.Format(p.Refundable(), p.Currency))
 			con.showPayment(c, http.StatusUnprocessableEntity, p.ID, f)
 			return
 		}
-		con.refuse(c, backTo(c, paymentPath(p.ID)), "refund the payment", err)
+		con.refuse(c, backTo(c, paymentPath(p.ID)), i18n.M("console.doing.refund"), err)
 		return
 	}
 	apicall.AddLogAttrs(c, "refund", re.ID)
-	con.done(c, backTo(c, paymentPath(p.ID))+"#"+re.ID, "Refund %s of %s created; it is pending.", re.ID, money.Format(re.Amount, re.Currency))
+	con.done(c, backTo(c, paymentPath(p.ID))+"#"+re.ID, i18n.M("console.refund.created", "ID", re.ID, "Amount", money.Format(re.Amount, re.Currency)))
 }
 
 // refundScenario parses the scenario of a console refund: refund_* and
 // notify_* names only, as on a refund creation. It returns the message to
 // show beside the field when it is refused.
-func refundScenario(text string) (gateway.Scenario, string) {
+func refundScenario(text string) (gateway.Scenario, i18n.Message) {
 	if text == "" {
-		return gateway.Scenario{}, ""
+		return gateway.Scenario{}, i18n.Message{}
 	}
 	sc, err := gateway.ParseScenario(text)
 	if err != nil {
 		var e *gateway.Error
 		if errors.As(err, &e) {
-			return sc, e.Message
+			return sc, coreMessage(e)
 		}
-		return sc, err.Error()
+		return sc, i18n.Raw(err.Error())
 	}
 	if sc.HasLevel(gateway.LevelAPI) || sc.HasLevel(gateway.LevelPayment) {
-		return sc, "A refund takes only refund_* and notify_* names (e.g. refund_stuck, refund_fail=REFUND_REJECTED, notify_drop=1)."
+		return sc, i18n.M("console.refund.error.scenario_level")
 	}
-	return sc, ""
+	return sc, i18n.Message{}
 }
 
 // handleRefundSettle settles a pending (or stuck) refund as succeeded or
@@ -102,24 +104,24 @@ func (con *Console) handleRefundSettle(c *gin.Context) {
 		}
 		if !failureCode.MatchString(code) {
 			con.showPayment(c, http.StatusUnprocessableEntity, re.PaymentID, paymentForms{SettleRefund: re.ID, SettleCode: code,
-				SettleErr: "A failure code is 1 to 64 letters, digits or underscores, e.g. REFUND_REJECTED."})
+				SettleErr: con.t(c, "console.refund.error.settle_code")})
 			return
 		}
 	default:
-		con.flashError(c, "Choose whether the refund succeeded or failed; nothing changed.")
+		con.flashError(c, i18n.M("console.refund.error.outcome"))
 		c.Redirect(http.StatusSeeOther, back)
 		return
 	}
 	re, err = con.core.SettleRefund(ctx, m, re.ID, how, code)
 	if err != nil {
-		con.refuse(c, back, "settle the refund", err)
+		con.refuse(c, back, i18n.M("console.doing.settle"), err)
 		return
 	}
 	if how == gateway.SettleFail {
-		con.done(c, back, "Refund %s failed with %s; its amount is refundable again.", re.ID, code)
+		con.done(c, back, i18n.M("console.refund.failed", "ID", re.ID, "Code", code))
 		return
 	}
-	con.done(c, back, "Refund %s succeeded.", re.ID)
+	con.done(c, back, i18n.M("console.refund.succeeded", "ID", re.ID))
 }
 
 // merchantOf returns the merchant named by a form or link (m), or finds

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 type refundListData struct {
@@ -37,9 +38,9 @@ func (con *Console) handleRefundList(c *gin.Context) {
 	}
 	filters := []filter{
 		mf,
-		readFilter(c, "status", "Status", []string{gateway.RefundPending, gateway.RefundSucceeded, gateway.RefundFailed}),
-		readFilter(c, "method", "Method", gateway.Methods),
-		readFilter(c, "protocol", "Protocol", con.o.Protocols),
+		readFilter(c, "status", "console.filter.status", []string{gateway.RefundPending, gateway.RefundSucceeded, gateway.RefundFailed}),
+		readFilter(c, "method", "console.filter.method", gateway.Methods),
+		readFilter(c, "protocol", "console.filter.protocol", con.o.Protocols),
 	}
 	f := gateway.RefundScan{Status: filters[1].Value, Method: filters[2].Value, Protocol: filters[3].Value}
 	data := refundListData{Filters: filters, Invalid: invalidFilters(filters), Query: c.Query("q")}
@@ -78,7 +79,7 @@ func (con *Console) handleRefundList(c *gin.Context) {
 				}
 			}
 		}
-		con.render(c, http.StatusOK, "refunds", "Refunds", "refunds", data)
+		con.render(c, http.StatusOK, "refunds", i18n.M("console.nav.refunds"), "refunds", data)
 		return
 	}
 	after := c.Query("after")
@@ -89,5 +90,5 @@ func (con *Console) handleRefundList(c *gin.Context) {
 	}
 	data.Refunds = page.Items
 	data.Nav = nav("/admin/refunds", filters, nil, after, page.Next, page.More, page.Scanned, len(page.Items) < pageSize)
-	con.render(c, http.StatusOK, "refunds", "Refunds", "refunds", data)
+	con.render(c, http.StatusOK, "refunds", i18n.M("console.nav.refunds"), "refunds", data)
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -14,7 +16,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/cashier"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 	"github.com/paysandbox/paysandbox/shared/money"
 	"github.com/paysandbox/paysandbox/templates"
 )
@@ -26,22 +30,49 @@ var pageNames = []string{
 	"refunds", "events", "event", "faults", "scenarios", "reset",
 }
 
-func parsePages() (map[string]*template.Template, error) {
-	pages := map[string]*template.Template{}
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templates.Console,
-			"console/layout.html", "console/partials.html", "console/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("console: parse %s: %w", name, err)
+// parsePages parses every page once per language, with the language's
+// functions bound (t, msg, and the console's own that speak: rel, status,
+// …), as the cashier does. The templates are embedded, so an error is a
+// bug caught by every test that builds a console.
+func parsePages() (map[string]map[string]*template.Template, error) {
+	out := map[string]map[string]*template.Template{}
+	for _, lang := range i18n.Languages {
+		loc := i18n.Default.Localizer(lang)
+		fm := template.FuncMap{}
+		maps.Copy(fm, funcs)
+		maps.Copy(fm, loc.Funcs())
+		maps.Copy(fm, spoken(loc))
+		out[lang] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(fm).ParseFS(templates.Console,
+				"console/layout.html", "console/partials.html", "console/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("console: parse %s: %w", name, err)
+			}
+			out[lang][name] = t
 		}
-		pages[name] = t
 	}
-	return pages, nil
+	return out, nil
+}
+
+// loc is the language of a console page (docs/i18n.md): the person's choice
+// with the gateway's switcher (the cashier's cookie, so a choice holds on
+// both), then Accept-Language, then English.
+func (con *Console) loc(c *gin.Context) *i18n.Localizer {
+	return i18n.Default.Localizer(i18n.Default.Request(c.Request, cashier.LangCookie))
+}
+
+// t renders a key in the request's language (field errors, shown at once).
+func (con *Console) t(c *gin.Context, key string, kv ...any) string {
+	return con.loc(c).T(key, kv...)
 }
 
 // view is what the layout gets: the page's own data is Data.
 type view struct {
 	Title string
+	// Lang is the page's language; Next is where the language switcher
+	// brings the browser back to.
+	Lang, Next string
 	// Nav names the section the page belongs to, highlighted in the menu.
 	Nav      string
 	SignedIn bool
@@ -60,25 +91,37 @@ type refresher interface{ pending() bool }
 // refreshSeconds is how soon a page showing something pending reloads.
 const refreshSeconds = 3
 
-// render executes a page into a buffer and writes it only when it worked,
-// so a template error never leaves half a page behind. It takes the flash
-// messages, which a page shows once.
-func (con *Console) render(c *gin.Context, status int, page, title, nav string, data any) {
+// render executes a page in the request's language into a buffer and
+// writes it only when it worked, so a template error never leaves half a
+// page behind. It takes the flash messages, which a page shows once, in the
+// language of the page that shows them.
+func (con *Console) render(c *gin.Context, status int, page string, title i18n.Message, nav string, data any) {
 	ctx := c.Request.Context()
-	v := view{Title: title, Nav: nav, Data: data,
+	loc := con.loc(c)
+	v := view{Title: loc.Msg(title), Nav: nav, Data: data, Lang: loc.Lang(), Next: c.Request.URL.RequestURI(),
 		SignedIn: con.sm.GetString(ctx, keyMark) == con.tokenMark}
-	v.Flash = con.sm.PopString(ctx, keyFlash)
-	v.FlashError = con.sm.PopString(ctx, keyFlashErr)
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		// A refused form is shown at the address of its action: switching
+		// language goes back to the page the form was on (the browser
+		// sends it: Referrer-Policy same-origin), else to the overview.
+		v.Next = "/admin"
+		if ref, err := url.Parse(c.GetHeader("Referer")); err == nil && strings.HasPrefix(ref.Path, "/admin") {
+			v.Next = ref.RequestURI()
+		}
+	}
+	v.Flash = loc.Msg(popMessage(con.sm.PopString(ctx, keyFlash)))
+	v.FlashError = loc.Msg(popMessage(con.sm.PopString(ctx, keyFlashErr)))
 	if r, ok := data.(refresher); ok && r.pending() {
 		v.Refresh = refreshSeconds
 	}
 	var buf bytes.Buffer
-	if err := con.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := con.pages[loc.Lang()][page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		con.log.ErrorContext(ctx, "console: render", "request_id", apicall.RequestIDOf(c), "page", page, "err", err)
-		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n"))
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte(loc.T("console.internal.plain")+"\n"))
 		c.Abort()
 		return
 	}
+	c.Header("Content-Language", loc.Lang())
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
@@ -89,8 +132,9 @@ type messageData struct {
 }
 
 // renderMessage shows a page that only says something (an error).
-func (con *Console) renderMessage(c *gin.Context, status int, heading, message string) {
-	con.render(c, status, "message", heading, "", messageData{Status: status, Heading: heading, Message: message})
+func (con *Console) renderMessage(c *gin.Context, status int, heading, message i18n.Message) {
+	loc := con.loc(c)
+	con.render(c, status, "message", heading, "", messageData{Status: status, Heading: loc.Msg(heading), Message: loc.Msg(message)})
 	c.Abort()
 }
 
@@ -99,31 +143,32 @@ func (con *Console) renderMessage(c *gin.Context, status int, heading, message s
 func (con *Console) fail(c *gin.Context, err error) {
 	var e *gateway.Error
 	if gateway.ErrorCode(err) == gateway.ResourceMissing && asError(err, &e) {
-		con.renderMessage(c, http.StatusNotFound, "Not found", e.Message)
+		con.renderMessage(c, http.StatusNotFound, i18n.M("console.not_found.title"), coreMessage(e))
 		return
 	}
 	con.log.ErrorContext(c.Request.Context(), "console", "request_id", apicall.RequestIDOf(c), "path", c.Request.URL.Path, "err", err)
-	con.renderMessage(c, http.StatusInternalServerError, "Something went wrong",
-		"The console could not do that; the gateway's log has the details (look for request "+apicall.RequestIDOf(c)+").")
+	con.renderMessage(c, http.StatusInternalServerError, i18n.M("console.internal.title"),
+		i18n.M("console.internal.text", "Request", apicall.RequestIDOf(c)))
 }
 
 // done ends an action that worked: a flash that says what happened, and
 // back to where the action was started.
-func (con *Console) done(c *gin.Context, back, format string, args ...any) {
-	con.flash(c, fmt.Sprintf(format, args...))
+func (con *Console) done(c *gin.Context, back string, m i18n.Message) {
+	con.flash(c, m)
 	c.Redirect(http.StatusSeeOther, back)
 }
 
 // refuse ends an action the core refused: a flash that says why (the core's
-// messages are written for people), and back. Internal errors are logged
-// and said to be so.
-func (con *Console) refuse(c *gin.Context, back, doing string, err error) {
+// sentence, in the reader's language when the console knows it), and back.
+// Internal errors are logged and said to be so. doing is what could not be
+// done ("mark the payment paid").
+func (con *Console) refuse(c *gin.Context, back string, doing i18n.Message, err error) {
 	var e *gateway.Error
 	if !asError(err, &e) || e.Code == gateway.InternalError {
-		con.log.ErrorContext(c.Request.Context(), "console: "+doing, "request_id", apicall.RequestIDOf(c), "err", err)
-		con.flashError(c, "Could not "+doing+": internal error (request "+apicall.RequestIDOf(c)+" in the gateway's log).")
+		con.log.ErrorContext(c.Request.Context(), "console: "+doing.String(), "request_id", apicall.RequestIDOf(c), "err", err)
+		con.flashError(c, i18n.M("console.refused.internal", "Doing", doing, "Request", apicall.RequestIDOf(c)))
 	} else {
-		con.flashError(c, "Could not "+doing+": "+e.Message)
+		con.flashError(c, i18n.M("console.refused.core", "Doing", doing, "Reason", coreMessage(e)))
 	}
 	apicall.AddLogAttrs(c, "console_refused", gateway.ErrorCode(err))
 	c.Redirect(http.StatusSeeOther, back)
@@ -152,7 +197,6 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05.000 UTC")
 	},
-	"rel":      relative,
 	"pretty":   pretty,
 	"inlinemd": inlineMarkdown,
 	"derefInt": func(p *int) string {
@@ -167,7 +211,6 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprint(*p)
 	},
-	"label": label,
 	// dict3 passes three values to a partial (overview tiles).
 	"dict3": func(name, path string, k gateway.KindCounts) tile { return tile{name, path, k} },
 	"last":  func(s []gateway.Attempt) int { return len(s) - 1 },
@@ -232,29 +275,6 @@ type filterArgs struct {
 	Query            string
 }
 
-// relative says how far t is from now: "4s ago", "in 2m".
-func relative(t time.Time) string {
-	d := time.Until(t)
-	suffix, prefix := "", "in "
-	if d < 0 {
-		d, suffix, prefix = -d, " ago", ""
-	}
-	var s string
-	switch {
-	case d < time.Second:
-		return "now"
-	case d < time.Minute:
-		s = fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		s = fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		s = fmt.Sprintf("%dh", int(d.Hours()))
-	default:
-		s = fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
-	return prefix + s + suffix
-}
-
 // pretty indents a JSON body for reading; anything else is shown as sent.
 func pretty(body string) string {
 	var v any
@@ -283,19 +303,6 @@ func inlineMarkdown(s string) template.HTML {
 	s = mdCode.ReplaceAllString(s, "<code>$1</code>")
 	s = mdStrong.ReplaceAllString(s, "<strong>$1</strong>")
 	return template.HTML(s) // escaped above; only code and strong tags are added
-}
-
-var labels = map[string]string{
-	"native": "Native", "alipay": "Alipay", "wechat": "WeChat Pay", "stripe": "Stripe",
-	"unionpay": "UnionPay", "card": "Card",
-}
-
-// label is a protocol's or method's name as people write it.
-func label(s string) string {
-	if l, ok := labels[s]; ok {
-		return l
-	}
-	return strings.ToUpper(s[:min(1, len(s))]) + s[min(1, len(s)):]
 }
 
 func asError(err error, target **gateway.Error) bool { return errors.As(err, target) }

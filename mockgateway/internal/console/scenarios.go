@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 type catalogueData struct {
@@ -20,5 +21,5 @@ func (con *Console) handleScenarioCatalogue(c *gin.Context) {
 		name, _, _ := strings.Cut(p.Scenario, "=")
 		byName[name] = append(byName[name], p)
 	}
-	con.render(c, http.StatusOK, "scenarios", "Scenarios", "faults", catalogueData{Scenarios: con.catalogue, Presets: byName})
+	con.render(c, http.StatusOK, "scenarios", i18n.M("console.scenarios.title"), "faults", catalogueData{Scenarios: con.catalogue, Presets: byName})
 }

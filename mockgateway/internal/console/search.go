@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 type searchHit struct {
@@ -28,7 +29,7 @@ func (con *Console) handleSearch(c *gin.Context) {
 	q := strings.TrimSpace(c.Query("q"))
 	data := searchData{Query: q}
 	if q == "" {
-		con.render(c, http.StatusOK, "search", "Search", "", data)
+		con.render(c, http.StatusOK, "search", i18n.M("console.search.title"), "", data)
 		return
 	}
 	if strings.HasPrefix(q, "m_") {
@@ -57,5 +58,5 @@ func (con *Console) handleSearch(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, data.Hits[0].Path)
 		return
 	}
-	con.render(c, http.StatusOK, "search", "Search", "", data)
+	con.render(c, http.StatusOK, "search", i18n.M("console.search.title"), "", data)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/i18n"
 )
 
 // Sessions are scs's (a maintained session manager: token rotation at
@@ -50,7 +51,9 @@ func newSessionManager(store scs.Store, publicURL string) *scs.SessionManager {
 // engine): the session is in the request's context for the handlers, and it
 // is saved — its cookie set — just before the answer's header is written.
 func (con *Console) session(c *gin.Context) {
-	c.Writer.Header().Add("Vary", "Cookie")
+	// Every console answer depends on the session and on the language
+	// (the gateway_lang cookie, Accept-Language).
+	c.Writer.Header().Set("Vary", "Accept-Language, Cookie")
 	var token string
 	if ck, err := c.Request.Cookie(sessionCookie); err == nil {
 		token = ck.Value
@@ -58,7 +61,7 @@ func (con *Console) session(c *gin.Context) {
 	ctx, err := con.sm.Load(c.Request.Context(), token)
 	if err != nil {
 		con.log.ErrorContext(c.Request.Context(), "console: load session", "request_id", apicall.RequestIDOf(c), "err", err)
-		c.String(http.StatusInternalServerError, "The console's session store failed; try again in a moment.\n")
+		c.String(http.StatusInternalServerError, con.t(c, "console.session.failed")+"\n")
 		c.Abort()
 		return
 	}
@@ -125,8 +128,7 @@ func (con *Console) requireSession(c *gin.Context) {
 	mark := con.sm.GetString(ctx, keyMark)
 	if mark == "" || subtle.ConstantTimeCompare([]byte(mark), []byte(con.tokenMark)) != 1 {
 		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
-			con.renderMessage(c, http.StatusUnauthorized, "Signed out",
-				"Your console session has ended, so nothing was changed. Sign in again with the admin token and repeat the action.")
+			con.renderMessage(c, http.StatusUnauthorized, i18n.M("console.signed_out.title"), i18n.M("console.signed_out.text"))
 			return
 		}
 		c.Redirect(http.StatusSeeOther, "/admin/signin?next="+url.QueryEscape(c.Request.URL.RequestURI()))
@@ -147,7 +149,7 @@ func (con *Console) handleSigninPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
 		return
 	}
-	con.render(c, http.StatusOK, "signin", "Sign in", "", signinData{Next: safeNext(c.Query("next"))})
+	con.render(c, http.StatusOK, "signin", i18n.M("console.signin.title"), "", signinData{Next: safeNext(c.Query("next"))})
 }
 
 // handleSignin checks the admin token in constant time. A wrong token is
@@ -160,18 +162,18 @@ func (con *Console) handleSignin(c *gin.Context) {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", fmt.Sprint(secs))
 		apicall.AddLogAttrs(c, "console_signin", "limited")
-		con.render(c, http.StatusTooManyRequests, "signin", "Sign in", "", signinData{Next: next,
-			Error: fmt.Sprintf("Too many sign-in attempts from your address. Wait %d seconds and try again.", secs)})
+		con.render(c, http.StatusTooManyRequests, "signin", i18n.M("console.signin.title"), "", signinData{Next: next,
+			Error: con.t(c, "console.signin.error.too_many", "Count", secs)})
 		return
 	}
 	token := c.PostForm("token")
 	if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(con.o.Token)) != 1 {
 		apicall.AddLogAttrs(c, "console_signin", "refused")
-		msg := "That is not this gateway's admin token. Use the value of ADMIN_TOKEN (the gateway logs a generated one once at start)."
+		msg := con.t(c, "console.signin.error.wrong")
 		if token == "" {
-			msg = "Enter the admin token (ADMIN_TOKEN)."
+			msg = con.t(c, "console.signin.error.empty")
 		}
-		con.render(c, http.StatusUnauthorized, "signin", "Sign in", "", signinData{Next: next, Error: msg})
+		con.render(c, http.StatusUnauthorized, "signin", i18n.M("console.signin.title"), "", signinData{Next: next, Error: msg})
 		return
 	}
 	// A new session id at sign-in: a session fixed before it is worthless.
@@ -182,7 +184,7 @@ func (con *Console) handleSignin(c *gin.Context) {
 	sid := gateway.RandomToken(8)
 	con.sm.Put(ctx, keyMark, con.tokenMark)
 	con.sm.Put(ctx, keySID, sid)
-	con.sm.Put(ctx, keyFlash, "Signed in.")
+	con.flash(c, i18n.M("console.signin.done"))
 	apicall.AddLogAttrs(c, "console_signin", "ok", "console_session", sid)
 	c.Redirect(http.StatusSeeOther, next)
 }
@@ -205,11 +207,12 @@ func safeNext(next string) string {
 	return "/admin"
 }
 
-// flash leaves a message for the next page the browser shows.
-func (con *Console) flash(c *gin.Context, msg string) {
-	con.sm.Put(c.Request.Context(), keyFlash, msg)
+// flash leaves a message for the next page the browser shows, said in
+// that page's language.
+func (con *Console) flash(c *gin.Context, m i18n.Message) {
+	con.sm.Put(c.Request.Context(), keyFlash, encodeMessage(m))
 }
 
-func (con *Console) flashError(c *gin.Context, msg string) {
-	con.sm.Put(c.Request.Context(), keyFlashErr, msg)
+func (con *Console) flashError(c *gin.Context, m i18n.Message) {
+	con.sm.Put(c.Request.Context(), keyFlashErr, encodeMessage(m))
 }

@@ -39,6 +39,11 @@ type Error struct {
 	Code    string
 	Message string
 	Param   string
+	// Format and Args are what Message was made of, so that a page in
+	// another language (the console) can say the same sentence in its
+	// words; the API answers Message, always English.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -50,7 +55,7 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code, param, format string, args ...any) *Error {
-	return &Error{Code: code, Param: param, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Param: param, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // ErrorCode returns the code of err, or InternalError for any error that is

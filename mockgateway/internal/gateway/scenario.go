@@ -101,8 +101,12 @@ type Scenario struct {
 type scenarioItem struct{ name, value string }
 
 func scenarioError(format string, args ...any) *Error {
-	return Errorf(ScenarioInvalid, "Mock-Scenario", "%s. Known scenarios: %s.",
+	e := Errorf(ScenarioInvalid, "Mock-Scenario", "%s. Known scenarios: %s.",
 		fmt.Sprintf(format, args...), strings.Join(ScenarioNames, ", "))
+	// The sentence without the list of names, which a reader in another
+	// language is given apart (Message is unchanged).
+	e.Format, e.Args = format, args
+	return e
 }
 
 // ParseScenario reads "name" or "name=value" items separated by commas. It
