@@ -20,20 +20,24 @@ func isBidiControl(r rune) bool {
 }
 
 // Unsafe reports whether r may not appear in customer-facing text;
-// multiline text may hold line breaks (LF or CRLF, as a form's textarea
-// sends them) and tabs.
+// multiline text may hold line feeds and tabs (and a carriage return right
+// before a line feed, as a form's textarea sends line breaks: First and
+// Clean look ahead for it).
 func Unsafe(r rune, multiline bool) bool {
-	if multiline && (r == '\n' || r == '\r' || r == '\t') {
+	if multiline && (r == '\n' || r == '\t') {
 		return false
 	}
 	return unicode.IsControl(r) || isBidiControl(r)
 }
 
+// crlf reports whether s[i] is the CR of a CRLF.
+func crlf(s string, i int) bool { return s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n' }
+
 // First returns the first character of s that may not appear in
 // customer-facing text, and whether there is one.
 func First(s string, multiline bool) (rune, bool) {
-	for _, r := range s {
-		if Unsafe(r, multiline) {
+	for i, r := range s {
+		if Unsafe(r, multiline) && !(multiline && crlf(s, i)) {
 			return r, true
 		}
 	}
@@ -42,10 +46,12 @@ func First(s string, multiline bool) (rune, bool) {
 
 // Clean drops the characters Unsafe refuses.
 func Clean(s string, multiline bool) string {
-	return strings.Map(func(r rune) rune {
-		if Unsafe(r, multiline) {
-			return -1
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range s {
+		if !Unsafe(r, multiline) || (multiline && crlf(s, i)) {
+			b.WriteRune(r)
 		}
-		return r
-	}, s)
+	}
+	return b.String()
 }

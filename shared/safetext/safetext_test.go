@@ -17,6 +17,9 @@ func TestFirstAndClean(t *testing.T) {
 		{"line\nbreak\ttab", true, 0, "line\nbreak\ttab"},
 		{"textarea\r\nbreak", true, 0, "textarea\r\nbreak"},
 		{"textarea\r\nbreak", false, '\r', "textareabreak"},
+		{"lone\rreturn", true, '\r', "lonereturn"},
+		{"trailing\r", true, '\r', "trailing"},
+		{"a\r\r\nb", true, '\r', "a\r\nb"},
 		{"c1\u0085", true, '\u0085', "c1"},
 		{"del\x7f", true, '\x7f', "del"},
 	}

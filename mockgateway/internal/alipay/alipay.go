@@ -83,8 +83,8 @@ func (a *Adapter) Register(r *gin.Engine) {
 // Protocol describes the Alipay protocol to the gateway (DESIGN §10).
 func Protocol() server.Protocol {
 	return server.Protocol{
-		Name: Name, Preset: "alipay", Topics: topics,
-		Issuer: &issuer{pool: newKeyPool()}, Form: registerAppKey,
+		Name: Name, Preset: "alipay", Topics: topics, RefKinds: []string{refTradeNo},
+		Issuer: &issuer{pool: newKeyPool()}, Form: registerAppKey, NewRefund: newRefund,
 		New: func(d server.Deps) server.Adapter {
 			return New(Options{Service: d.Service, Store: d.Store, FaultHold: d.FaultHold, Log: d.Log})
 		},
@@ -124,6 +124,18 @@ type paymentExt struct {
 }
 
 // refundExt is what the adapter keeps with a refund.
+// newRefund gives a refund made outside gateway.do (the console) what
+// alipay.trade.refund gives every refund: its out_request_no (the refund's
+// out_refund_no as the console chose it) and the index that
+// alipay.trade.fastpay.refund.query finds it by.
+func newRefund(p *gateway.Payment, in *gateway.CreateRefundInput) {
+	outRequestNo := in.OutRefundNo
+	ext, _ := json.Marshal(refundExt{OutRequestNo: outRequestNo}) // a struct of one string
+	var ref string
+	in.OutRefundNo, ref = refundNumbers(p, outRequestNo)
+	in.Refs, in.Ext = map[string]string{refRequestNo: ref}, ext
+}
+
 type refundExt struct {
 	OutRequestNo string `json:"out_request_no"`
 }

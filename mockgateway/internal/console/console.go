@@ -58,6 +58,7 @@ type Core interface {
 	ExpirePayment(ctx context.Context, m *gateway.Merchant, id string) (*gateway.Payment, error)
 	ClosePayment(ctx context.Context, m *gateway.Merchant, id string) (*gateway.Payment, error)
 	CreateRefund(ctx context.Context, m *gateway.Merchant, in gateway.CreateRefundInput) (*gateway.Refund, bool, error)
+	PrepareRefund(p *gateway.Payment, in *gateway.CreateRefundInput)
 	SettleRefund(ctx context.Context, m *gateway.Merchant, id, how, code string) (*gateway.Refund, error)
 	RedeliverEvent(ctx context.Context, m *gateway.Merchant, id string) (*gateway.Event, error)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/docs"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/alipay"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/native"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
@@ -88,7 +89,7 @@ func newEnv(t testing.TB, tweaks ...func(*server.Config)) *env {
 		PublicURL: "http://gateway.test", AdminToken: adminToken, Demo: e.Demo,
 		TimeScale: 1, RefundDelay: time.Hour, FaultHold: 2 * time.Second, OpenAPI: docs.OpenAPI,
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
-		Protocols: []server.Protocol{native.Protocol(), stripe.Protocol(), wechat.Protocol()},
+		Protocols: []server.Protocol{native.Protocol(), stripe.Protocol(), wechat.Protocol(), alipay.Protocol()},
 	}
 	for _, tw := range tweaks {
 		tw(&cfg)

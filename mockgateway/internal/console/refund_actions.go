@@ -42,6 +42,8 @@ func (con *Console) handlePaymentRefund(c *gin.Context) {
 	}
 	in := gateway.CreateRefundInput{Protocol: p.Protocol, PaymentID: p.ID, OutRefundNo: "console-" + gateway.RandomToken(12),
 		Amount: &amount, Reason: gateway.CleanText(f.RefundReason, false), Settle: gateway.SettleLater, Scenario: sc}
+	// In the payment's protocol, with the ids its SDK expects of a refund.
+	con.core.PrepareRefund(p, &in)
 	re, _, err := con.core.CreateRefund(c.Request.Context(), m, in)
 	if err != nil {
 		if code := gateway.ErrorCode(err); code == gateway.AmountExceedsRefundable {
@@ -53,7 +55,7 @@ func (con *Console) handlePaymentRefund(c *gin.Context) {
 		return
 	}
 	apicall.AddLogAttrs(c, "refund", re.ID)
-	con.done(c, backTo(c, paymentPath(p.ID))+"#"+re.ID, i18n.M("console.refund.created", "ID", re.ID, "Amount", money.Format(re.Amount, re.Currency)))
+	con.done(c, withFragment(backTo(c, paymentPath(p.ID)), re.ID), i18n.M("console.refund.created", "ID", re.ID, "Amount", money.Format(re.Amount, re.Currency)))
 }
 
 // refundScenario parses the scenario of a console refund: refund_* and

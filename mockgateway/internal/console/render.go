@@ -183,6 +183,13 @@ func backTo(c *gin.Context, fallback string) string {
 	return fallback
 }
 
+// withFragment points path at an element of its page, in place of any
+// fragment it had.
+func withFragment(path, id string) string {
+	path, _, _ = strings.Cut(path, "#")
+	return path + "#" + id
+}
+
 var funcs = template.FuncMap{
 	"money": money.Format,
 	"when": func(t time.Time) string {

@@ -25,6 +25,11 @@ type ProtocolRules struct {
 	// Payment.Refs and Refund.Refs, so a search across the gateway can look
 	// them up (Find).
 	RefKinds []string
+	// NewRefund fills in what the protocol gives every refund — its own
+	// ids (Refs), its Ext — for a refund made outside the protocol's own
+	// API (the console), so the merchant's SDK finds and reads it as one
+	// of its own. Nil: nothing to add.
+	NewRefund func(p *Payment, in *CreateRefundInput)
 }
 
 // Change is what happened to an object, as a protocol's Topics sees it.
@@ -128,6 +133,14 @@ func (s *Service) Scaled(d time.Duration) time.Duration { return Scale(d, s.cfg.
 func (s *Service) scaled(d time.Duration) time.Duration { return s.Scaled(d) }
 
 // rules returns the rules of a protocol, with the defaults filled in.
+// PrepareRefund has p's protocol fill in what it gives every refund
+// (ProtocolRules.NewRefund), for a refund made outside its own API.
+func (s *Service) PrepareRefund(p *Payment, in *CreateRefundInput) {
+	if f := s.cfg.Protocols[p.Protocol].NewRefund; f != nil {
+		f(p, in)
+	}
+}
+
 func (s *Service) rules(protocol string) ProtocolRules {
 	r := s.cfg.Protocols[protocol]
 	if len(r.Schedule) == 0 {

@@ -201,10 +201,13 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		if s.cluster && commit.Err() == nil {
 			// A cluster runs a pipeline's parts on their nodes in parallel:
 			// a mark could land before its queue entry, and another
-			// process's re-mark overwrite it in between. Mark after.
+			// process's re-mark overwrite it in between. Mark after —
+			// whatever became of the caller: the commit is applied, and an
+			// unmarked one would wait for the sweep.
+			mctx := context.WithoutCancel(ctx)
 			pipe := s.rdb.Pipeline()
-			marks = s.markDue(ctx, pipe, mid, b.Schedule)
-			_, _ = pipe.Exec(ctx)
+			marks = s.markDue(mctx, pipe, mid, b.Schedule)
+			_, _ = pipe.Exec(mctx)
 		}
 	}
 	run()
@@ -218,9 +221,10 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		if noScript(commit.Err()) {
 			run()
 		} else {
+			mctx := context.WithoutCancel(ctx)
 			pipe := s.rdb.Pipeline()
-			s.markDue(ctx, pipe, mid, b.Schedule)
-			_, _ = pipe.Exec(ctx)
+			s.markDue(mctx, pipe, mid, b.Schedule)
+			_, _ = pipe.Exec(mctx)
 		}
 	}
 	res, err := commit.Int64Slice()

@@ -79,6 +79,9 @@ type Protocol struct {
 	// RefKinds are the kinds of its own ids it keeps in Payment.Refs and
 	// Refund.Refs, which the console's search looks up.
 	RefKinds []string
+	// NewRefund fills in the protocol's own ids of a refund made outside
+	// its API (gateway.ProtocolRules.NewRefund).
+	NewRefund func(*gateway.Payment, *gateway.CreateRefundInput)
 	// New builds the adapter over the service.
 	New func(Deps) Adapter
 }
@@ -142,7 +145,7 @@ func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 				return nil, err
 			}
 		}
-		rules[p.Name] = gateway.ProtocolRules{Schedule: sch, Topics: p.Topics, RefKinds: p.RefKinds}
+		rules[p.Name] = gateway.ProtocolRules{Schedule: sch, Topics: p.Topics, RefKinds: p.RefKinds, NewRefund: p.NewRefund}
 		if p.Issuer != nil {
 			issuers[p.Name] = p.Issuer
 		}

@@ -88,7 +88,12 @@ func Protocol() server.Protocol {
 	return server.Protocol{
 		Name: Name, Preset: "wechat", Topics: topics, Form: registerOwnKey,
 		RefKinds: []string{refTransactionID, refRefundID},
-		Issuer:   &issuer{pool: pool, now: time.Now},
+		// A refund made outside the v3 API (the console) gets a refund_id
+		// as every WeChat refund does.
+		NewRefund: func(_ *gateway.Payment, in *gateway.CreateRefundInput) {
+			in.Refs = map[string]string{refRefundID: newRefundID(time.Now())}
+		},
+		Issuer: &issuer{pool: pool, now: time.Now},
 		New: func(d server.Deps) server.Adapter {
 			return New(Options{Service: d.Service, FaultHold: d.FaultHold, Log: d.Log})
 		},
