@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 )
 
 func main() {
+	tuneGC()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(log, os.Args[1:]); err != nil {
 		log.Error("mockgateway stopped", "err", err)
@@ -142,4 +144,19 @@ func run(log *slog.Logger, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// tuneGC trades memory for CPU unless GOGC or GOMEMLIMIT say otherwise:
+// the gateway's live heap is small (tens of MiB) and every request
+// allocates, so with Go's default the collector ran every few hundred
+// requests. Collecting at 5× the live heap instead of 2× gave 8–25 % more
+// requests per second under load (docs/benchmarks.md); the soft limit
+// makes the collector work harder again before the heap reaches 1 GiB.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
+	}
 }
