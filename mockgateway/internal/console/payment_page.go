@@ -194,7 +194,11 @@ func timeline(p *gateway.Payment, refunds []refundView, events []*gateway.Event)
 	if p.LastError != nil && !slices.ContainsFunc(events, func(e *gateway.Event) bool { return e.Type == gateway.EventPaymentFailed }) {
 		// The protocol records no event for declines: the latest one is
 		// still on the payment.
-		add(timelineEntry{At: p.CreatedAt, Kind: "decline", Bad: true, Text: i18n.M("console.timeline.declined_latest", "Code", p.LastError.Code),
+		at := p.LastError.At
+		if at.IsZero() {
+			at = p.CreatedAt
+		}
+		add(timelineEntry{At: at, Kind: "decline", Bad: true, Text: i18n.M("console.timeline.declined_latest", "Code", p.LastError.Code),
 			Detail: []i18n.Message{failureOf(p.LastError.Code, p.LastError.Message)}})
 	}
 	addEvents(events)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 )
@@ -157,4 +158,31 @@ func TestConsole_PaymentPageRefreshesWhilePending(t *testing.T) {
 	b.follow("/admin/payments/"+p.ID+"/close", nil)
 	// Closed, and its merchant has no notify URL: nothing is pending.
 	wantLacks(t, b.get("/admin/payments/"+p.ID), "data-refresh")
+}
+
+// TestConsole_LatestDeclineInTime: a protocol that records no event for a
+// decline (WeChat) still shows the latest one in the timeline, at the time
+// it happened — after the cashier was opened, not at the payment's
+// creation.
+func TestConsole_LatestDeclineInTime(t *testing.T) {
+	e := newEnv(t)
+	b := e.signedIn()
+	p := e.payment(gateway.CreatePaymentInput{Protocol: gateway.ProtocolWechat, Method: gateway.MethodWechat,
+		Refs: map[string]string{"wechat.transaction_id": "4200000000202612020000000077"}})
+	time.Sleep(5 * time.Millisecond)
+	if _, err := e.Svc.MarkOpened(t.Context(), e.Demo, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if _, err := e.Svc.FailPayment(t.Context(), e.Demo, p.ID, "insufficient_funds"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get(p.ID); got.LastError == nil {
+		t.Fatalf("no last error: %+v", got)
+	}
+	tl := between(b.get("/admin/payments/"+p.ID).Body, `<ol class="timeline" id="timeline">`, `</ol>`)
+	opened, declined := strings.Index(tl, "Cashier page opened"), strings.Index(tl, "Declined (latest): insufficient_funds")
+	if opened < 0 || declined < opened {
+		t.Fatalf("timeline has the cashier opened at %d and the latest decline at %d, want the decline after; timeline:\n%s", opened, declined, tl)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"time"
 )
@@ -208,14 +209,17 @@ func (s *Service) changePayment(ctx context.Context, m *Merchant, id string, cha
 			return err
 		}
 		out = p
+		before := p.Snapshot()
 		now := s.now()
 		cerr := s.expireIfDue(b, m, p, now)
 		if cerr == nil {
 			cerr = change(p, b, now)
 		}
-		if !b.Empty() && !slices.Contains(b.Payments, p) {
+		if !slices.Contains(b.Payments, p) && (!b.Empty() || !reflect.DeepEqual(before, p)) {
 			// Whatever the change wrote, it wrote because of this version of
-			// the payment: the commit must fail if the payment moved on.
+			// the payment: the commit must fail if the payment moved on. And
+			// a change to the payment alone — a decline in a protocol that
+			// notifies none — is stored too.
 			b.Payments = append(b.Payments, p)
 		}
 		return cerr
@@ -343,6 +347,6 @@ func (s *Service) FailPayment(ctx context.Context, m *Merchant, id, code string)
 }
 
 func (s *Service) failPayment(b *Batch, m *Merchant, p *Payment, code string, now time.Time) error {
-	p.LastError = &PaymentError{Code: code, Message: FailureMessage(code)}
+	p.LastError = &PaymentError{Code: code, Message: FailureMessage(code), At: now}
 	return s.paymentEvent(b, m, p, EventPaymentFailed, now)
 }

@@ -227,6 +227,10 @@ func TestPayment_ProtocolTopics(t *testing.T) {
 	if _, err := f.svc.FailPayment(f.ctx, f.m, p.ID, "card_declined"); err != nil {
 		t.Fatal(err)
 	}
+	// A decline the protocol does not notify is stored all the same.
+	if got, err := f.svc.Payment(f.ctx, f.m, p.ID); err != nil || got.LastError == nil || got.LastError.Code != "card_declined" || got.LastError.At.IsZero() {
+		t.Fatalf("after an unnotified decline: %+v, %v; want last_error card_declined with its time", got, err)
+	}
 	if _, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID); err != nil {
 		t.Fatal(err)
 	}

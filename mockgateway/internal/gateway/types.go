@@ -86,6 +86,9 @@ type Merchant struct {
 type PaymentError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// At is when the attempt failed (zero on payments stored before it
+	// was kept).
+	At time.Time `json:"at,omitzero"`
 }
 
 // Payment is a request to collect money (DESIGN §3), as the gateway keeps
