@@ -114,6 +114,9 @@ func TestConsole_PaymentList(t *testing.T) {
 		wantLacks(t, b.get("/admin/refunds?method=alipay"), re.ID)
 		wantContains(t, b.get("/admin/refunds?q=RF-10"), re.ID)
 		wantContains(t, b.get("/admin/refunds?q=LIST-10"), re.ID)
+		// A search keeps the other filters, the method (of the payment) too.
+		wantContains(t, b.get("/admin/refunds?q=RF-10&method=card"), re.ID)
+		wantLacks(t, b.get("/admin/refunds?q=RF-10&method=alipay"), re.ID)
 		s := b.get("/admin/search?q=RF-10")
 		if s.Location != "/admin/payments/"+p.ID+"#"+re.ID {
 			t.Fatalf("search RF-10 goes to %q", s.Location)
