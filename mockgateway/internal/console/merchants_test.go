@@ -43,7 +43,7 @@ func TestConsole_Merchants(t *testing.T) {
 		page := b.get(r.Location)
 		wantContains(t, page, "created with fresh keys", m.APIKey, esc(m.WebhookSecret), "http://shop.test/hook",
 			`id="stripe"`, "secret_key", "sk_test_", `id="wechat"`, "mchid", "platform_certificate",
-			`<pre class="pem" id="wechat-merchant_private_key-value">-----BEGIN PRIVATE KEY-----`,
+			`<pre class="pem" id="wechat-merchant_private_key-value"><code>-----BEGIN PRIVATE KEY-----`,
 			`href="/admin/merchants/`+id+`/pem/wechat/platform_public_key" download`, `class="copy" data-copy="`+m.APIKey+`"`)
 		// Snippets from docs/protocols: native, stripe, wechat.
 		wantContains(t, page, "gatewayclient.New(", "stripe.NewBackendsWithConfig", "client.SetProxyHost(")
