@@ -215,11 +215,11 @@ func (s *Service) changePayment(ctx context.Context, m *Merchant, id string, cha
 		if cerr == nil {
 			cerr = change(p, b, now)
 		}
-		if !slices.Contains(b.Payments, p) && (!b.Empty() || !reflect.DeepEqual(before, p)) {
+		if !slices.Contains(b.Payments, p) && (!b.Empty() || (cerr == nil && !reflect.DeepEqual(before, p))) {
 			// Whatever the change wrote, it wrote because of this version of
 			// the payment: the commit must fail if the payment moved on. And
 			// a change to the payment alone — a decline in a protocol that
-			// notifies none — is stored too.
+			// notifies none — is stored too (unless the change was refused).
 			b.Payments = append(b.Payments, p)
 		}
 		return cerr

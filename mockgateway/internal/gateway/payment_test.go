@@ -135,6 +135,26 @@ func TestPayment_StateMachine(t *testing.T) {
 			t.Fatalf("second pay: %+v %v", res, err)
 		}
 	})
+	t.Run("AutoFailDeclinesOnceInAProtocolThatNotifiesNoDecline", func(t *testing.T) {
+		f := newFixtureWith(t, func(c *gateway.Config) {
+			c.Protocols = map[string]gateway.ProtocolRules{"quiet": {Topics: func(ch gateway.Change) []string {
+				if ch.Type == gateway.EventPaymentSucceeded {
+					return []string{ch.Type}
+				}
+				return nil
+			}}}
+		})
+		sc, _ := gateway.ParseScenario("auto_fail=expired_card")
+		p := f.create(gateway.CreatePaymentInput{Protocol: "quiet", Scenario: sc})
+		if res, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID); err != nil || res.FailedCode != "expired_card" {
+			t.Fatalf("first pay: %+v %v", res, err)
+		}
+		// The decline was stored (no event made the batch non-empty), so
+		// auto_fail is used up and the second pay succeeds.
+		if res, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID); err != nil || res.FailedCode != "" || res.Payment.Status != gateway.PaymentSucceeded {
+			t.Fatalf("second pay: %+v %v", res, err)
+		}
+	})
 	t.Run("CloseIsIdempotent", func(t *testing.T) {
 		f := newFixtureWith(t, nil)
 		p := f.create(gateway.CreatePaymentInput{})
