@@ -27,6 +27,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/dispatcher"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/shared/i18n"
+	"github.com/paysandbox/paysandbox/shared/ratelimit"
 )
 
 // Core is what the console asks of the core (gateway.Service).
@@ -100,7 +101,7 @@ type Console struct {
 	pages   map[string]map[string]*template.Template
 	sm      *scs.SessionManager
 	cop     *http.CrossOriginProtection
-	limiter *attemptLimiter
+	limiter *ratelimit.Limiter
 	// tokenMark identifies the admin token a session was opened with,
 	// without being it (session.go).
 	tokenMark string
@@ -127,7 +128,7 @@ func New(o Options) *Console {
 		panic(err)
 	}
 	con := &Console{
-		o: o, core: o.Core, log: o.Log, pages: pages, limiter: newAttemptLimiter(o.SigninPerMinute),
+		o: o, core: o.Core, log: o.Log, pages: pages, limiter: ratelimit.New(o.SigninPerMinute),
 		tokenMark: tokenMark(o.Token), snippets: loadSnippets(o.Protocols), catalogue: catalogue,
 	}
 	con.sm = newSessionManager(o.Sessions, o.PublicURL)

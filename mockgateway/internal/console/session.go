@@ -17,6 +17,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/shared/i18n"
+	"github.com/paysandbox/paysandbox/shared/ratelimit"
 )
 
 // Sessions are scs's (a maintained session manager: token rotation at
@@ -158,7 +159,7 @@ func (con *Console) handleSigninPage(c *gin.Context) {
 func (con *Console) handleSignin(c *gin.Context) {
 	ctx := c.Request.Context()
 	next := safeNext(c.PostForm("next"))
-	if ok, wait := con.limiter.take(addressKey(c), time.Now()); !ok {
+	if ok, wait := con.limiter.Take(ratelimit.AddressKey(c.RemoteIP()), time.Now()); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", fmt.Sprint(secs))
 		apicall.AddLogAttrs(c, "console_signin", "limited")

@@ -63,32 +63,9 @@ func TestSignin_RateLimited(t *testing.T) {
 	})
 	t.Run("ZeroIsTheDefaultNotOff", func(t *testing.T) {
 		e := newEnvConfig(t, func(c *Config) { c.SigninPerAddress, c.SigninPerAccount = 0, 0 })
-		if e.srv.perAddress.burst != DefaultSigninPerAddress || e.srv.perAccount.burst != DefaultSigninPerAccount {
-			t.Errorf("limits with 0 configured = %d, %d; want the defaults %d, %d", e.srv.perAddress.burst, e.srv.perAccount.burst,
+		if e.srv.perAddress.PerMinute() != DefaultSigninPerAddress || e.srv.perAccount.PerMinute() != DefaultSigninPerAccount {
+			t.Errorf("limits with 0 configured = %d, %d; want the defaults %d, %d", e.srv.perAddress.PerMinute(), e.srv.perAccount.PerMinute(),
 				DefaultSigninPerAddress, DefaultSigninPerAccount)
 		}
 	})
-}
-
-func TestAttemptLimiter_BoundedKeys(t *testing.T) {
-	l := newAttemptLimiter(1)
-	now := time.Now()
-	for i := range maxBuckets + 10 {
-		l.take("k"+strconv.Itoa(i), now)
-	}
-	if len(l.buckets) > maxBuckets {
-		t.Errorf("limiter remembers %d keys, want at most %d", len(l.buckets), maxBuckets)
-	}
-	// The keys past the bound share one bucket: the first of them took it.
-	if ok, _ := l.take("one-more", now); ok {
-		t.Error("a key past the bound was not limited with the others")
-	}
-	// Once idle buckets are full again they are forgotten and keys get
-	// their own again.
-	if ok, _ := l.take("later", now.Add(2*time.Minute)); !ok {
-		t.Error("a new key after the idle ones were forgotten was refused")
-	}
-	if len(l.buckets) != 1 {
-		t.Errorf("after the sweep the limiter remembers %d keys, want 1", len(l.buckets))
-	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/paysandbox/paysandbox/shared/i18n"
+	"github.com/paysandbox/paysandbox/shared/ratelimit"
 	"github.com/paysandbox/paysandbox/shared/webhook"
 )
 
@@ -71,8 +72,8 @@ type Server struct {
 	notifications  Notifications
 	notes          chan unverifiedNote
 	droppedNotes   atomic.Int64
-	perAddress     *attemptLimiter
-	perAccount     *attemptLimiter
+	perAddress     *ratelimit.Limiter
+	perAccount     *ratelimit.Limiter
 	sessions       *scs.SessionManager
 	pages          *renderer
 	log            *slog.Logger
@@ -112,7 +113,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, accounts: cfg.Store, catalogue: cfg.Store, orders: cfg.Store, history: cfg.Store,
 		refundRequests: cfg.Store, notices: cfg.Store, backOffice: cfg.Store, notifyLog: cfg.Store, database: cfg.Store,
 		payer: cfg.Payments, refundDesk: cfg.Payments, notifications: cfg.Payments, sessions: sm, pages: pages, log: cfg.Log,
-		perAddress: newAttemptLimiter(cfg.SigninPerAddress), perAccount: newAttemptLimiter(cfg.SigninPerAccount),
+		perAddress: ratelimit.New(cfg.SigninPerAddress), perAccount: ratelimit.New(cfg.SigninPerAccount),
 		notes: make(chan unverifiedNote, noteQueue)}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("session store failed", "err", err, "request_id", requestID(r.Context()))
