@@ -66,6 +66,30 @@ func lookupError(err error, kind, param, id string) error {
 	return err
 }
 
+// paymentCursor resolves a list's starting_after / ending_before, a Stripe
+// id of kind, to the payment it names.
+func (a *Adapter) paymentCursor(c *gin.Context, kind string) func(id string) (string, error) {
+	return func(id string) (string, error) {
+		pay, _, err := a.paymentByRef(c, kind, id)
+		if err != nil {
+			return "", err
+		}
+		return pay.ID, nil
+	}
+}
+
+// paymentMethodParam reads the payment_method parameter: empty, or one of the
+// test PaymentMethods.
+func paymentMethodParam(p *params) (pm string, given bool, err error) {
+	pm, given, err = p.str("payment_method")
+	if err == nil && pm != "" {
+		if _, known := testMethods[pm]; !known {
+			err = noSuch("PaymentMethod", "payment_method", pm)
+		}
+	}
+	return pm, given, err
+}
+
 // paymentByRef finds the Stripe payment a Stripe id names.
 func (a *Adapter) paymentByRef(c *gin.Context, kind, id string) (*gateway.Payment, paymentExt, error) {
 	noun := map[string]string{refIntent: "payment_intent", refCharge: "charge", refSession: "checkout.session"}[kind]

@@ -91,14 +91,9 @@ func (a *Adapter) readIntentCreate(p *params) (gateway.CreatePaymentInput, strin
 			return in, "", false, err
 		}
 	}
-	pm, _, err := p.str("payment_method")
+	pm, _, err := paymentMethodParam(p)
 	if err != nil {
 		return in, "", false, err
-	}
-	if pm != "" {
-		if _, ok := testMethods[pm]; !ok {
-			return in, "", false, noSuch("PaymentMethod", "payment_method", pm)
-		}
 	}
 	confirm, err := p.boolean("confirm")
 	if err != nil {
@@ -252,12 +247,7 @@ func (a *Adapter) handleIntentUpdate(c *gin.Context) {
 		meta, metaGiven, err = p.metadata("metadata")
 	}
 	if err == nil {
-		pm, pmGiven, err = p.str("payment_method")
-		if err == nil && pm != "" {
-			if _, known := testMethods[pm]; !known {
-				err = noSuch("PaymentMethod", "payment_method", pm)
-			}
-		}
+		pm, pmGiven, err = paymentMethodParam(p)
 	}
 	if err != nil {
 		apicall.Refuse(c, err)
@@ -308,12 +298,7 @@ func (a *Adapter) handleIntentConfirm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	pm, _, err := p.str("payment_method")
-	if err == nil && pm != "" {
-		if _, known := testMethods[pm]; !known {
-			err = noSuch("PaymentMethod", "payment_method", pm)
-		}
-	}
+	pm, _, err := paymentMethodParam(p)
 	var ret string
 	if err == nil {
 		ret, _, err = p.str("return_url")
@@ -419,13 +404,7 @@ func (a *Adapter) handleIntentList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q, err := listQuery(p, func(id string) (string, error) {
-		pay, _, err := a.paymentByRef(c, refIntent, id)
-		if err != nil {
-			return "", err
-		}
-		return pay.ID, nil
-	})
+	q, err := listQuery(p, a.paymentCursor(c, refIntent))
 	if err != nil {
 		apicall.Refuse(c, err)
 		return

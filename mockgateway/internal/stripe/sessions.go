@@ -324,13 +324,7 @@ func (a *Adapter) handleSessionList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q, err := listQuery(p, func(id string) (string, error) {
-		pay, _, err := a.paymentByRef(c, refSession, id)
-		if err != nil {
-			return "", err
-		}
-		return pay.ID, nil
-	})
+	q, err := listQuery(p, a.paymentCursor(c, refSession))
 	var status, piID string
 	if err == nil {
 		status, err = p.oneOf("status", "open", "complete", "expired")
