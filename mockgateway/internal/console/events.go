@@ -117,7 +117,7 @@ func (con *Console) handleEventPage(c *gin.Context) {
 	}
 	d := eventData{E: ev, M: m, Path: "/admin/events/" + url.PathEscape(ev.ID) + "?m=" + url.QueryEscape(m.ID)}
 	for _, a := range ev.Attempts {
-		v := attemptView{Attempt: a, OK: a.StatusCode != nil && *a.StatusCode < 300 && *a.StatusCode >= 200 && a.Error == ""}
+		v := attemptView{Attempt: a, OK: a.Acknowledged}
 		if a.Request != nil {
 			for _, h := range a.Request.Header {
 				v.Headers = append(v.Headers, headerLine{h[0], h[1]})

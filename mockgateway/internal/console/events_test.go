@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysandbox/paysandbox/mockgateway/internal/alipay"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
 )
 
 // receiver is a merchant's notify endpoint answering each request with the
@@ -149,4 +151,51 @@ func TestConsole_Reset(t *testing.T) {
 	}
 	// The session survives the reset it asked for.
 	wantStatus(t, b.get("/admin/payments"), http.StatusOK)
+}
+
+// TestConsole_AttemptAcknowledgedAsItsProtocolSays: an Alipay notification
+// answered 200 "fail" was not delivered (Alipay wants exactly "success"),
+// so the event page and the timeline show that attempt as failed, and the
+// next one, answered "success", as delivered.
+func TestConsole_AttemptAcknowledgedAsItsProtocolSays(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.Schedules = map[string]gateway.Schedule{alipay.Name: {0, 300 * time.Millisecond}}
+		c.PollInterval = 50 * time.Millisecond
+	})
+	e.runWorkers()
+	b := e.signedIn()
+	var n atomic.Int32
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if n.Add(1) == 1 {
+			_, _ = io.WriteString(w, "fail")
+			return
+		}
+		_, _ = io.WriteString(w, "success")
+	}))
+	t.Cleanup(shop.Close)
+	p, _, err := e.Svc.CreatePayment(t.Context(), e.Demo, gateway.CreatePaymentInput{Protocol: gateway.ProtocolAlipay, OutTradeNo: "ACK-1",
+		Amount: 100, Currency: "CNY", Method: gateway.MethodAlipay, Subject: "Tea", NotifyURL: shop.URL,
+		Refs: map[string]string{"alipay.trade_no": "2026120222001400000000000003"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.SucceedPayment(t.Context(), e.Demo, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	var ev *gateway.Event
+	eventually(t, "the second attempt delivered", func() bool {
+		evs, _, err := e.Svc.ListEvents(context.Background(), e.Demo, gateway.EventFilter{ObjectID: p.ID}, gateway.ListQuery{Limit: 10})
+		if err != nil || len(evs) != 1 || evs[0].DeliveryStatus != gateway.DeliveryDelivered {
+			return false
+		}
+		ev = evs[0]
+		return true
+	})
+	page := b.get("/admin/events/" + ev.ID + "?m=" + e.Demo.ID)
+	wantContains(t, page, `<section class="card attempt attempt-bad" id="attempt-1">`, `<section class="card attempt attempt-ok" id="attempt-2">`)
+	tl := between(b.get("/admin/payments/"+p.ID).Body, `<ol class="timeline" id="timeline">`, `</ol>`)
+	if bad := strings.Count(tl, `<li class="tl-attempt tl-bad">`); bad != 1 {
+		t.Errorf("timeline shows %d failed attempts, want 1 (the 200 \"fail\"):\n%s", bad, tl)
+	}
 }

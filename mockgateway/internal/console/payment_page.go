@@ -185,7 +185,7 @@ func timeline(p *gateway.Payment, refunds []refundView, events []*gateway.Event)
 			for _, a := range ev.Attempts {
 				at := timelineEntry{At: a.At, Kind: "attempt", Link: link + "#attempt-" + fmt.Sprint(a.Number)}
 				at.Text = i18n.M("console.timeline.attempt", "Topic", ev.Topic, "N", a.Number, "Outcome", attemptOutcome(a))
-				at.Bad = a.StatusCode == nil || *a.StatusCode >= 300 || a.Error != ""
+				at.Bad = !a.Acknowledged
 				at.Detail = scenario(a.Scenario)
 				add(at)
 			}

@@ -288,6 +288,7 @@ func (s *Service) applyAttempt(b *Batch, ev *Event, d *Delivery, res AttemptResu
 		a.Number = ev.Attempts[n-1].Number + 1
 	}
 	ok := !d.Drop && res.Acknowledged
+	a.Acknowledged = ok
 	switch {
 	case d.Drop:
 		a.Error = DroppedError

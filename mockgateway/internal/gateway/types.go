@@ -220,6 +220,10 @@ type Attempt struct {
 	DurationMS   int64     `json:"duration_ms"`
 	Error        string    `json:"error,omitempty"`
 	ResponseBody string    `json:"response_body,omitempty"`
+	// Acknowledged is set when the answer acknowledged the notification as
+	// its protocol requires (native: any 2xx; Alipay: exactly "success"):
+	// whether the attempt delivered it, which the status alone does not say.
+	Acknowledged bool `json:"acknowledged,omitempty"`
 	// Scenario names the injected faults that shaped the attempt.
 	Scenario string `json:"scenario,omitempty"`
 	// Request is what was sent, as the protocol encoded it; nil when nothing
