@@ -60,6 +60,7 @@ type Core interface {
 	ClosePayment(ctx context.Context, m *gateway.Merchant, id string) (*gateway.Payment, error)
 	CreateRefund(ctx context.Context, m *gateway.Merchant, in gateway.CreateRefundInput) (*gateway.Refund, bool, error)
 	PrepareRefund(p *gateway.Payment, in *gateway.CreateRefundInput)
+	MatchRefunds(ctx context.Context, f gateway.RefundScan, rs []*gateway.Refund) ([]*gateway.Refund, error)
 	SettleRefund(ctx context.Context, m *gateway.Merchant, id, how, code string) (*gateway.Refund, error)
 	RedeliverEvent(ctx context.Context, m *gateway.Merchant, id string) (*gateway.Event, error)
 

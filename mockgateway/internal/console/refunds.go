@@ -73,18 +73,11 @@ func (con *Console) handleRefundList(c *gin.Context) {
 					return
 				}
 			}
-			for _, re := range list {
-				if (f.Status != "" && re.Status != f.Status) || (f.Protocol != "" && re.Protocol != f.Protocol) {
-					continue
-				}
-				if f.Method != "" {
-					// The method is the refund's payment's.
-					if p, _, err := con.core.PublicPayment(ctx, re.PaymentID); err != nil || p.Method != f.Method {
-						continue
-					}
-				}
-				data.Refunds = append(data.Refunds, re)
+			if list, err = con.core.MatchRefunds(ctx, f, list); err != nil {
+				con.fail(c, err)
+				return
 			}
+			data.Refunds = append(data.Refunds, list...)
 		}
 		con.render(c, http.StatusOK, "refunds", i18n.M("console.nav.refunds"), "refunds", data)
 		return

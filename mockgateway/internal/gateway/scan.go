@@ -123,40 +123,77 @@ type RefundScan struct {
 
 // ScanRefunds returns a page of the refunds of one merchant (or of all)
 // that f selects, newest first. Method is the method of the refund's
-// payment, which costs a read of the payment per refund: refunds are few.
+// payment, read once per payment of the scan.
 func (s *Service) ScanRefunds(ctx context.Context, merchantID string, f RefundScan, q ScanQuery) (Page[*Refund], error) {
 	mids, err := s.scope(ctx, merchantID)
 	if err != nil {
 		return Page[*Refund]{}, err
 	}
-	var lookupErr error
-	page, err := s.store.ScanRefunds(ctx, mids, q, func(r *Refund) bool {
-		if (f.Status != "" && r.Status != f.Status) || (f.Protocol != "" && r.Protocol != f.Protocol) {
-			return false
-		}
-		if f.Method == "" {
-			return true
-		}
-		mid, err := s.store.PaymentOwner(ctx, r.PaymentID)
-		if err != nil {
-			if ErrorCode(err) != ResourceMissing {
-				lookupErr = err
-			}
-			return false
-		}
-		p, err := s.store.Payment(ctx, mid, r.PaymentID)
-		if err != nil {
-			if ErrorCode(err) != ResourceMissing {
-				lookupErr = err
-			}
-			return false
-		}
-		return p.Method == f.Method
-	})
+	match := s.refundMatcher(ctx, f)
+	page, err := s.store.ScanRefunds(ctx, mids, q, match.refund)
 	if err == nil {
-		err = lookupErr
+		err = match.err
 	}
 	return page, err
+}
+
+// MatchRefunds returns the refunds of rs that f selects, as ScanRefunds
+// would (a search's results, filtered as the list is).
+func (s *Service) MatchRefunds(ctx context.Context, f RefundScan, rs []*Refund) ([]*Refund, error) {
+	match := s.refundMatcher(ctx, f)
+	var out []*Refund
+	for _, r := range rs {
+		if match.refund(r) {
+			out = append(out, r)
+		}
+	}
+	return out, match.err
+}
+
+// refundMatch decides which refunds a RefundScan selects, remembering the
+// method of each payment it has read.
+type refundMatch struct {
+	s       *Service
+	ctx     context.Context
+	f       RefundScan
+	methods map[string]string
+	err     error
+}
+
+func (s *Service) refundMatcher(ctx context.Context, f RefundScan) *refundMatch {
+	return &refundMatch{s: s, ctx: ctx, f: f, methods: map[string]string{}}
+}
+
+func (m *refundMatch) refund(r *Refund) bool {
+	f := m.f
+	if (f.Status != "" && r.Status != f.Status) || (f.Protocol != "" && r.Protocol != f.Protocol) {
+		return false
+	}
+	if f.Method == "" {
+		return true
+	}
+	method, ok := m.methods[r.PaymentID]
+	if !ok {
+		method = m.method(r.PaymentID)
+		m.methods[r.PaymentID] = method
+	}
+	return method == f.Method
+}
+
+// method is the method of a payment, "" when it cannot be read.
+func (m *refundMatch) method(paymentID string) string {
+	mid, err := m.s.store.PaymentOwner(m.ctx, paymentID)
+	var p *Payment
+	if err == nil {
+		p, err = m.s.store.Payment(m.ctx, mid, paymentID)
+	}
+	if err != nil {
+		if ErrorCode(err) != ResourceMissing {
+			m.err = err
+		}
+		return ""
+	}
+	return p.Method
 }
 
 // ScanEvents returns a page of the events of one merchant (or of all) that
