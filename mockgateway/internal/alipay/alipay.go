@@ -106,7 +106,7 @@ func topics(ch gateway.Change) []string {
 			return []string{statusClosed}
 		}
 	case gateway.EventRefundSucceeded:
-		if p.AmountRefunded >= p.Amount {
+		if p.FullyRefunded() {
 			return []string{statusClosed}
 		}
 		return []string{statusSuccess}

@@ -120,7 +120,7 @@ func (a *Adapter) refundRefused(c *gin.Context, p *gateway.Payment, err error) e
 		p = now
 	}
 	switch {
-	case p.Status == gateway.PaymentClosed || p.Status == gateway.PaymentSucceeded && p.AmountRefunded >= p.Amount:
+	case p.Status == gateway.PaymentClosed || p.Status == gateway.PaymentSucceeded && p.FullyRefunded():
 		return bizError(codeFailed, "ACQ.TRADE_HAS_CLOSE", "交易已经关闭（the trade is closed or fully refunded; nothing is left to refund）")
 	case p.Status == gateway.PaymentPending:
 		return bizError(codeFailed, "ACQ.TRADE_STATUS_ERROR", "交易状态非法（the trade is not paid; only a paid trade can be refunded）")

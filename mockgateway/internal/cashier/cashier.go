@@ -107,7 +107,7 @@ const (
 func paymentState(p *gateway.Payment, now time.Time) string {
 	switch p.Status {
 	case gateway.PaymentSucceeded:
-		if p.AmountRefunded >= p.Amount {
+		if p.FullyRefunded() {
 			return stateRefunded
 		}
 		return statePaid

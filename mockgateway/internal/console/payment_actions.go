@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -11,9 +10,6 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/shared/i18n"
 )
-
-// failureCode is what the gateway accepts as a failure code (DESIGN §3).
-var failureCode = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
 // paymentAction loads the payment of :id and its merchant for an action,
 // and names the action in the request log.
@@ -57,7 +53,7 @@ func (con *Console) handlePaymentFail(c *gin.Context) {
 	if code == "" {
 		code = strings.TrimSpace(c.PostForm("code_choice"))
 	}
-	if !failureCode.MatchString(code) {
+	if !gateway.ValidFailureCode(code) {
 		con.showPayment(c, http.StatusUnprocessableEntity, p.ID, paymentForms{FailCode: code,
 			FailErr: con.t(c, "console.payment.error.fail_code")})
 		return

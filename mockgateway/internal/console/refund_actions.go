@@ -104,7 +104,7 @@ func (con *Console) handleRefundSettle(c *gin.Context) {
 		if code == "" {
 			code = "refund_rejected"
 		}
-		if !failureCode.MatchString(code) {
+		if !gateway.ValidFailureCode(code) {
 			con.showPayment(c, http.StatusUnprocessableEntity, re.PaymentID, paymentForms{SettleRefund: re.ID, SettleCode: code,
 				SettleErr: con.t(c, "console.refund.error.settle_code")})
 			return

@@ -338,6 +338,9 @@ func (s *Service) FailPayment(ctx context.Context, m *Merchant, id, code string)
 	if code == "" {
 		code = "card_declined"
 	}
+	if !ValidFailureCode(code) {
+		return nil, Errorf(ParameterInvalid, "code", "A failure code is 1 to 64 letters, digits or underscores; %q is not.", code)
+	}
 	return s.changePayment(ctx, m, id, func(p *Payment, b *Batch, now time.Time) error {
 		if p.Status != PaymentPending {
 			return notPending(p)

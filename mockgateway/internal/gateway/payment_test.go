@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -295,3 +296,35 @@ func TestEvent_Snapshot(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A failure code is checked by the core, whoever calls it: a bad one is
+// parameter_invalid naming "code", and nothing changes.
+func TestFailureCodes_CheckedByTheCore(t *testing.T) {
+	for code, ok := range map[string]bool{"card_declined": true, "A_1": true, strings.Repeat("x", 64): true,
+		"": false, "not a code!": false, strings.Repeat("x", 65): false, "退款失败": false} {
+		if gateway.ValidFailureCode(code) != ok {
+			t.Errorf("ValidFailureCode(%q) = %v, want %v", code, !ok, ok)
+		}
+	}
+	f := newFixtureWith(t, nil)
+	p := f.create(gateway.CreatePaymentInput{})
+	if _, err := f.svc.FailPayment(f.ctx, f.m, p.ID, "not a code!"); gateway.ErrorCode(err) != gateway.ParameterInvalid {
+		t.Fatalf("FailPayment with a bad code: %v, want parameter_invalid", err)
+	}
+	if got, _ := f.svc.Payment(f.ctx, f.m, p.ID); got.LastError != nil || got.Version != p.Version {
+		t.Fatalf("a refused decline changed the payment: %+v", got)
+	}
+	if _, err := f.svc.SucceedPayment(f.ctx, f.m, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	re, _, err := f.svc.CreateRefund(f.ctx, f.m, gateway.CreateRefundInput{PaymentID: p.ID, OutRefundNo: "R-CODE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SettleRefund(f.ctx, f.m, re.ID, gateway.SettleFail, "bad code"); gateway.ErrorCode(err) != gateway.ParameterInvalid {
+		t.Fatalf("SettleRefund with a bad code: %v, want parameter_invalid", err)
+	}
+	if got, _ := f.svc.Refund(f.ctx, f.m, re.ID); got.Status != gateway.RefundPending {
+		t.Fatalf("a refused settlement changed the refund: %s", got.Status)
+	}
+}

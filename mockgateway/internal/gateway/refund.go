@@ -207,6 +207,9 @@ type outcome struct {
 // Success moves the amount from reserved to refunded on the payment; failure
 // releases it. Either emits refund.succeeded or refund.failed.
 func (s *Service) SettleRefund(ctx context.Context, m *Merchant, id, how, code string) (*Refund, error) {
+	if code != "" && !ValidFailureCode(code) {
+		return nil, Errorf(ParameterInvalid, "code", "A failure code is 1 to 64 letters, digits or underscores; %q is not.", code)
+	}
 	var out *Refund
 	err := s.commitRetry(ctx, m.ID, func(b *Batch) error {
 		re, err := s.store.Refund(ctx, m.ID, id)

@@ -63,6 +63,10 @@ var APIErrorStatuses = []int{500, 502, 503, 504, 429}
 
 var codePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
+// ValidFailureCode reports whether code is what the gateway accepts as a
+// failure code (DESIGN §3): 1 to 64 letters, digits or underscores.
+func ValidFailureCode(code string) bool { return codePattern.MatchString(code) }
+
 // maxScenarioDelay bounds every duration a scenario may ask for.
 const maxScenarioDelay = 24 * time.Hour
 

@@ -147,6 +147,9 @@ type Payment struct {
 // Refundable is what may still be refunded.
 func (p *Payment) Refundable() int64 { return p.Amount - p.AmountRefunded - p.Reserved }
 
+// FullyRefunded reports whether every fen of the payment went back.
+func (p *Payment) FullyRefunded() bool { return p.AmountRefunded >= p.Amount }
+
 // Refund returns money of a succeeded payment (DESIGN §3).
 type Refund struct {
 	ID          string `json:"id"`

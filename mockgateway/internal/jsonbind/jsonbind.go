@@ -26,7 +26,6 @@ import (
 var (
 	registerOnce sync.Once
 	outNoPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	codePattern  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 )
 
 // Register teaches Gin's validator our field names (the JSON ones) and the
@@ -49,7 +48,7 @@ func Register() {
 			return outNoPattern.MatchString(fl.Field().String())
 		})
 		_ = v.RegisterValidation("failcode", func(fl validator.FieldLevel) bool {
-			return codePattern.MatchString(fl.Field().String())
+			return gateway.ValidFailureCode(fl.Field().String())
 		})
 		// plaintext: customer-facing text without control characters or
 		// bidirectional overrides (DESIGN §12); "plaintext=multiline" allows

@@ -293,7 +293,7 @@ func toCharge(p *gateway.Payment, x paymentExt, ex expansion) *charge {
 		Created:        unix(created), Currency: lower(p.Currency), Description: strOrNil(p.Description),
 		Metadata: metadataOf(p.Metadata), Paid: paid, PaymentIntent: p.Refs[refIntent], PaymentMethod: pm,
 		PaymentMethodDetails: map[string]any{"type": "card", "card": cardDetails(pm)},
-		Refunded:             paid && p.AmountRefunded >= p.Amount,
+		Refunded:             paid && p.FullyRefunded(),
 	}
 	if paid {
 		ch.AmountCaptured, ch.Captured, ch.Status = p.Amount, true, "succeeded"

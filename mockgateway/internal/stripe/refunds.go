@@ -58,7 +58,7 @@ func (a *Adapter) handleRefundCreate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if pay.Status == gateway.PaymentSucceeded && pay.AmountRefunded >= pay.Amount {
+	if pay.Status == gateway.PaymentSucceeded && pay.FullyRefunded() {
 		cl.Error(unexpectedState("charge_already_refunded", "Charge %s has already been refunded.", pay.Refs[refCharge]))
 		return
 	}
