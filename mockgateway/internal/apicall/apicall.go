@@ -60,6 +60,13 @@ type Dialect interface {
 type Idempotency struct {
 	Key         func(c *gin.Context) (string, error)
 	Fingerprint func(c *gin.Context, body []byte) string
+	// InCommit, when set, names the operation (gateway.Op*) of a call
+	// whose only change is the one commit its handler makes through
+	// Call.IdemCommit (a create), and "" for any other call. Such a call,
+	// when neither its Mock-Scenario nor a fault rule can inject anything
+	// into it, does not mark its key in flight first: the commit checks the
+	// key and keeps the answer in the same step, one round trip in all.
+	InCommit func(c *gin.Context) (operation string)
 }
 
 // IdemStore keeps idempotency keys per merchant.
@@ -68,11 +75,20 @@ type IdemStore interface {
 	IdemExtend(ctx context.Context, merchantID, key, fingerprint string, ttl time.Duration) error
 	IdemFinish(ctx context.Context, merchantID, key, fingerprint string, a gateway.IdemAnswer, ttl time.Duration) error
 	IdemRelease(ctx context.Context, merchantID, key, fingerprint string) error
+	// IdemPut keeps the answer of a call that did not mark its key in
+	// flight, if the key is free (IdemNew); IdemPeek only looks.
+	IdemPut(ctx context.Context, merchantID, key, fingerprint string, a gateway.IdemAnswer, ttl time.Duration) (gateway.IdemState, *gateway.IdemAnswer, error)
+	IdemPeek(ctx context.Context, merchantID, key, fingerprint string) (gateway.IdemState, *gateway.IdemAnswer, error)
 }
 
 // Scenarios settles a call's scenario: the core's CallScenario.
 type Scenarios interface {
 	CallScenario(ctx context.Context, header gateway.Scenario, f gateway.CallFacts, creates string) (gateway.Scenario, *gateway.FaultRule, error)
+	// HeaderScenario settles it without fault rules; FaultsMayApply says
+	// whether a rule may match a call of f's merchant, protocol and
+	// operation.
+	HeaderScenario(header gateway.Scenario, creates string) (gateway.Scenario, error)
+	FaultsMayApply(ctx context.Context, f gateway.CallFacts) (bool, error)
 }
 
 // Options configure a Pipeline.
@@ -137,6 +153,9 @@ type call struct {
 	release func()
 	// commit is the answer a create keeps in its own commit (IdemCommit).
 	commit *gateway.IdemCommit
+	// deferred: the key was not marked in flight; the create's commit
+	// checks it (Idempotency.InCommit).
+	deferred bool
 }
 
 type recorded struct {
@@ -146,6 +165,9 @@ type recorded struct {
 	store bool
 	// dropped is set when a fault closed the connection without an answer.
 	dropped bool
+	// taken is set when the answer is the key's (a replay, in flight,
+	// reused): there is nothing to settle.
+	taken bool
 }
 
 // Handler is the middleware: it runs the rest of the chain (the adapter's
@@ -218,9 +240,13 @@ func (p *Pipeline) finish(c *gin.Context, cl *call) {
 		p.o.Log.ErrorContext(c.Request.Context(), "handler recorded no answer", "request_id", RequestIDOf(c), "path", c.FullPath())
 		a = &recorded{Answer: p.o.Dialect.ErrorAnswer(c, errNoAnswer)}
 	}
-	if cl.key != "" && cl.commit != nil && cl.commit.Done && a.store {
+	switch {
+	case cl.key == "" || a.taken:
+	case cl.commit != nil && cl.commit.Done && a.store:
 		// Kept by the commit that created the object: nothing to settle.
-	} else if cl.key != "" {
+	case cl.deferred:
+		a = p.settleDeferred(c, cl, a)
+	default:
 		// The request's own context may be gone (client hung up); the key
 		// must still be settled, or it blocks retries until it expires.
 		bg := context.WithoutCancel(c.Request.Context())
@@ -294,6 +320,12 @@ func Refuse(c *gin.Context, err error) {
 // internal error (the retry that follows should run afresh).
 func Fail(c *gin.Context, err error) {
 	cl := callOf(c)
+	var taken *gateway.IdemTaken
+	if errors.As(err, &taken) {
+		// The create's commit found its key taken and changed nothing.
+		cl.answer = &recorded{Answer: cl.p.keyAnswer(c, taken.State, taken.Answer), taken: true}
+		return
+	}
 	a := cl.p.o.Dialect.ErrorAnswer(c, err)
 	cl.answer = &recorded{Answer: a, store: a.Status < 500}
 }

@@ -44,10 +44,21 @@ type Call struct {
 func Begin(c *gin.Context, f Facts) (cl *Call, ok bool) {
 	st := callOf(c)
 	p := st.p
-	sc, rule, err := p.o.Scenarios.CallScenario(c.Request.Context(), st.header, gateway.CallFacts{
-		MerchantID: MerchantOf(c).ID, Protocol: p.o.Dialect.Protocol(), Operation: f.Operation,
-		Method: f.Method, Amount: f.Amount, OutTradeNo: f.OutTradeNo,
-	}, f.Creates)
+	var (
+		sc   gateway.Scenario
+		rule *gateway.FaultRule
+		err  error
+	)
+	if st.deferred {
+		// No rule could match when the call started; one created since
+		// finds the calls after this one.
+		sc, err = p.o.Scenarios.HeaderScenario(st.header, f.Creates)
+	} else {
+		sc, rule, err = p.o.Scenarios.CallScenario(c.Request.Context(), st.header, gateway.CallFacts{
+			MerchantID: MerchantOf(c).ID, Protocol: p.o.Dialect.Protocol(), Operation: f.Operation,
+			Method: f.Method, Amount: f.Amount, OutTradeNo: f.OutTradeNo,
+		}, f.Creates)
+	}
 	if gateway.ErrorCode(err) == gateway.ScenarioInvalid {
 		Refuse(c, err)
 		return nil, false
@@ -84,7 +95,7 @@ func (cl *Call) IdemCommit(answer func(p *gateway.Payment) (status int, body []b
 	if cl.cl.key == "" {
 		return nil
 	}
-	cl.cl.commit = &gateway.IdemCommit{Key: cl.cl.key, Fingerprint: cl.cl.fp, TTL: IdempotencyTTL, Answer: answer}
+	cl.cl.commit = &gateway.IdemCommit{Key: cl.cl.key, Fingerprint: cl.cl.fp, TTL: IdempotencyTTL, Answer: answer, Check: cl.cl.deferred}
 	return cl.cl.commit
 }
 
@@ -180,23 +191,17 @@ func (p *Pipeline) beginIdempotency(c *gin.Context, st *call) bool {
 	ctx := c.Request.Context()
 	mid := MerchantOf(c).ID
 	fp := rule.Fingerprint(c, Body(c))
+	if p.mayDefer(c, st) {
+		st.key, st.fp, st.deferred = key, fp, true
+		return true
+	}
 	state, stored, err := p.o.Store.IdemBegin(ctx, mid, key, fp, p.o.FaultHold+p.o.InFlightMargin)
 	if err != nil {
 		p.writeNow(c, p.o.Dialect.ErrorAnswer(c, err))
 		return false
 	}
-	switch state {
-	case gateway.IdemDone:
-		c.Header("Idempotent-Replayed", "true")
-		p.writeNow(c, Answer{Status: stored.Status, Body: stored.Body})
-		return false
-	case gateway.IdemInFlight:
-		p.writeNow(c, p.o.Dialect.ErrorAnswer(c, gateway.Errorf(gateway.IdempotencyKeyInUse, "Idempotency-Key",
-			"A request with this Idempotency-Key is still being processed; retry after it has finished.")))
-		return false
-	case gateway.IdemMismatch:
-		p.writeNow(c, p.o.Dialect.ErrorAnswer(c, gateway.Errorf(gateway.IdempotencyKeyReused, "Idempotency-Key",
-			"This Idempotency-Key was used with a different request; use a new key for a new request.")))
+	if state != gateway.IdemNew {
+		p.writeNow(c, p.keyAnswer(c, state, stored))
 		return false
 	}
 	st.key, st.fp = key, fp
@@ -207,4 +212,68 @@ func (p *Pipeline) beginIdempotency(c *gin.Context, st *call) bool {
 		}
 	}
 	return true
+}
+
+// keyAnswer is the answer to a call whose key is taken: the stored answer
+// again (a replay), or the error that says whose the key is.
+func (p *Pipeline) keyAnswer(c *gin.Context, state gateway.IdemState, stored *gateway.IdemAnswer) Answer {
+	switch state {
+	case gateway.IdemDone:
+		c.Header("Idempotent-Replayed", "true")
+		return Answer{Status: stored.Status, Body: stored.Body}
+	case gateway.IdemInFlight:
+		return p.o.Dialect.ErrorAnswer(c, gateway.Errorf(gateway.IdempotencyKeyInUse, "Idempotency-Key",
+			"A request with this Idempotency-Key is still being processed; retry after it has finished."))
+	default:
+		return p.o.Dialect.ErrorAnswer(c, gateway.Errorf(gateway.IdempotencyKeyReused, "Idempotency-Key",
+			"This Idempotency-Key was used with a different request; use a new key for a new request."))
+	}
+}
+
+// mayDefer reports whether a call may leave its key to its create's commit
+// (Idempotency.InCommit): nothing it does before that commit may need
+// undoing or be counted for a replay — no API fault in its Mock-Scenario,
+// and no fault rule that could match it.
+func (p *Pipeline) mayDefer(c *gin.Context, st *call) bool {
+	if p.o.Idempotency.InCommit == nil || !st.header.API().IsZero() {
+		return false
+	}
+	op := p.o.Idempotency.InCommit(c)
+	if op == "" {
+		return false
+	}
+	may, err := p.o.Scenarios.FaultsMayApply(c.Request.Context(), gateway.CallFacts{
+		MerchantID: MerchantOf(c).ID, Protocol: p.o.Dialect.Protocol(), Operation: op,
+	})
+	return err == nil && !may
+}
+
+// settleDeferred settles the key of a deferred call whose answer its
+// commit did not keep: a business answer is kept if the key is still free;
+// a refusal is checked against the key, as if the key had been looked up
+// first. When the key is taken, its answer replaces the call's.
+func (p *Pipeline) settleDeferred(c *gin.Context, cl *call, a *recorded) *recorded {
+	bg := context.WithoutCancel(c.Request.Context())
+	mid := MerchantOf(c).ID
+	var (
+		state  gateway.IdemState
+		stored *gateway.IdemAnswer
+		err    error
+	)
+	switch {
+	case a.store:
+		state, stored, err = p.o.Store.IdemPut(bg, mid, cl.key, cl.fp, gateway.IdemAnswer{Status: a.Status, Body: a.Body}, IdempotencyTTL)
+	case a.Status < http.StatusInternalServerError:
+		state, stored, err = p.o.Store.IdemPeek(bg, mid, cl.key, cl.fp)
+	default:
+		return a // an internal error: nothing is kept, a retry runs afresh
+	}
+	if err != nil {
+		p.o.Log.Error("idempotency key not settled", "request_id", RequestIDOf(c), "err", err)
+		return a
+	}
+	if state == gateway.IdemNew {
+		return a
+	}
+	return &recorded{Answer: p.keyAnswer(c, state, stored), taken: true}
 }

@@ -219,14 +219,43 @@ func (s *Service) TakeFault(ctx context.Context, f CallFacts) (Scenario, *FaultR
 // one, "" otherwise. A rule's names that cannot act on the call are left out
 // rather than refused: a rule is written for many calls.
 func (s *Service) CallScenario(ctx context.Context, header Scenario, f CallFacts, creates string) (Scenario, *FaultRule, error) {
-	if msg := levelMismatch(header, creates); msg != "" {
-		return header, nil, Errorf(ScenarioInvalid, "Mock-Scenario", "%s", msg)
+	if _, err := s.HeaderScenario(header, creates); err != nil {
+		return header, nil, err
 	}
 	ruleSc, rule, err := s.TakeFault(ctx, f)
 	if err != nil {
 		return header, nil, err
 	}
 	return header.Merge(fitting(ruleSc, creates)), rule, nil
+}
+
+// HeaderScenario settles the scenario of a call that consults no fault
+// rule (FaultsMayApply said none could apply when it started): the
+// header's, refused as CallScenario refuses it.
+func (s *Service) HeaderScenario(header Scenario, creates string) (Scenario, error) {
+	if msg := levelMismatch(header, creates); msg != "" {
+		return header, Errorf(ScenarioInvalid, "Mock-Scenario", "%s", msg)
+	}
+	return header, nil
+}
+
+// FaultsMayApply reports whether a fault rule with applications left may
+// match a call of f's merchant, protocol and operation, whatever its body
+// says (method, amount and out_trade_no are taken to match). From memory
+// while the change feed is live.
+func (s *Service) FaultsMayApply(ctx context.Context, f CallFacts) (bool, error) {
+	rules, err := s.faultRules(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range rules {
+		m := r.Match
+		m.Method, m.Amount, m.OutTradeNoPrefix = "", nil, ""
+		if m.Matches(f) && (r.Remaining == nil || *r.Remaining > 0) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // levelMismatch explains why a header scenario does not fit a call, or

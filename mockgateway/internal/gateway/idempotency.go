@@ -30,8 +30,24 @@ type IdemCommit struct {
 	Key, Fingerprint string
 	TTL              time.Duration
 	Answer           func(p *Payment) (status int, body []byte, err error)
+	// Check is set when the call did not look its key up before it began
+	// (nothing it does before its commit could be undone or counted: no
+	// API fault, no fault rule): the commit then checks the key first and,
+	// when it is taken, changes nothing and fails with *IdemTaken.
+	Check bool
 
 	Done   bool
 	Status int
 	Body   []byte
 }
+
+// IdemTaken is the error of a commit that checked its call's key itself
+// (IdemCommit.Check) and found it taken: in flight, kept for another
+// request (IdemMismatch), or kept with this request's answer (IdemDone,
+// Answer set). Nothing was changed.
+type IdemTaken struct {
+	State  IdemState
+	Answer *IdemAnswer
+}
+
+func (e *IdemTaken) Error() string { return "gateway: idempotency key taken" }

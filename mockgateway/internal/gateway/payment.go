@@ -104,7 +104,7 @@ func (s *Service) CreatePayment(ctx context.Context, m *Merchant, in CreatePayme
 		if err != nil {
 			return nil, false, err
 		}
-		b.Idem = &IdemKept{Key: ic.Key, Fingerprint: ic.Fingerprint, Status: status, Body: body, TTL: ic.TTL}
+		b.Idem = &IdemKept{Key: ic.Key, Fingerprint: ic.Fingerprint, Status: status, Body: body, TTL: ic.TTL, Check: ic.Check}
 	}
 	err = s.commit(ctx, m.ID, b)
 	if err == nil {

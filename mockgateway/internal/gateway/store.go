@@ -67,6 +67,9 @@ type IdemKept struct {
 	Status           int
 	Body             []byte
 	TTL              time.Duration
+	// Check: before anything else, the commit checks that the key is free
+	// and fails with *IdemTaken when it is not (IdemCommit.Check).
+	Check bool
 }
 
 // ScheduleEntry puts a member on a queue, due at At.

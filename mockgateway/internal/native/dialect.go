@@ -87,6 +87,13 @@ var idempotency = &apicall.Idempotency{
 	Fingerprint: func(c *gin.Context, body []byte) string {
 		return Fingerprint(c.Request.Method, c.Request.URL.Path, body)
 	},
+	// A create changes nothing but its commit (handlePaymentCreate).
+	InCommit: func(c *gin.Context) string {
+		if c.FullPath() == "/v1/payments" {
+			return gateway.OpCreatePayment
+		}
+		return ""
+	},
 }
 
 func validIdempotencyKey(k string) bool {

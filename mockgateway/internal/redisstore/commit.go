@@ -131,6 +131,11 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	// reported applied instead of failing its own version checks and being
 	// decided, and applied, a second time.
 	p.ops = append(p.ops, op{O: "once", K: p.key("ct:" + randomToken()), T: msDur(commitTokenTTL)})
+	if d := b.Idem; d != nil && d.Check {
+		// First of all conditions: a replay must meet its stored answer,
+		// not the out_trade_no its first run claimed.
+		p.ops = append(p.ops, op{O: "idemchk", K: p.key("idem:" + d.Key), V: d.Fingerprint})
+	}
 	now := b.Now
 	for i, pay := range b.Payments {
 		isNew := i == 0 && b.NewPayment
@@ -186,7 +191,6 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	// mark), and a mark that fails is restored by the dispatcher's sweep.
 	var commit *redis.Cmd
 	var owner *redis.StatusCmd
-	var marks []*redis.Cmd
 	run := func() {
 		// In a pipeline shared with concurrent commits (batch.go).
 		s.batch.do(ctx, func(pipe redis.Pipeliner) {
@@ -195,7 +199,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 			}
 			commit = commitScript.EvalSha(ctx, pipe, p.keys, args...)
 			if !s.cluster {
-				marks = s.markDue(ctx, pipe, mid, b.Schedule)
+				s.markDue(ctx, pipe, mid, b.Schedule)
 			}
 		})
 		if s.cluster && commit.Err() == nil {
@@ -206,32 +210,32 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 			// unmarked one would wait for the sweep.
 			mctx := context.WithoutCancel(ctx)
 			pipe := s.rdb.Pipeline()
-			marks = s.markDue(mctx, pipe, mid, b.Schedule)
-			_, _ = pipe.Exec(mctx)
-		}
-	}
-	run()
-	if noScript(commit.Err()) || anyNoScript(marks) {
-		// A Redis that does not know the scripts yet (new, flushed, a
-		// cluster node used for the first time): load them, then run
-		// again what did not run.
-		if err := s.loadScripts(ctx); err != nil {
-			return err
-		}
-		if noScript(commit.Err()) {
-			run()
-		} else {
-			mctx := context.WithoutCancel(ctx)
-			pipe := s.rdb.Pipeline()
 			s.markDue(mctx, pipe, mid, b.Schedule)
 			_, _ = pipe.Exec(mctx)
 		}
 	}
-	res, err := commit.Int64Slice()
+	run()
+	if noScript(commit.Err()) {
+		// A Redis that does not know the script yet (new, flushed, a
+		// cluster node used for the first time): load it, then run again.
+		if err := s.loadScripts(ctx); err != nil {
+			return err
+		}
+		run()
+	}
+	res, err := commit.Slice()
 	if err != nil {
 		return fmt.Errorf("redisstore: commit: %w", err)
 	}
-	if res[0] != 1 {
+	switch res[0] {
+	case int64(1):
+	case int64(2):
+		state, answer, err := idemState(res[1:])
+		if err != nil {
+			return err
+		}
+		return &gateway.IdemTaken{State: state, Answer: answer}
+	default:
 		return gateway.ErrConflict
 	}
 	if owner != nil && owner.Err() != nil {
@@ -259,12 +263,3 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 }
 
 func noScript(err error) bool { return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") }
-
-func anyNoScript(cmds []*redis.Cmd) bool {
-	for _, c := range cmds {
-		if noScript(c.Err()) {
-			return true
-		}
-	}
-	return false
-}

@@ -102,7 +102,8 @@ func mustFloat(s string) float64 {
 
 // markDue queues, on pipe, the marks of the merchant in the set of each
 // queue a batch schedules on, with the earliest time it schedules there.
-func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) []*redis.Cmd {
+// A mark moves only earlier (ZADD LT): an earlier one stays.
+func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) {
 	earliest := map[string]int64{}
 	for _, e := range entries {
 		at := e.At.UnixMilli()
@@ -110,15 +111,13 @@ func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, e
 			earliest[e.Queue] = at
 		}
 	}
-	cmds := make([]*redis.Cmd, 0, len(earliest))
 	for queue, at := range earliest {
-		cmds = append(cmds, dueMinScript.EvalSha(ctx, pipe, []string{dueKey(queue)}, mid, at))
+		pipe.ZAddLT(ctx, dueKey(queue), redis.Z{Score: float64(at), Member: mid})
 	}
-	return cmds
 }
 
 func (s *Store) markDueAt(ctx context.Context, mid, queue string, atMS int64) error {
-	if err := dueMinScript.Run(ctx, s.rdb, []string{dueKey(queue)}, mid, atMS).Err(); err != nil {
+	if err := s.rdb.ZAddLT(ctx, dueKey(queue), redis.Z{Score: float64(atMS), Member: mid}).Err(); err != nil {
 		return fmt.Errorf("redisstore: mark due: %w", err)
 	}
 	return nil
@@ -193,12 +192,29 @@ func idemKey(mid, key string) string { return mkey(mid, "idem:"+key) }
 
 // IdemBegin looks up an Idempotency-Key and marks a free one in flight.
 func (s *Store) IdemBegin(ctx context.Context, mid, key, fp string, inFlight time.Duration) (gateway.IdemState, *gateway.IdemAnswer, error) {
+	return s.idemLookup(ctx, mid, key, fp, msDur(inFlight), "begin")
+}
+
+// IdemPut keeps the answer of a call that did not mark its key in flight
+// (gateway.IdemCommit.Check) when the key is free (IdemNew); otherwise it
+// changes nothing and says whose the key is.
+func (s *Store) IdemPut(ctx context.Context, mid, key, fp string, a gateway.IdemAnswer, ttl time.Duration) (gateway.IdemState, *gateway.IdemAnswer, error) {
+	return s.idemLookup(ctx, mid, key, fp, msDur(ttl), "put", a.Status, string(a.Body))
+}
+
+// IdemPeek says whose an Idempotency-Key is (IdemNew: nobody's) and
+// changes nothing.
+func (s *Store) IdemPeek(ctx context.Context, mid, key, fp string) (gateway.IdemState, *gateway.IdemAnswer, error) {
+	return s.idemLookup(ctx, mid, key, fp, "0", "peek")
+}
+
+func (s *Store) idemLookup(ctx context.Context, mid, key, fp string, args ...any) (gateway.IdemState, *gateway.IdemAnswer, error) {
 	// In a pipeline shared with concurrent calls (batch.go), as the commit
 	// that usually follows it.
 	var cmd *redis.Cmd
 	run := func() {
 		s.batch.do(ctx, func(pipe redis.Pipeliner) {
-			cmd = idemBeginScript.EvalSha(ctx, pipe, []string{idemKey(mid, key)}, fp, msDur(inFlight))
+			cmd = idemBeginScript.EvalSha(ctx, pipe, []string{idemKey(mid, key)}, append([]any{fp}, args...)...)
 		})
 	}
 	run()
@@ -212,6 +228,11 @@ func (s *Store) IdemBegin(ctx context.Context, mid, key, fp string, inFlight tim
 	if err != nil {
 		return 0, nil, fmt.Errorf("redisstore: idempotency: %w", err)
 	}
+	return idemState(res)
+}
+
+// idemState reads idem_begin.lua's answer (and commit.lua's after its 2).
+func idemState(res []any) (gateway.IdemState, *gateway.IdemAnswer, error) {
 	switch res[0] {
 	case "new":
 		return gateway.IdemNew, nil, nil
@@ -219,10 +240,14 @@ func (s *Store) IdemBegin(ctx context.Context, mid, key, fp string, inFlight tim
 		return gateway.IdemMismatch, nil, nil
 	case "inflight":
 		return gateway.IdemInFlight, nil, nil
+	case "done":
+		if len(res) == 3 {
+			status, _ := strconv.Atoi(fmt.Sprint(res[1]))
+			body, _ := res[2].(string)
+			return gateway.IdemDone, &gateway.IdemAnswer{Status: status, Body: []byte(body)}, nil
+		}
 	}
-	status, _ := strconv.Atoi(fmt.Sprint(res[1]))
-	body, _ := res[2].(string)
-	return gateway.IdemDone, &gateway.IdemAnswer{Status: status, Body: []byte(body)}, nil
+	return 0, nil, fmt.Errorf("redisstore: idempotency: unexpected answer %v", res)
 }
 
 // IdemFinish stores the answer of a request under its key.

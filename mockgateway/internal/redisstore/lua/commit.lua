@@ -1,5 +1,6 @@
 -- Applies one gateway.Batch atomically: every condition is checked first and,
--- if any fails, nothing is written and {0, n} names the failed condition.
+-- if any fails, nothing is written and {0, n} names the failed condition
+-- ({2, …} when it is the idempotency key's; see 'idemchk').
 -- ARGV holds the operations, 7 arguments each: o (operation), k (an index
 -- into KEYS), v, j, s, m, t; unused ones are empty strings. Numbers travel
 -- as strings so no float formatting can change them.
@@ -11,6 +12,16 @@ for i = 1, n do
     -- This very batch was applied already: the client sent it again after
     -- a reply it did not get in time. Report it applied, change nothing.
     if redis.call('EXISTS', key) == 1 then return {1, 0} end
+  elseif o == 'idemchk' then
+    -- The call did not mark its Idempotency-Key in flight (IdemKept.Check):
+    -- the key must be free, or nothing is written and {2, state[, status,
+    -- body]} says whose it is (idem_begin.lua's answers).
+    local h = redis.call('HMGET', key, 's', 'fp', 'st', 'b')
+    if h[1] then
+      if h[2] ~= field(i, 3) then return {2, 'mismatch'} end
+      if h[1] ~= 'd' then return {2, 'inflight'} end
+      return {2, 'done', h[3], h[4]}
+    end
   elseif o == 'ver' then
     local cur = redis.call('HGET', key, 'v')
     local want = field(i, 3)
