@@ -108,6 +108,7 @@ type Dispatcher struct {
 	Observer Observer
 
 	slots     chan struct{}
+	jobs      chan job
 	wake      chan struct{}
 	wakeOnce  sync.Once
 	wakeSoon  atomic.Bool
@@ -167,7 +168,14 @@ func (d *Dispatcher) defaults() {
 		d.Log = slog.Default()
 	}
 	d.slots = make(chan struct{}, d.Concurrency)
+	d.jobs = make(chan job, d.Concurrency)
 	d.wakeCh()
+}
+
+// job is a claimed member for a worker to deliver.
+type job struct {
+	mid, queue string
+	c          gateway.ClaimedEvent
 }
 
 // wakeCh is the channel that ends the loop's wait; Wake may be called
@@ -188,12 +196,29 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	// Attempts outlive ctx on purpose: cutting one short would record a
 	// failure that is the gateway's, not the merchant's.
 	work := context.WithoutCancel(ctx)
+	// The workers live as long as the loop: a goroutine per delivery would
+	// grow a fresh stack for every one.
+	for range d.Concurrency {
+		d.workers.Go(func() {
+			for j := range d.jobs {
+				d.work(work, j)
+			}
+		})
+	}
 	loop := poll.Loop{
 		Name: "dispatcher", Interval: d.Interval, Wake: d.wakeCh(), Log: d.Log, OnPanic: d.panicked,
-		Tick: func(ctx context.Context) (bool, error) { return d.tick(ctx, work) },
+		Tick: d.tick,
 	}
 	loop.Run(ctx)
+	close(d.jobs)
 	d.workers.Wait()
+}
+
+// work delivers one job and frees its slot, whatever happens.
+func (d *Dispatcher) work(ctx context.Context, j job) {
+	defer d.release()
+	defer poll.Recover(d.Log, "dispatcher worker", d.panicked, nil)
+	d.deliver(ctx, j.mid, j.queue, j.c)
 }
 
 func (d *Dispatcher) panicked(component string) {
@@ -206,7 +231,7 @@ func (d *Dispatcher) panicked(component string) {
 // first (a person is waiting for those), spreading the workers over the
 // merchants that have work. more is true when every worker is busy: the
 // loop then ticks again as soon as one is free.
-func (d *Dispatcher) tick(ctx, work context.Context) (more bool, err error) {
+func (d *Dispatcher) tick(ctx context.Context) (more bool, err error) {
 	now := d.Now()
 	if now.Sub(d.lastSweep) >= d.SweepEvery {
 		for _, q := range []string{gateway.QueueRedeliver, gateway.QueueDeliver} {
@@ -232,12 +257,10 @@ func (d *Dispatcher) tick(ctx, work context.Context) (more bool, err error) {
 				return false, err
 			}
 			for _, c := range claimed {
-				d.slots <- struct{}{} // never blocks: only this goroutine takes slots
-				d.workers.Go(func() {
-					defer d.release()
-					defer poll.Recover(d.Log, "dispatcher worker", d.panicked, nil)
-					d.deliver(work, mid, queue, c)
-				})
+				// Neither blocks: only this goroutine takes slots, and a
+				// job never waits for more than the free slots.
+				d.slots <- struct{}{}
+				d.jobs <- job{mid: mid, queue: queue, c: c}
 			}
 		}
 	}

@@ -66,7 +66,7 @@ func BenchmarkIdleTick(b *testing.B) {
 			b.ResetTimer()
 			start = time.Now()
 			for range b.N {
-				if more, err := d.tick(ctx, ctx); err != nil || more {
+				if more, err := d.tick(ctx); err != nil || more {
 					b.Fatal(more, err)
 				}
 				if more, err := r.Tick(ctx); err != nil || more {
