@@ -49,6 +49,7 @@ const adminToken = "adm_bench_notify_0123456789abcdef"
 // created_at to its arrival.
 type receiver struct {
 	n      atomic.Int64
+	bytes  atomic.Int64
 	mu     sync.Mutex
 	delays []time.Duration
 }
@@ -64,11 +65,13 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.mu.Unlock()
 	}
 	r.n.Add(1)
+	r.bytes.Add(int64(len(body)))
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (r *receiver) reset() {
 	r.n.Store(0)
+	r.bytes.Store(0)
 	r.mu.Lock()
 	r.delays = nil
 	r.mu.Unlock()
@@ -86,17 +89,16 @@ func main() {
 	rdb := redis.NewClient(opt)
 
 	if want("dispatch") {
-		body := bytes.Repeat([]byte("x"), 900) // about a native notification
-		plain := plainClient(hook, body, 64, 3*time.Second)
+		plain, busy := plainClient(hook, eventLike(nativeNotificationSize), 64, 3*time.Second)
 		rcv.reset()
-		fmt.Printf("| notifications | per second | ÷ plain client |\n| --- | --- | --- |\n")
-		fmt.Printf("| plain pooled Go client, 64 workers, to the same receiver | %.0f | 1.00 |\n", plain)
+		fmt.Printf("| notifications | per second | ÷ plain client | machine busy |\n| --- | --- | --- | --- |\n")
+		fmt.Printf("| plain pooled Go client, 64 workers, to the same receiver | %.0f | 1.00 | %.0f%% |\n", plain, busy)
 		for _, c := range strings.Split(*concs, ",") {
 			check(rdb.FlushDB(context.Background()).Err())
 			g := startGateway(map[string]string{"NOTIFY_CONCURRENCY": c, "DEMO_NOTIFY_URL": hook})
-			got := dispatch(g, rcv, *events)
+			got, busy, size := dispatch(g, rcv, *events)
 			g.stop()
-			fmt.Printf("| gateway, NOTIFY_CONCURRENCY=%s, %d events made due at once | %.0f | %.2f |\n", c, *events, got, got/plain)
+			fmt.Printf("| gateway, NOTIFY_CONCURRENCY=%s, %d events made due at once (%d B each) | %.0f | %.2f | %.0f%% |\n", c, *events, size, got, got/plain, busy)
 		}
 	}
 	if want("latency") {
@@ -123,9 +125,24 @@ func check(err error) {
 	}
 }
 
+// nativeNotificationSize is about the size of a native payment.succeeded
+// notification (the dispatch rows print the real one).
+const nativeNotificationSize = 850
+
+// eventLike is a body the receiver handles as it handles a notification —
+// JSON with a created_at it decodes — padded to size bytes: the receiver
+// then does the same work for the plain client as for the gateway.
+func eventLike(size int) []byte {
+	head := fmt.Sprintf(`{"id":"evt_plain","object":"event","type":"payment.succeeded","created_at":%q,"data":{"object":{"pad":"`,
+		time.Now().UTC().Format(time.RFC3339Nano))
+	tail := `"}}}`
+	return []byte(head + strings.Repeat("x", max(0, size-len(head)-len(tail))) + tail)
+}
+
 // plainClient posts body to url from workers goroutines for d and returns
-// requests per second.
-func plainClient(url string, body []byte, workers int, d time.Duration) float64 {
+// requests per second and how busy the machine's CPUs were meanwhile.
+func plainClient(url string, body []byte, workers int, d time.Duration) (float64, float64) {
+	busy := cpuBusy()
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	var n atomic.Int64
 	deadline := time.Now().Add(d)
@@ -142,7 +159,7 @@ func plainClient(url string, body []byte, workers int, d time.Duration) float64 
 		})
 	}
 	wg.Wait()
-	return float64(n.Load()) / d.Seconds()
+	return float64(n.Load()) / d.Seconds(), busy()
 }
 
 type gatewayProc struct {
@@ -226,10 +243,12 @@ func parallel(n int, f func(i int)) {
 }
 
 // dispatch makes n held notifications due at once and returns how many the
-// gateway delivered per second.
-func dispatch(g *gatewayProc, rcv *receiver, n int) float64 {
+// gateway delivered per second, how busy the machine's CPUs were, and the
+// average size of a notification.
+func dispatch(g *gatewayProc, rcv *receiver, n int) (float64, float64, int64) {
 	parallel(n, func(i int) { g.pay(fmt.Sprint("d-", i), "notify_delay=1h") })
 	rcv.reset()
+	busy := cpuBusy()
 	start := time.Now()
 	g.call("POST", "/v1/test_helpers/events/deliver_due", "")
 	for rcv.n.Load() < int64(n) {
@@ -238,7 +257,8 @@ func dispatch(g *gatewayProc, rcv *receiver, n int) float64 {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return float64(n) / time.Since(start).Seconds()
+	rate := float64(n) / time.Since(start).Seconds()
+	return rate, busy(), rcv.bytes.Load() / max(1, rcv.n.Load())
 }
 
 // latency pays payments at rate per second for d and returns the p50 and
@@ -302,4 +322,36 @@ func memory(g *gatewayProc, rdb *redis.Client, rcv *receiver, n int) (float64, f
 	time.Sleep(500 * time.Millisecond) // the last attempts are recorded
 	afterEvents := used()
 	return (afterPay - before) / float64(n), (afterEvents - afterPay) / float64(n)
+}
+
+// cpuBusy starts measuring how busy the machine's CPUs are (all
+// processes: the gateway, Redis, the receiver and this client share them);
+// the function it returns gives the percentage since, or -1 without
+// /proc/stat.
+func cpuBusy() func() float64 {
+	b0, t0 := cpuTicks()
+	return func() float64 {
+		b1, t1 := cpuTicks()
+		if t1 <= t0 {
+			return -1
+		}
+		return 100 * float64(b1-b0) / float64(t1-t0)
+	}
+}
+
+// cpuTicks reads the busy and total CPU ticks of the machine.
+func cpuTicks() (busy, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	for i, v := range strings.Fields(line)[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total
 }
