@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
@@ -21,10 +22,16 @@ import (
 	"github.com/paysandbox/paysandbox/shared/redistest"
 )
 
-// countingStore is the real store, counting the keys marked in flight.
+// countingStore is the real store, counting the keys marked in flight and
+// the answers kept after a call.
 type countingStore struct {
 	*redisstore.Store
-	begins atomic.Int64
+	begins, puts atomic.Int64
+}
+
+func (s *countingStore) IdemPut(ctx context.Context, mid, key, fp string, a gateway.IdemAnswer, ttl time.Duration) (gateway.IdemState, *gateway.IdemAnswer, error) {
+	s.puts.Add(1)
+	return s.Store.IdemPut(ctx, mid, key, fp, a, ttl)
 }
 
 func (s *countingStore) IdemBegin(ctx context.Context, mid, key, fp string, inFlight time.Duration) (gateway.IdemState, *gateway.IdemAnswer, error) {
@@ -34,6 +41,7 @@ func (s *countingStore) IdemBegin(ctx context.Context, mid, key, fp string, inFl
 
 type createEnv struct {
 	url   string
+	rdb   *redis.Client
 	store *countingStore
 	svc   *gateway.Service
 	m     *gateway.Merchant
@@ -44,7 +52,8 @@ type createEnv struct {
 // makes the handler refuse its input.
 func newCreateEnv(t *testing.T) *createEnv {
 	t.Helper()
-	store := &countingStore{Store: redisstore.New(redistest.Client(t))}
+	rdb := redistest.Client(t)
+	store := &countingStore{Store: redisstore.New(rdb)}
 	svc := gateway.NewService(store.Store, gateway.Config{PublicURL: "http://gw.test"})
 	m := &gateway.Merchant{ID: "m_test", Name: "Test", APIKey: "sk_test_x", WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
 	if err := svc.SeedMerchant(context.Background(), m); err != nil {
@@ -91,7 +100,7 @@ func newCreateEnv(t *testing.T) *createEnv {
 	})
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return &createEnv{url: srv.URL, store: store, svc: svc, m: m}
+	return &createEnv{url: srv.URL, rdb: rdb, store: store, svc: svc, m: m}
 }
 
 type answer struct {
@@ -125,6 +134,17 @@ func (e *createEnv) payments(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(l)
+}
+
+// owners counts the payment id → merchant entries: one per payment, none
+// left behind by a create that created nothing.
+func (e *createEnv) owners(t *testing.T) int {
+	t.Helper()
+	keys, err := e.rdb.Keys(context.Background(), redisstore.Prefix+"owner:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(keys)
 }
 
 // A create that nothing can inject a fault into leaves its key to its
@@ -192,6 +212,39 @@ func TestPipeline_KeyKeptByTheCommit(t *testing.T) {
 	})
 	if n := e.store.begins.Load(); n != 0 {
 		t.Fatalf("%d keys marked in flight, want none", n)
+	}
+	if p, o := e.payments(t), e.owners(t); o != p {
+		t.Fatalf("%d owner entries for %d payments: a create that created nothing left one", o, p)
+	}
+}
+
+// Rules that cannot match a create of this merchant and protocol, or that
+// are used up, do not make the key be looked up first.
+func TestPipeline_KeyKeptByTheCommit_OtherRules(t *testing.T) {
+	e := newCreateEnv(t)
+	ctx := context.Background()
+	one := int64(1)
+	other, err := e.svc.CreateMerchant(ctx, "Other", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []gateway.FaultMatch{{MerchantID: other.ID}, {Protocol: "native"}, {Operation: gateway.OpCreateRefund}} {
+		if _, err := e.svc.CreateFaultRule(ctx, m, "api_error=503", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.svc.CreateFaultRule(ctx, gateway.FaultMatch{Operation: gateway.OpCreatePayment}, "api_error=502", &one); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.post(t, `{"otn":"A"}`, "k1", ""); r.status != http.StatusBadGateway {
+		t.Fatalf("the matching rule: %+v", r)
+	}
+	begins := e.store.begins.Load()
+	if r := e.post(t, `{"otn":"A"}`, "k2", ""); r.status != http.StatusCreated {
+		t.Fatalf("after the rule was used up: %+v", r)
+	}
+	if e.store.begins.Load() != begins {
+		t.Fatal("a key was looked up first though no rule could match")
 	}
 }
 
@@ -270,5 +323,8 @@ func TestPipeline_KeyKeptByTheCommit_Concurrent(t *testing.T) {
 	}
 	if n := e.payments(t); n != 1 {
 		t.Fatalf("%d payments, want 1", n)
+	}
+	if n := e.store.puts.Load(); n != 0 {
+		t.Fatalf("%d answers kept after their call, want none: the commit settles the race", n)
 	}
 }

@@ -72,6 +72,8 @@ func TestDispatcher_WorkerPanic(t *testing.T) {
 		Core: svc, Queue: store, Notifiers: map[string]dispatcher.Notifier{gateway.ProtocolNative: n},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Interval: 10 * time.Millisecond,
 		Timeout: 200 * time.Millisecond, LeaseMargin: 100 * time.Millisecond, Observer: obs,
+		// One worker: the retry is made only if the panic freed its slot.
+		Concurrency: 1,
 	}
 	go func() { d.Run(runCtx); close(done) }()
 	defer func() { cancel(); <-done }()

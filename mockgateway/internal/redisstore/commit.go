@@ -191,6 +191,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	// mark), and a mark that fails is restored by the dispatcher's sweep.
 	var commit *redis.Cmd
 	var owner *redis.StatusCmd
+	var marks []*redis.Cmd
 	run := func() {
 		// In a pipeline shared with concurrent commits (batch.go).
 		s.batch.do(ctx, func(pipe redis.Pipeliner) {
@@ -199,10 +200,10 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 			}
 			commit = commitScript.EvalSha(ctx, pipe, p.keys, args...)
 			if !s.cluster {
-				s.markDue(ctx, pipe, mid, b.Schedule)
+				marks = s.markDue(ctx, pipe, mid, b.Schedule)
 			}
 		})
-		if s.cluster && commit.Err() == nil {
+		if s.cluster && applied(commit) {
 			// A cluster runs a pipeline's parts on their nodes in parallel:
 			// a mark could land before its queue entry, and another
 			// process's re-mark overwrite it in between. Mark after —
@@ -210,25 +211,41 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 			// unmarked one would wait for the sweep.
 			mctx := context.WithoutCancel(ctx)
 			pipe := s.rdb.Pipeline()
-			s.markDue(mctx, pipe, mid, b.Schedule)
+			marks = s.markDue(mctx, pipe, mid, b.Schedule)
 			_, _ = pipe.Exec(mctx)
 		}
 	}
 	run()
-	if noScript(commit.Err()) {
-		// A Redis that does not know the script yet (new, flushed, a
-		// cluster node used for the first time): load it, then run again.
+	if noScript(commit.Err()) || anyNoScript(marks) {
+		// A Redis that does not know the scripts yet (new, flushed, a
+		// cluster node used for the first time): load them, then run
+		// again what did not run.
 		if err := s.loadScripts(ctx); err != nil {
 			return err
 		}
-		run()
+		if noScript(commit.Err()) {
+			run()
+		} else {
+			mctx := context.WithoutCancel(ctx)
+			pipe := s.rdb.Pipeline()
+			s.markDue(mctx, pipe, mid, b.Schedule)
+			_, _ = pipe.Exec(mctx)
+		}
 	}
 	res, err := commit.Slice()
 	if err != nil {
 		return fmt.Errorf("redisstore: commit: %w", err)
 	}
+	if res[0] != int64(1) && b.Owner != nil {
+		// Nothing was created: the owner entry written beside the commit
+		// points at an id nobody holds. Take it away rather than leave it
+		// for its TTL (every replay of a keyed create comes here).
+		_ = s.rdb.Del(context.WithoutCancel(ctx), ownerKey(b.Owner.PaymentID)).Err()
+	}
 	switch res[0] {
 	case int64(1):
+	case int64(0):
+		return gateway.ErrConflict
 	case int64(2):
 		state, answer, err := idemState(res[1:])
 		if err != nil {
@@ -236,7 +253,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		}
 		return &gateway.IdemTaken{State: state, Answer: answer}
 	default:
-		return gateway.ErrConflict
+		return fmt.Errorf("redisstore: commit: unexpected answer %v", res)
 	}
 	if owner != nil && owner.Err() != nil {
 		// Committed, but the cashier could not find it yet: write the
@@ -263,3 +280,18 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 }
 
 func noScript(err error) bool { return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") }
+
+func anyNoScript(cmds []*redis.Cmd) bool {
+	for _, c := range cmds {
+		if noScript(c.Err()) {
+			return true
+		}
+	}
+	return false
+}
+
+// applied reports whether a commit's script ran and applied its batch.
+func applied(commit *redis.Cmd) bool {
+	res, err := commit.Slice()
+	return err == nil && len(res) > 0 && res[0] == int64(1)
+}

@@ -101,9 +101,9 @@ func mustFloat(s string) float64 {
 }
 
 // markDue queues, on pipe, the marks of the merchant in the set of each
-// queue a batch schedules on, with the earliest time it schedules there.
-// A mark moves only earlier (ZADD LT): an earlier one stays.
-func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) {
+// queue a batch schedules on, with the earliest time it schedules there
+// (due_min.lua: a mark only moves earlier; ZADD LT would need Redis 6.2).
+func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) []*redis.Cmd {
 	earliest := map[string]int64{}
 	for _, e := range entries {
 		at := e.At.UnixMilli()
@@ -111,13 +111,15 @@ func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, e
 			earliest[e.Queue] = at
 		}
 	}
+	cmds := make([]*redis.Cmd, 0, len(earliest))
 	for queue, at := range earliest {
-		pipe.ZAddLT(ctx, dueKey(queue), redis.Z{Score: float64(at), Member: mid})
+		cmds = append(cmds, dueMinScript.EvalSha(ctx, pipe, []string{dueKey(queue)}, mid, at))
 	}
+	return cmds
 }
 
 func (s *Store) markDueAt(ctx context.Context, mid, queue string, atMS int64) error {
-	if err := s.rdb.ZAddLT(ctx, dueKey(queue), redis.Z{Score: float64(atMS), Member: mid}).Err(); err != nil {
+	if err := dueMinScript.Run(ctx, s.rdb, []string{dueKey(queue)}, mid, atMS).Err(); err != nil {
 		return fmt.Errorf("redisstore: mark due: %w", err)
 	}
 	return nil

@@ -41,6 +41,7 @@ var (
 	claimScript       = script("claim")
 	merchantPutScript = script("merchant_put")
 	claimEventsScript = script("claim_events")
+	dueMinScript      = script("due_min")
 	makeDueScript     = script("makedue")
 	idemBeginScript   = script("idem_begin")
 	idemFinishScript  = script("idem_finish")
@@ -50,7 +51,7 @@ var (
 
 // scripts are every script the store runs, for loading them ahead of a
 // pipeline that calls them by SHA.
-var scripts = []*redis.Script{commitScript, claimScript, claimEventsScript, makeDueScript, idemBeginScript, idemFinishScript, idemReleaseScript, idemExtendScript,
+var scripts = []*redis.Script{commitScript, claimScript, claimEventsScript, dueMinScript, makeDueScript, idemBeginScript, idemFinishScript, idemReleaseScript, idemExtendScript,
 	faultTakeScript, faultCreateScript, faultDeleteScript}
 
 // loadScripts loads every script on every node.

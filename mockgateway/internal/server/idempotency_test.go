@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -140,4 +141,37 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A keyed native create makes Redis run no more scripts than one without a
+// key: its commit checks and keeps the key (apicall.Idempotency.InCommit),
+// no in-flight marker goes first.
+func TestIdempotencyKey_KeptByTheCommit(t *testing.T) {
+	e := newTestEnv(t, nil)
+	scripts := func() int {
+		info, err := e.Redis.Info(context.Background(), "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(info, "\n") {
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_evalsha:calls="); ok {
+				n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+				return n
+			}
+		}
+		return 0
+	}
+	want(t, e.api("POST", "/v1/payments", paymentBody("WARM-1")), http.StatusCreated, "")
+	n0 := scripts()
+	want(t, e.api("POST", "/v1/payments", paymentBody("PLAIN-1")), http.StatusCreated, "")
+	n1 := scripts()
+	want(t, e.api("POST", "/v1/payments", paymentBody("KEYED-1"), "Idempotency-Key", "kept-1"), http.StatusCreated, "")
+	n2 := scripts()
+	if n2-n1 != n1-n0 {
+		t.Fatalf("a keyed create ran %d scripts, one without a key %d: the key was not left to the commit", n2-n1, n1-n0)
+	}
+	r := e.api("POST", "/v1/payments", paymentBody("KEYED-1"), "Idempotency-Key", "kept-1")
+	if r.Status != http.StatusCreated || r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay = %d %q", r.Status, r.Header.Get("Idempotent-Replayed"))
+	}
 }
