@@ -30,8 +30,6 @@ func TestMain(m *testing.M) {
 	browserOnce.Do(func() {}) // waits for a start in progress
 	stopBrowser()
 	redistest.Stop()
-	gatewaytest.Remove()
-	shoptest.Remove()
 	os.Exit(code)
 }
 

@@ -9,11 +9,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -21,6 +19,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/shared/redistest"
+	"github.com/paysandbox/paysandbox/shared/testbin"
 )
 
 // Demo credentials the gateway seeds unless the test's env overrides them.
@@ -30,11 +29,7 @@ const (
 	DemoMerchantID    = "m_demo"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+var builder = testbin.Builder{Pkg: "github.com/paysandbox/paysandbox/mockgateway", Name: "mockgateway"}
 
 // Binary returns the path of a freshly built mockgateway binary.
 func Binary(tb testing.TB) string {
@@ -46,38 +41,9 @@ func Binary(tb testing.TB) string {
 	return path
 }
 
-// Remove deletes the binary Build made, if any; a TestMain calls it after
-// the tests (each build otherwise leaves tens of megabytes in the temporary
-// directory).
-func Remove() {
-	buildOnce.Do(func() {}) // waits for a build in progress
-	if binPath != "" {
-		_ = os.RemoveAll(filepath.Dir(binPath))
-	}
-}
-
 // Build builds the binary once per test process and returns its path; a
 // TestMain may call it early, in parallel with other set-up.
-func Build() (string, error) {
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gatewaytest-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "mockgateway")
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		args = append(args, "github.com/paysandbox/paysandbox/mockgateway")
-		out, err := exec.Command("go", args...).CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build mockgateway: %v\n%s", err, out)
-		}
-	})
-	return binPath, buildErr
-}
+func Build() (string, error) { return builder.Build(raceEnabled) }
 
 // Gateway is a running mockgateway process.
 type Gateway struct {

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,13 +21,10 @@ import (
 
 	"github.com/paysandbox/paysandbox/shared/gatewaytest"
 	"github.com/paysandbox/paysandbox/shared/redistest"
+	"github.com/paysandbox/paysandbox/shared/testbin"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+var builder = testbin.Builder{Pkg: "github.com/paysandbox/paysandbox/shop", Name: "shop"}
 
 // Race builds the binary with the race detector. It defaults to whether the
 // tests run with it; a TestMain may turn it off before the first Build, as
@@ -46,37 +42,9 @@ func Binary(tb testing.TB) string {
 	return path
 }
 
-// Remove deletes the binary Build made, if any; a TestMain calls it after
-// the tests (each build otherwise leaves tens of megabytes in the temporary
-// directory).
-func Remove() {
-	buildOnce.Do(func() {}) // waits for a build in progress
-	if binPath != "" {
-		_ = os.RemoveAll(filepath.Dir(binPath))
-	}
-}
-
 // Build builds the binary once per test process and returns its path; a
 // TestMain may call it early, in parallel with other set-up.
-func Build() (string, error) {
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "shoptest-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "shop")
-		args := []string{"build", "-o", binPath}
-		if Race {
-			args = append(args, "-race")
-		}
-		args = append(args, "github.com/paysandbox/paysandbox/shop")
-		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build shop: %v\n%s", err, out)
-		}
-	})
-	return binPath, buildErr
-}
+func Build() (string, error) { return builder.Build(Race) }
 
 // Shop is a running shop process.
 type Shop struct {
