@@ -140,6 +140,8 @@ var coreSentences = map[string]sentence{
 	"scenario is required, e.g. api_error=503.":                          {"console.core.scenario_required", nil},
 	"A rule for operation notify takes only notify_* scenarios, got %q.": {"console.core.notify_only", []string{"Scenario"}},
 	"The %s credentials name an id another merchant uses.":               {"console.core.credentials_taken", []string{"Protocol"}},
+	// CheckNotifyURL's (NOTIFY_DENY_PRIVATE); the reason is the address check's own words.
+	"%s is refused: %v. This gateway delivers only to public addresses (NOTIFY_DENY_PRIVATE).": {"console.core.notify_url_refused", []string{"Field", "Reason"}},
 	// ParseScenario's (gateway.scenarioError), the list of names apart.
 	"empty scenario item in %q":                                       {"console.core.scenario.empty_item", []string{"Scenario"}},
 	"unknown scenario %q":                                             {"console.core.scenario.unknown", []string{"Name"}},

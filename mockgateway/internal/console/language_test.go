@@ -1,6 +1,8 @@
 package console
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -152,5 +154,27 @@ func TestFlash_KeptAsAMessage(t *testing.T) {
 	}
 	if got := popMessage(""); !got.IsZero() {
 		t.Errorf("no flash: %+v", got)
+	}
+}
+
+// A notify URL refused by NOTIFY_DENY_PRIVATE is said in the page's
+// language: the sentence is the one the core really writes (a change to
+// the core's wording fails here instead of falling back to English).
+func TestCoreMessage_NotifyURLRefused(t *testing.T) {
+	svc := gateway.NewService(nil, gateway.Config{CheckNotifyURL: func(context.Context, string) error {
+		return errors.New("127.0.0.1 is a loopback address")
+	}})
+	err := svc.CheckNotifyURL(context.Background(), "notify_url", "http://127.0.0.1/hook")
+	var e *gateway.Error
+	if !asError(err, &e) {
+		t.Fatalf("CheckNotifyURL = %v, want a refusal", err)
+	}
+	m := coreMessage(e)
+	if m.Key != "console.core.notify_url_refused" || m.String() != e.Message {
+		t.Fatalf("message %+v (%q), the core says %q", m, m.String(), e.Message)
+	}
+	zh := i18n.Default.Localizer(i18n.Chinese).Msg(m)
+	if !strings.Contains(zh, "被拒绝") || !strings.Contains(zh, "127.0.0.1 is a loopback address") {
+		t.Fatalf("Chinese %q", zh)
 	}
 }
