@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -191,4 +192,27 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Calls returns how many times the server has run command (lower case, as
+// INFO commandstats names it: "evalsha", "zrange") since it started or its
+// statistics were reset: a test counts what an operation costs Redis.
+func Calls(tb testing.TB, rdb redis.UniversalClient, command string) int {
+	tb.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_"+command+":calls=")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(rest[:strings.IndexByte(rest+",", ',')])
+		if err != nil {
+			tb.Fatalf("redistest: commandstats line %q: %v", line, err)
+		}
+		return n
+	}
+	return 0
 }

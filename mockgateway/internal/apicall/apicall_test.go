@@ -1,19 +1,20 @@
 package apicall_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
@@ -57,18 +58,10 @@ type env struct {
 // a run, then does what the request's "do" query says.
 func newEnv(t *testing.T, o apicall.Options) *env {
 	t.Helper()
-	store := redisstore.New(redistest.Client(t))
-	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})
-	m := &gateway.Merchant{ID: "m_test", Name: "Test", APIKey: "sk_test_x", WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
-	if err := svc.SeedMerchant(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
+	_, store, svc, m := seeded(t)
 	o.Dialect, o.Store, o.Scenarios = testDialect{}, store, svc
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	o.Idempotency = &apicall.Idempotency{
-		Key:         func(c *gin.Context) (string, error) { return c.GetHeader("Idempotency-Key"), nil },
-		Fingerprint: func(c *gin.Context, body []byte) string { return c.Request.URL.Path + string(body) },
-	}
+	o.Idempotency = testIdempotency(nil)
 	p := apicall.New(o)
 	e := &env{}
 	r := gin.New()
@@ -96,7 +89,46 @@ func newEnv(t *testing.T, o apicall.Options) *env {
 
 func (e *env) post(t *testing.T, query, key, scenario string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", e.url+"/do?"+query, bytes.NewReader([]byte(`{}`)))
+	a := postTo(t, e.url+"/do?"+query, `{}`, key, scenario)
+	return a.status, a.body
+}
+
+// seeded is a store on a fresh Redis database and a service with the test
+// merchant in it.
+func seeded(t *testing.T) (*redis.Client, *redisstore.Store, *gateway.Service, *gateway.Merchant) {
+	t.Helper()
+	rdb := redistest.Client(t)
+	store := redisstore.New(rdb)
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})
+	m := &gateway.Merchant{ID: "m_test", Name: "Test", APIKey: "sk_test_x", WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
+	if err := svc.SeedMerchant(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return rdb, store, svc, m
+}
+
+// testIdempotency is the tests' key rule: the header, fingerprinted by path
+// and body; inCommit as Idempotency.InCommit.
+func testIdempotency(inCommit func(*gin.Context) string) *apicall.Idempotency {
+	return &apicall.Idempotency{
+		Key:         func(c *gin.Context) (string, error) { return c.GetHeader("Idempotency-Key"), nil },
+		Fingerprint: func(c *gin.Context, body []byte) string { return c.Request.URL.Path + string(body) },
+		InCommit:    inCommit,
+	}
+}
+
+// answer is what a POST got back.
+type answer struct {
+	status   int
+	body     string
+	replayed bool
+}
+
+// postTo POSTs body to url with an Idempotency-Key and a Mock-Scenario
+// when they are given.
+func postTo(t *testing.T, url, body, key, scenario string) answer {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
@@ -109,7 +141,7 @@ func (e *env) post(t *testing.T, query, key, scenario string) (int, string) {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return answer{res.StatusCode, string(b), res.Header.Get("Idempotent-Replayed") == "true"}
 }
 
 // A panicking handler does not leave its idempotency key in flight: the

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/apicall"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
-	"github.com/paysandbox/paysandbox/shared/redistest"
 )
 
 // countingStore is the real store, counting the keys marked in flight and
@@ -52,20 +50,11 @@ type createEnv struct {
 // makes the handler refuse its input.
 func newCreateEnv(t *testing.T) *createEnv {
 	t.Helper()
-	rdb := redistest.Client(t)
-	store := &countingStore{Store: redisstore.New(rdb)}
-	svc := gateway.NewService(store.Store, gateway.Config{PublicURL: "http://gw.test"})
-	m := &gateway.Merchant{ID: "m_test", Name: "Test", APIKey: "sk_test_x", WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
-	if err := svc.SeedMerchant(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
+	rdb, real, svc, m := seeded(t)
+	store := &countingStore{Store: real}
 	p := apicall.New(apicall.Options{
 		Dialect: testDialect{}, Store: store, Scenarios: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Idempotency: &apicall.Idempotency{
-			Key:         func(c *gin.Context) (string, error) { return c.GetHeader("Idempotency-Key"), nil },
-			Fingerprint: func(c *gin.Context, body []byte) string { return c.Request.URL.Path + string(body) },
-			InCommit:    func(*gin.Context) string { return gateway.OpCreatePayment },
-		},
+		Idempotency: testIdempotency(func(*gin.Context) string { return gateway.OpCreatePayment }),
 	})
 	r := gin.New()
 	r.POST("/create", func(c *gin.Context) { apicall.SetMerchant(c, m); c.Next() }, p.Handler(), func(c *gin.Context) {
@@ -103,28 +92,9 @@ func newCreateEnv(t *testing.T) *createEnv {
 	return &createEnv{url: srv.URL, rdb: rdb, store: store, svc: svc, m: m}
 }
 
-type answer struct {
-	status   int
-	body     string
-	replayed bool
-}
-
 func (e *createEnv) post(t *testing.T, body, key, scenario string) answer {
 	t.Helper()
-	req, _ := http.NewRequest("POST", e.url+"/create", strings.NewReader(body))
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	if scenario != "" {
-		req.Header.Set("Mock-Scenario", scenario)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return answer{res.StatusCode, string(b), res.Header.Get("Idempotent-Replayed") == "true"}
+	return postTo(t, e.url+"/create", body, key, scenario)
 }
 
 func (e *createEnv) payments(t *testing.T) int {

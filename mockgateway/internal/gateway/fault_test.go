@@ -1,12 +1,11 @@
 package gateway_test
 
 import (
-	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/shared/redistest"
 )
 
 // Fault rules are read from Redis once per change, not on every call: the
@@ -14,19 +13,7 @@ import (
 func TestFaultRules_ReadOncePerChange(t *testing.T) {
 	f := newFixtureWith(t, nil)
 	rdb := f.store.Client()
-	zranges := func() int {
-		t.Helper()
-		info, err := rdb.Info(f.ctx, "commandstats").Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := regexp.MustCompile(`cmdstat_zrange:calls=(\d+)`).FindStringSubmatch(info)
-		if m == nil {
-			return 0
-		}
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
+	zranges := func() int { return redistest.Calls(t, rdb, "zrange") }
 	one := int64(1)
 	if _, err := f.svc.CreateFaultRule(f.ctx, gateway.FaultMatch{Operation: gateway.OpCreatePayment, Method: gateway.MethodWechat}, "api_error=503", &one); err != nil {
 		t.Fatal(err)
@@ -49,6 +36,10 @@ func TestFaultRules_ReadOncePerChange(t *testing.T) {
 	}
 	if _, r, err := f.svc.TakeFault(f.ctx, facts); err != nil || r != nil {
 		t.Fatalf("used-up rule applied again: %v %v", r, err)
+	}
+	if zranges() == before {
+		// Using the rule up changed the version: the list was read again.
+		t.Fatal("no read of the rule list counted: the count above proves nothing")
 	}
 	rules, err := f.svc.FaultRules(f.ctx)
 	if err != nil || len(rules) != 1 || rules[0].Hits != 1 || *rules[0].Remaining != 0 {

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/native"
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
+	"github.com/paysandbox/paysandbox/shared/redistest"
 )
 
 func TestIdempotencyKey(t *testing.T) {
@@ -148,25 +148,16 @@ func mustJSON(t *testing.T, v any) []byte {
 // no in-flight marker goes first.
 func TestIdempotencyKey_KeptByTheCommit(t *testing.T) {
 	e := newTestEnv(t, nil)
-	scripts := func() int {
-		info, err := e.Redis.Info(context.Background(), "commandstats").Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(info, "\n") {
-			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_evalsha:calls="); ok {
-				n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
-				return n
-			}
-		}
-		return 0
-	}
+	scripts := func() int { return redistest.Calls(t, e.Redis, "evalsha") }
 	want(t, e.api("POST", "/v1/payments", paymentBody("WARM-1")), http.StatusCreated, "")
 	n0 := scripts()
 	want(t, e.api("POST", "/v1/payments", paymentBody("PLAIN-1")), http.StatusCreated, "")
 	n1 := scripts()
 	want(t, e.api("POST", "/v1/payments", paymentBody("KEYED-1"), "Idempotency-Key", "kept-1"), http.StatusCreated, "")
 	n2 := scripts()
+	if n1 == n0 {
+		t.Fatal("a create ran no Redis script: the count proves nothing")
+	}
 	if n2-n1 != n1-n0 {
 		t.Fatalf("a keyed create ran %d scripts, one without a key %d: the key was not left to the commit", n2-n1, n1-n0)
 	}
