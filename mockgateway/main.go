@@ -20,6 +20,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/docs"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
+	"github.com/paysandbox/paysandbox/mockgateway/internal/logbuf"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisconn"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/server"
@@ -29,14 +30,20 @@ import (
 
 func main() {
 	tuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log, os.Args[1:]); err != nil {
+	// The line per request is held for at most 50 ms and written with the
+	// others of that moment; every other line goes out at once, after them.
+	lines := logbuf.New(os.Stderr, 50*time.Millisecond)
+	log := slog.New(slog.NewTextHandler(lines.Direct(), nil))
+	reqLog := slog.New(slog.NewTextHandler(lines, nil))
+	err := run(log, reqLog, os.Args[1:])
+	_ = lines.Close()
+	if err != nil {
 		log.Error("mockgateway stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger, args []string) error {
+func run(log, reqLog *slog.Logger, args []string) error {
 	protos := protocols()
 	cfg, err := loadConfig(envconfig.New(), args, protos)
 	if err != nil {
@@ -74,7 +81,7 @@ func run(log *slog.Logger, args []string) error {
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Demo: demo, Schedules: cfg.Schedules,
 		TimeScale: cfg.TimeScale, RefundDelay: cfg.RefundDelay, EventRetention: cfg.EventRetention,
 		DataRetention: cfg.DataRetention, FaultHold: cfg.FaultHold, NotifyTimeout: cfg.NotifyTimeout,
-		NotifyConcurrency: cfg.NotifyConcurrency, DenyPrivate: cfg.DenyPrivate, OpenAPI: docs.OpenAPI, Log: log, Protocols: protos,
+		NotifyConcurrency: cfg.NotifyConcurrency, DenyPrivate: cfg.DenyPrivate, OpenAPI: docs.OpenAPI, Log: log, RequestLog: reqLog, Protocols: protos,
 	})
 	if err != nil {
 		return err

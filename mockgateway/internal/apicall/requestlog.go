@@ -45,24 +45,24 @@ func LogRequests(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		attrs := []any{
-			"request_id", c.GetString(ctxRequestID), "method", c.Request.Method,
-			"path", c.Request.URL.Path, "status", c.Writer.Status(),
-			"duration_ms", time.Since(start).Milliseconds(),
-		}
+		attrs := make([]slog.Attr, 0, 12)
+		attrs = append(attrs,
+			slog.String("request_id", c.GetString(ctxRequestID)), slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()),
+			slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 		if m, ok := c.Get(ctxMerchant); ok {
-			attrs = append(attrs, "merchant", m.(*gateway.Merchant).ID)
+			attrs = append(attrs, slog.String("merchant", m.(*gateway.Merchant).ID))
 		}
 		if p := c.GetString(ctxProtocol); p != "" {
-			attrs = append(attrs, "protocol", p)
+			attrs = append(attrs, slog.String("protocol", p))
 		}
 		if extra, ok := c.Get(ctxLogAttrs); ok {
-			attrs = append(attrs, extra.([]any)...)
+			attrs = append(attrs, slog.Group("", extra.([]any)...).Value.Group()...)
 		}
 		level := slog.LevelInfo
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelWarn
 		}
-		log.Log(c.Request.Context(), level, "request", attrs...)
+		log.LogAttrs(c.Request.Context(), level, "request", attrs...)
 	}
 }

@@ -77,25 +77,8 @@ func newSlowProxy(t *testing.T, target string, hold time.Duration) *slowProxy {
 // must report it applied, not decide and apply it a second time (one HTTP
 // attempt, one recorded attempt).
 func TestCommit_LateReplyAppliedOnce(t *testing.T) {
-	opt, err := redis.ParseURL(redistest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newSlowProxy(t, opt.Addr, 400*time.Millisecond)
-	opt.Addr = proxy.ln.Addr().String()
-	opt.ReadTimeout = 150 * time.Millisecond
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-
 	ctx := context.Background()
-	now := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
-	store := redisstore.New(rdb)
-	sch, _ := gateway.ParseSchedule("0s,10s,1m")
-	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test", Schedule: sch, Now: func() time.Time { return now }})
-	m, err := svc.CreateMerchant(ctx, "shop", "http://127.0.0.1:9/hook")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, store, proxy, m, now := lateReplySetup(t)
 	p, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: "R-1", Amount: 100, Method: "card", Subject: "x"})
 	if err != nil {
 		t.Fatal(err)
@@ -123,4 +106,66 @@ func TestCommit_LateReplyAppliedOnce(t *testing.T) {
 	if len(ev.Attempts) != 1 || ev.Scheduled != 1 {
 		t.Fatalf("one HTTP attempt was made; the event records %d attempts and %d used schedule slots", len(ev.Attempts), ev.Scheduled)
 	}
+}
+
+// A commit that creates an object is known as applied by the object's
+// unique name (redisstore writes no token for it): a create or a refund
+// whose reply comes late is still reported created, not as the existing
+// object a second run would find.
+func TestCommit_LateReplyOfACreate(t *testing.T) {
+	ctx := context.Background()
+	svc, _, proxy, m, _ := lateReplySetup(t)
+	// A first create loads the scripts: the late reply must be the one of
+	// a commit that ran, not a NOSCRIPT.
+	if _, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: "L-0", Amount: 100, Method: "card", Subject: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	proxy.armed.Store(true)
+	p, created, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: "L-1", Amount: 100, Method: "card", Subject: "x"})
+	if err != nil || !created {
+		t.Fatalf("create with a late reply: created %v, %v", created, err)
+	}
+	if _, err := svc.SucceedPayment(ctx, m, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	proxy.armed.Store(true)
+	re, created, err := svc.CreateRefund(ctx, m, gateway.CreateRefundInput{PaymentID: p.ID, OutRefundNo: "LR-1", Amount: ptr(int64(40)), Settle: gateway.SettleLater})
+	if err != nil || !created {
+		t.Fatalf("refund with a late reply: created %v, %v", created, err)
+	}
+	got, err := svc.Payment(ctx, m, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if proxy.armed.Load() {
+		t.Fatal("no reply was held: the test did not test a late reply")
+	}
+	if got.Reserved != 40 || re.Amount != 40 {
+		t.Fatalf("one refund of 40 was asked for; the payment reserves %d", got.Reserved)
+	}
+}
+
+// lateReplySetup returns a service whose Redis connection goes through a
+// proxy that can hold one reply past the client's read timeout, and a
+// merchant of it.
+func lateReplySetup(t *testing.T) (*gateway.Service, *redisstore.Store, *slowProxy, *gateway.Merchant, time.Time) {
+	t.Helper()
+	opt, err := redis.ParseURL(redistest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newSlowProxy(t, opt.Addr, 400*time.Millisecond)
+	opt.Addr = proxy.ln.Addr().String()
+	opt.ReadTimeout = 150 * time.Millisecond
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	now := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+	store := redisstore.New(rdb)
+	sch, _ := gateway.ParseSchedule("0s,10s,1m")
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test", Schedule: sch, Now: func() time.Time { return now }})
+	m, err := svc.CreateMerchant(context.Background(), "shop", "http://127.0.0.1:9/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, store, proxy, m, now
 }

@@ -49,8 +49,11 @@ type plan struct {
 	ops  []op
 }
 
-func (p *plan) key(rest string) int {
-	k := mkey(p.mid, rest)
+func (p *plan) key(rest string) int { return p.rawKey(mkey(p.mid, rest)) }
+
+// rawKey adds a key by its full name: one outside the merchant's slot,
+// which only a standalone Redis lets a script touch.
+func (p *plan) rawKey(k string) int {
 	if i, ok := p.idx[k]; ok {
 		return i
 	}
@@ -64,16 +67,19 @@ func msDur(d time.Duration) string              { return strconv.FormatInt(max(d
 func ver(v int64) string                        { return strconv.FormatInt(v, 10) }
 func idFloor(prefix string, t time.Time) string { return gateway.NewID(prefix, t)[:len(prefix)+11] }
 
-// object adds the version check and the write of one stored object.
+// object adds the version check and the write of one stored object. A new
+// object (version 0) has a fresh random id (NewID: 80 random bits) that no
+// stored object can hold: it needs no check.
 func (p *plan) object(rest string, version int64, v any, ttl time.Duration) error {
 	j, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("redisstore: marshal %s: %w", rest, err)
 	}
 	k := p.key(rest)
-	p.ops = append(p.ops,
-		op{O: "ver", K: k, V: ver(version)},
-		op{O: "obj", K: k, V: ver(version + 1), J: string(j), T: msDur(ttl)})
+	if version != 0 {
+		p.ops = append(p.ops, op{O: "ver", K: k, V: ver(version)})
+	}
+	p.ops = append(p.ops, op{O: "obj", K: k, V: ver(version + 1), J: string(j), T: msDur(ttl)})
 	return nil
 }
 
@@ -105,6 +111,18 @@ func (p *plan) names(isNew bool, id string, names []string, ttl time.Duration) {
 	}
 }
 
+// firstClaim returns the first unique name a batch claims for a new object,
+// and the id the name will hold.
+func firstClaim(b *gateway.Batch) (name, id string, ok bool) {
+	switch {
+	case b.NewPayment && len(b.Payments) > 0:
+		return paymentNames(b.Payments[0])[0], b.Payments[0].ID, true
+	case b.NewRefund && len(b.Refunds) > 0:
+		return refundNames(b.Refunds[0])[0], b.Refunds[0].ID, true
+	}
+	return "", "", false
+}
+
 func paymentNames(pay *gateway.Payment) []string {
 	out := []string{"otn:" + pay.OutTradeNo}
 	for kind, ref := range pay.Refs {
@@ -130,7 +148,16 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	// client retries a pipeline whose reply came late or was lost) is
 	// reported applied instead of failing its own version checks and being
 	// decided, and applied, a second time.
-	p.ops = append(p.ops, op{O: "once", K: p.key("ct:" + randomToken()), T: msDur(commitTokenTTL)})
+	// A batch that creates an object needs no token of its own: the
+	// object's first unique name, which holds its new id once the batch was
+	// applied, says so.
+	once := op{O: "once", T: msDur(commitTokenTTL)}
+	if name, id, ok := firstClaim(b); ok {
+		once.K, once.J = p.key(name), id
+	} else {
+		once.K = p.key("ct:" + randomToken())
+	}
+	p.ops = append(p.ops, once)
 	if d := b.Idem; d != nil && d.Check {
 		// First of all conditions: a replay must meet its stored answer,
 		// not the out_trade_no its first run claimed.
@@ -173,6 +200,14 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	for _, e := range b.Unschedule {
 		p.ops = append(p.ops, op{O: "zrem", K: p.key("q:" + e.Queue), M: e.Member})
 	}
+	if !s.cluster {
+		// On a standalone Redis the marks of the merchant's due work are
+		// part of the commit: made only when it applies, and no second
+		// script call per commit (a cluster keeps them in another slot).
+		for queue, at := range earliestDue(b.Schedule) {
+			p.ops = append(p.ops, op{O: "due", K: p.rawKey(dueKey(queue)), S: strconv.FormatInt(at, 10), M: mid})
+		}
+	}
 	if d := b.Idem; d != nil {
 		// The answer of the call that made this batch, kept under its
 		// idempotency key by the same step (the key is in this slot).
@@ -183,12 +218,12 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	for _, o := range p.ops {
 		args = append(args, o.O, o.K, o.V, o.J, o.S, o.M, o.T)
 	}
-	// The commit, the owner index of a new payment and the marks of the
-	// merchants with due work go in one round trip. The index and the marks
-	// are in other slots, so they cannot be part of the commit script: an
-	// index entry or a mark for a commit that then conflicts is harmless (it
-	// points at nothing; the dispatcher finds nothing due and drops the
-	// mark), and a mark that fails is restored by the dispatcher's sweep.
+	// The commit and the owner index of a new payment go in one round
+	// trip. The index is in another slot, so it cannot be part of the
+	// commit script: an index entry for a commit that then conflicts points
+	// at nothing (and is deleted below). On a cluster the marks of the
+	// merchants with due work are in other slots too; a mark that fails
+	// there is restored by the dispatcher's sweep.
 	var commit *redis.Cmd
 	var owner *redis.StatusCmd
 	var marks []*redis.Cmd
@@ -199,9 +234,6 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 				owner = pipe.Set(ctx, ownerKey(b.Owner.PaymentID), mid, b.Owner.TTL)
 			}
 			commit = commitScript.EvalSha(ctx, pipe, p.keys, args...)
-			if !s.cluster {
-				marks = s.markDue(ctx, pipe, mid, b.Schedule)
-			}
 		})
 		if s.cluster && applied(commit) {
 			// A cluster runs a pipeline's parts on their nodes in parallel:

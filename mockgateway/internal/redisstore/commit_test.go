@@ -36,3 +36,53 @@ func TestCommit_RenewsMerchantNumberTTL(t *testing.T) {
 		t.Fatalf("claim TTL %v after a write, want renewed to about 1h", ttl)
 	}
 }
+
+// A commit that creates an object is recognized on a resend by the
+// object's unique name; only other commits write a token key of their own
+// (one key made and expired per create saved). A conflicting create marks
+// no due work: on a standalone Redis the marks are part of the commit.
+func TestCommit_TokensAndMarks(t *testing.T) {
+	rdb := redistest.Client(t)
+	ctx := context.Background()
+	svc := gateway.NewService(redisstore.New(rdb), gateway.Config{PublicURL: "http://gw.test"})
+	m, err := svc.CreateMerchant(ctx, "tok", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := func() int {
+		t.Helper()
+		keys, err := rdb.Keys(ctx, "ps:{"+m.ID+"}:ct:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	in := gateway.CreatePaymentInput{OutTradeNo: "TOK-1", Amount: 100, Method: "card", Subject: "x"}
+	p, created, err := svc.CreatePayment(ctx, m, in)
+	if err != nil || !created {
+		t.Fatal(created, err)
+	}
+	if n := tokens(); n != 0 {
+		t.Fatalf("a create wrote %d commit tokens, want none", n)
+	}
+	if _, err := svc.SucceedPayment(ctx, m, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := tokens(); n != 1 {
+		t.Fatalf("a change of a payment wrote %d commit tokens, want 1", n)
+	}
+
+	timers := "ps:due:" + gateway.QueueTimer
+	if rdb.ZScore(ctx, timers, m.ID).Err() != nil {
+		t.Fatal("a create scheduling its expiry did not mark its merchant")
+	}
+	if err := rdb.ZRem(ctx, timers, m.ID).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, created, err := svc.CreatePayment(ctx, m, in); err != nil || created {
+		t.Fatalf("the same create again: created %v, %v", created, err)
+	}
+	if err := rdb.ZScore(ctx, timers, m.ID).Err(); err == nil {
+		t.Fatal("a create that conflicted (nothing written) marked its merchant as having due work")
+	}
+}

@@ -104,6 +104,17 @@ func mustFloat(s string) float64 {
 // queue a batch schedules on, with the earliest time it schedules there
 // (due_min.lua: a mark only moves earlier; ZADD LT would need Redis 6.2).
 func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) []*redis.Cmd {
+	earliest := earliestDue(entries)
+	cmds := make([]*redis.Cmd, 0, len(earliest))
+	for queue, at := range earliest {
+		cmds = append(cmds, dueMinScript.EvalSha(ctx, pipe, []string{dueKey(queue)}, mid, at))
+	}
+	return cmds
+}
+
+// earliestDue returns, by queue, the earliest time (unix ms) entries
+// schedule on it.
+func earliestDue(entries []gateway.ScheduleEntry) map[string]int64 {
 	earliest := map[string]int64{}
 	for _, e := range entries {
 		at := e.At.UnixMilli()
@@ -111,11 +122,7 @@ func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, e
 			earliest[e.Queue] = at
 		}
 	}
-	cmds := make([]*redis.Cmd, 0, len(earliest))
-	for queue, at := range earliest {
-		cmds = append(cmds, dueMinScript.EvalSha(ctx, pipe, []string{dueKey(queue)}, mid, at))
-	}
-	return cmds
+	return earliest
 }
 
 func (s *Store) markDueAt(ctx context.Context, mid, queue string, atMS int64) error {

@@ -111,7 +111,10 @@ type Config struct {
 	OpenAPI      []byte
 	Now          func() time.Time
 	Log          *slog.Logger
-	Protocols    []Protocol
+	// RequestLog, when set, receives the line logged per request instead
+	// of Log (the binary's holds them briefly: package logbuf).
+	RequestLog *slog.Logger
+	Protocols  []Protocol
 }
 
 // Gateway is an assembled gateway.
@@ -131,6 +134,9 @@ type Gateway struct {
 func New(store *redisstore.Store, cfg Config) (*Gateway, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.RequestLog == nil {
+		cfg.RequestLog = cfg.Log
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -229,7 +235,7 @@ func (g *Gateway) routes(extra ...registrar) http.Handler {
 
 // common adds the middleware every listener's engine has.
 func (g *Gateway) common(r *gin.Engine) {
-	r.Use(apicall.RequestID, apicall.LogRequests(g.cfg.Log), gin.CustomRecovery(func(c *gin.Context, err any) {
+	r.Use(apicall.RequestID, apicall.LogRequests(g.cfg.RequestLog), gin.CustomRecovery(func(c *gin.Context, err any) {
 		g.cfg.Log.Error("panic", "request_id", apicall.RequestIDOf(c), "err", err)
 		g.Metrics.ObservePanic("http")
 		notFoundOrError(c, http.StatusInternalServerError)

@@ -7,11 +7,17 @@
 local n = #ARGV / 7
 local function field(i, f) return ARGV[(i - 1) * 7 + f] end
 for i = 1, n do
-  local o, key = field(i, 1), KEYS[tonumber(field(i, 2))]
+  local o, key, j = field(i, 1), KEYS[tonumber(field(i, 2))], field(i, 4)
   if o == 'once' then
     -- This very batch was applied already: the client sent it again after
     -- a reply it did not get in time. Report it applied, change nothing.
-    if redis.call('EXISTS', key) == 1 then return {1, 0} end
+    -- A batch that creates an object is known by the object's first unique
+    -- name holding its id (j); any other by its own token key.
+    if j ~= '' then
+      if redis.call('GET', key) == j then return {1, 0} end
+    elseif redis.call('EXISTS', key) == 1 then
+      return {1, 0}
+    end
   elseif o == 'idemchk' then
     -- The call did not mark its Idempotency-Key in flight (IdemKept.Check):
     -- the key must be free, or nothing is written and {2, state[, status,
@@ -52,7 +58,13 @@ for i = 1, n do
   elseif o == 'trim' then
     redis.call('ZREMRANGEBYLEX', key, '-', '(' .. m)
   elseif o == 'once' then
-    redis.call('SET', key, '1', 'PX', t)
+    if j == '' then redis.call('SET', key, '1', 'PX', t) end
+  elseif o == 'due' then
+    -- (Standalone Redis only.) Mark merchant m as having work on the queue
+    -- whose set of merchants is key, due at s, unless it is marked with an
+    -- earlier time already (due_min.lua).
+    local cur = redis.call('ZSCORE', key, m)
+    if not cur or tonumber(cur) > tonumber(s) then redis.call('ZADD', key, s, m) end
   elseif o == 'idem' then
     -- The call's answer under its idempotency key (idem_finish.lua's
     -- format), unless the key now belongs to another request.
