@@ -204,8 +204,12 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		// On a standalone Redis the marks of the merchant's due work are
 		// part of the commit: made only when it applies, and no second
 		// script call per commit (a cluster keeps them in another slot).
+		lt := ""
+		if len(b.Schedule) > 0 && s.zaddTakesLT(ctx) {
+			lt = "lt"
+		}
 		for queue, at := range earliestDue(b.Schedule) {
-			p.ops = append(p.ops, op{O: "due", K: p.rawKey(dueKey(queue)), S: strconv.FormatInt(at, 10), M: mid})
+			p.ops = append(p.ops, op{O: "due", K: p.rawKey(dueKey(queue)), V: lt, S: strconv.FormatInt(at, 10), M: mid})
 		}
 	}
 	if d := b.Idem; d != nil {

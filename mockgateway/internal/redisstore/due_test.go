@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -122,5 +123,41 @@ func TestStore_CommitAfterScriptFlush(t *testing.T) {
 	}
 	if got, err := store.DueMerchants(ctx, gateway.QueueDeliver, time.Now().Add(time.Minute)); err != nil || !slices.Equal(got, []string{m.ID}) {
 		t.Fatalf("due merchants %v %v", got, err)
+	}
+}
+
+// A merchant's mark in the set of merchants with due work moves only
+// earlier, with ZADD … LT (Redis 6.2 and later) and without it.
+func TestCommit_DueMarkOnlyMovesEarlier(t *testing.T) {
+	for _, lt := range []bool{true, false} {
+		t.Run(map[bool]string{true: "ZaddLT", false: "ZscoreThenZadd"}[lt], func(t *testing.T) {
+			rdb := redistest.Client(t)
+			store := redisstore.New(rdb)
+			if !lt {
+				store.AssumeNoZaddLT()
+			}
+			now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+			svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test", Now: func() time.Time { return now }})
+			ctx := context.Background()
+			m, err := svc.CreateMerchant(ctx, "marks", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, tc := range []struct {
+				expiresIn, want time.Duration
+			}{{30 * time.Minute, 30 * time.Minute}, {10 * time.Minute, 10 * time.Minute}, {time.Hour, 10 * time.Minute}} {
+				in := gateway.CreatePaymentInput{OutTradeNo: fmt.Sprintf("MK-%d", i), Amount: 1, Method: "card", Subject: "x", ExpiresIn: tc.expiresIn}
+				if _, _, err := svc.CreatePayment(ctx, m, in); err != nil {
+					t.Fatal(err)
+				}
+				got, err := rdb.ZScore(ctx, "ps:due:"+gateway.QueueTimer, m.ID).Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := float64(now.Add(tc.want).UnixMilli()); got != want {
+					t.Fatalf("after a payment expiring in %v the mark is %v, want now + %v", tc.expiresIn, time.UnixMilli(int64(got)).UTC(), tc.want)
+				}
+			}
+		})
 	}
 }

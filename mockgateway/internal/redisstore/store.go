@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -87,6 +88,39 @@ type Store struct {
 	rdb     redis.UniversalClient
 	batch   *batcher
 	cluster bool
+	// zaddLT is whether Redis takes ZADD … LT (6.2 and later): ltUnknown
+	// until a commit asks (zaddTakesLT).
+	zaddLT atomic.Int32
+}
+
+const (
+	ltUnknown int32 = iota
+	ltYes
+	ltNo
+)
+
+// zaddTakesLT reports whether Redis takes ZADD … LT, asking it the first
+// time (a scratch key, deleted again). A Redis that answers an error knows
+// no LT; one that does not answer is asked again next time.
+func (s *Store) zaddTakesLT(ctx context.Context) bool {
+	switch s.zaddLT.Load() {
+	case ltYes:
+		return true
+	case ltNo:
+		return false
+	}
+	probe := Prefix + "probe:zadd-lt"
+	err := s.rdb.Do(ctx, "ZADD", probe, "LT", 0, "x").Err()
+	var rerr redis.Error
+	switch {
+	case err == nil:
+		_ = s.rdb.Del(ctx, probe).Err()
+		s.zaddLT.Store(ltYes)
+		return true
+	case errors.As(err, &rerr):
+		s.zaddLT.Store(ltNo)
+	}
+	return false
 }
 
 var _ gateway.Store = (*Store)(nil)

@@ -6,6 +6,8 @@
 -- as strings so no float formatting can change them.
 local n = #ARGV / 7
 local function field(i, f) return ARGV[(i - 1) * 7 + f] end
+-- A key 'once' found free needs no second look by 'nx'.
+local free = nil
 for i = 1, n do
   local o, key, j = field(i, 1), KEYS[tonumber(field(i, 2))], field(i, 4)
   if o == 'once' then
@@ -14,7 +16,9 @@ for i = 1, n do
     -- A batch that creates an object is known by the object's first unique
     -- name holding its id (j); any other by its own token key.
     if j ~= '' then
-      if redis.call('GET', key) == j then return {1, 0} end
+      local held = redis.call('GET', key)
+      if held == j then return {1, 0} end
+      if not held then free = key end
     elseif redis.call('EXISTS', key) == 1 then
       return {1, 0}
     end
@@ -37,7 +41,7 @@ for i = 1, n do
       return {0, i}
     end
   elseif o == 'nx' then
-    if redis.call('EXISTS', key) == 1 then return {0, i} end
+    if key ~= free and redis.call('EXISTS', key) == 1 then return {0, i} end
   end
 end
 for i = 1, n do
@@ -62,9 +66,15 @@ for i = 1, n do
   elseif o == 'due' then
     -- (Standalone Redis only.) Mark merchant m as having work on the queue
     -- whose set of merchants is key, due at s, unless it is marked with an
-    -- earlier time already (due_min.lua).
-    local cur = redis.call('ZSCORE', key, m)
-    if not cur or tonumber(cur) > tonumber(s) then redis.call('ZADD', key, s, m) end
+    -- earlier time already: in one call where ZADD takes LT (v), else as
+    -- due_min.lua does.
+    -- pcall: a Redis that stopped taking LT (a failover to an older one)
+    -- must not stop the script halfway through its writes.
+    local r = v == 'lt' and redis.pcall('ZADD', key, 'LT', s, m)
+    if not r or type(r) == 'table' then
+      local cur = redis.call('ZSCORE', key, m)
+      if not cur or tonumber(cur) > tonumber(s) then redis.call('ZADD', key, s, m) end
+    end
   elseif o == 'idem' then
     -- The call's answer under its idempotency key (idem_finish.lua's
     -- format), unless the key now belongs to another request.
