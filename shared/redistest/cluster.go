@@ -63,3 +63,36 @@ func Cluster(tb testing.TB) []string {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// OneShardCluster starts a redis-server in cluster mode that serves every
+// slot itself and returns its URL: what a cluster-mode Redis of one shard
+// (a managed service's smallest cluster) looks like to a plain client. It
+// answers every key, but refuses a script whose keys are in two slots. The
+// server stops when the test ends.
+func OneShardCluster(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	node, addr, err := startServer(dir, "--cluster-enabled", "yes",
+		"--cluster-config-file", filepath.Join(dir, "nodes.conf"))
+	if err != nil {
+		tb.Fatalf("redistest: one-shard cluster: %v", err)
+	}
+	tb.Cleanup(func() { _ = node.Process.Kill(); _ = node.Wait() })
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
+		tb.Fatalf("redistest: one-shard cluster: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		info, err := c.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return "redis://" + addr + "/0"
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: one-shard cluster at %s not ready after 30s: %v %s", addr, err, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,8 +1,8 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -15,11 +15,9 @@ import (
 	"github.com/paysandbox/paysandbox/shared/redistest"
 )
 
-// slowProxy forwards TCP to target; when delay is armed, the next chunk
-// Redis sends back is held for hold before it is forwarded (the command has
-// run on the server; only its reply is late).
-// slowProxy forwards to Redis, holding one reply (once armed) longer than
-// the client's read timeout: the command ran, its answer is late.
+// slowProxy forwards TCP to Redis. Once armed, the reply to the next
+// commit script it sees (an EVALSHA) is held longer than the client's read
+// timeout: the commit ran, its answer is late.
 type slowProxy struct {
 	ln    net.Listener
 	armed atomic.Bool
@@ -44,13 +42,31 @@ func newSlowProxy(t *testing.T, target string, hold time.Duration) *slowProxy {
 				c.Close()
 				continue
 			}
-			go func() { io.Copy(s, c); s.Close() }()
+			var holdReply atomic.Bool // this connection's next reply
+			go func() {
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 {
+						if bytes.Contains(bytes.ToLower(buf[:n]), []byte("evalsha")) && p.armed.CompareAndSwap(true, false) {
+							holdReply.Store(true)
+						}
+						if _, werr := s.Write(buf[:n]); werr != nil {
+							break
+						}
+					}
+					if err != nil {
+						break
+					}
+				}
+				s.Close()
+			}()
 			go func() {
 				buf := make([]byte, 64<<10)
 				for {
 					n, err := s.Read(buf)
 					if n > 0 {
-						if p.armed.CompareAndSwap(true, false) {
+						if holdReply.CompareAndSwap(true, false) {
 							time.Sleep(p.hold)
 						}
 						if _, werr := c.Write(buf[:n]); werr != nil {
@@ -125,6 +141,9 @@ func TestCommit_LateReplyOfACreate(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("create with a late reply: created %v, %v", created, err)
 	}
+	if proxy.armed.Load() {
+		t.Fatal("no commit reply was held: the create did not meet a late reply")
+	}
 	if _, err := svc.SucceedPayment(ctx, m, p.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +157,7 @@ func TestCommit_LateReplyOfACreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if proxy.armed.Load() {
-		t.Fatal("no reply was held: the test did not test a late reply")
+		t.Fatal("no commit reply was held: the refund did not meet a late reply")
 	}
 	if got.Reserved != 40 || re.Amount != 40 {
 		t.Fatalf("one refund of 40 was asked for; the payment reserves %d", got.Reserved)

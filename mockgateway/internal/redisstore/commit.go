@@ -139,10 +139,9 @@ func refundNames(re *gateway.Refund) []string {
 	return out
 }
 
-// Commit applies a batch atomically, or returns gateway.ErrConflict. Its
-// schedule entries then mark their merchant as having work on their queue
-// (DueMerchants).
-func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error {
+// commitPlan turns a batch into the keys and arguments of commit.lua;
+// inlineMarks puts the marks of the merchant's due work in the script.
+func (s *Store) commitPlan(ctx context.Context, mid string, b *gateway.Batch, inlineMarks bool) (*plan, []any, error) {
 	p := &plan{mid: mid, idx: map[string]int{}}
 	// A token marks the batch applied, so a resend of the same commands (the
 	// client retries a pipeline whose reply came late or was lost) is
@@ -171,7 +170,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		}
 		p.names(isNew, pay.ID, paymentNames(pay), b.DataRetention)
 		if err := p.object("pay:"+pay.ID, pay.Version, pay, b.DataRetention); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	for i, re := range b.Refunds {
@@ -182,7 +181,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		}
 		p.names(isNew, re.ID, refundNames(re), b.DataRetention)
 		if err := p.object("re:"+re.ID, re.Version, re, b.DataRetention); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	for _, ev := range b.Events {
@@ -191,7 +190,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 			p.index("idx:evt:"+ev.ObjectID, "evt", ev.ID, now, b.EventTTL)
 		}
 		if err := p.object("evt:"+ev.ID, ev.Version, ev, b.EventTTL); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	for _, e := range b.Schedule {
@@ -200,7 +199,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	for _, e := range b.Unschedule {
 		p.ops = append(p.ops, op{O: "zrem", K: p.key("q:" + e.Queue), M: e.Member})
 	}
-	if !s.cluster {
+	if inlineMarks {
 		// On a standalone Redis the marks of the merchant's due work are
 		// part of the commit: made only when it applies, and no second
 		// script call per commit (a cluster keeps them in another slot).
@@ -222,6 +221,18 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 	for _, o := range p.ops {
 		args = append(args, o.O, o.K, o.V, o.J, o.S, o.M, o.T)
 	}
+	return p, args, nil
+}
+
+// Commit applies a batch atomically, or returns gateway.ErrConflict. Its
+// schedule entries then mark their merchant as having work on their queue
+// (DueMerchants).
+func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error {
+	inline := !s.cluster && !s.marksApart.Load()
+	p, args, err := s.commitPlan(ctx, mid, b, inline)
+	if err != nil {
+		return err
+	}
 	// The commit and the owner index of a new payment go in one round
 	// trip. The index is in another slot, so it cannot be part of the
 	// commit script: an index entry for a commit that then conflicts points
@@ -239,7 +250,7 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 			}
 			commit = commitScript.EvalSha(ctx, pipe, p.keys, args...)
 		})
-		if s.cluster && applied(commit) {
+		if !inline && applied(commit) {
 			// A cluster runs a pipeline's parts on their nodes in parallel:
 			// a mark could land before its queue entry, and another
 			// process's re-mark overwrite it in between. Mark after —
@@ -252,6 +263,18 @@ func (s *Store) Commit(ctx context.Context, mid string, b *gateway.Batch) error 
 		}
 	}
 	run()
+	if inline && redis.HasErrorPrefix(commit.Err(), "CROSSSLOT") {
+		// REDIS_URL names a Redis that checks a script's keys against
+		// cluster slots (cluster mode with one shard, a slot-aware proxy):
+		// the script ran nothing. From now on the marks go apart, as on a
+		// cluster.
+		s.marksApart.Store(true)
+		inline = false
+		if p, args, err = s.commitPlan(ctx, mid, b, false); err != nil {
+			return err
+		}
+		run()
+	}
 	if noScript(commit.Err()) || anyNoScript(marks) {
 		// A Redis that does not know the scripts yet (new, flushed, a
 		// cluster node used for the first time): load them, then run

@@ -2,8 +2,11 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
@@ -84,5 +87,37 @@ func TestCommit_TokensAndMarks(t *testing.T) {
 	}
 	if err := rdb.ZScore(ctx, timers, m.ID).Err(); err == nil {
 		t.Fatal("a create that conflicted (nothing written) marked its merchant as having due work")
+	}
+}
+
+// REDIS_URL may name a cluster-mode Redis of one shard: it serves every
+// key to a plain client but refuses a script touching two slots. Commits
+// still apply, and their due work is still marked (apart from the script).
+func TestCommit_OneShardClusterBehindAPlainClient(t *testing.T) {
+	opt, err := redis.ParseURL(redistest.OneShardCluster(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	svc := gateway.NewService(redisstore.New(rdb), gateway.Config{PublicURL: "http://gw.test"})
+	m, err := svc.CreateMerchant(ctx, "one-shard", "http://127.0.0.1:9/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		p, created, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: fmt.Sprintf("OS-%d", i), Amount: 1, Method: "card", Subject: "x"})
+		if err != nil || !created {
+			t.Fatalf("create %d: created %v, %v", i, created, err)
+		}
+		if _, err := svc.SucceedPayment(ctx, m, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{gateway.QueueTimer, gateway.QueueDeliver} {
+		if err := rdb.ZScore(ctx, "ps:due:"+q, m.ID).Err(); err != nil {
+			t.Errorf("no mark of due work on %s: %v", q, err)
+		}
 	}
 }

@@ -91,6 +91,10 @@ type Store struct {
 	// zaddLT is whether Redis takes ZADD … LT (6.2 and later): ltUnknown
 	// until a commit asks (zaddTakesLT).
 	zaddLT atomic.Int32
+	// marksApart is set once a standalone connection met a Redis that
+	// refuses a script touching two cluster slots: due marks are then made
+	// after each commit, as on a cluster.
+	marksApart atomic.Bool
 }
 
 const (
@@ -100,8 +104,9 @@ const (
 )
 
 // zaddTakesLT reports whether Redis takes ZADD … LT, asking it the first
-// time (a scratch key, deleted again). A Redis that answers an error knows
-// no LT; one that does not answer is asked again next time.
+// time (a scratch key, deleted again). A Redis that answers ERR knows no LT;
+// one that does not answer, or refuses for another reason, is asked again
+// next time.
 func (s *Store) zaddTakesLT(ctx context.Context) bool {
 	switch s.zaddLT.Load() {
 	case ltYes:
@@ -111,13 +116,14 @@ func (s *Store) zaddTakesLT(ctx context.Context) bool {
 	}
 	probe := Prefix + "probe:zadd-lt"
 	err := s.rdb.Do(ctx, "ZADD", probe, "LT", 0, "x").Err()
-	var rerr redis.Error
 	switch {
 	case err == nil:
 		_ = s.rdb.Del(ctx, probe).Err()
 		s.zaddLT.Store(ltYes)
 		return true
-	case errors.As(err, &rerr):
+	case redis.HasErrorPrefix(err, "ERR"):
+		// "ERR syntax error": this Redis knows no LT. Other refusals
+		// (LOADING, READONLY, OOM…) say nothing about it: ask again later.
 		s.zaddLT.Store(ltNo)
 	}
 	return false
