@@ -4,12 +4,14 @@
 -- ARGV holds the operations, 7 arguments each: o (operation), k (an index
 -- into KEYS), v, j, s, m, t; unused ones are empty strings. Numbers travel
 -- as strings so no float formatting can change them.
-local n = #ARGV / 7
-local function field(i, f) return ARGV[(i - 1) * 7 + f] end
+-- (The loops index ARGV directly: a helper function per field was a fifth of
+-- the script's own time.)
+local A, n = ARGV, #ARGV / 7
 -- A key 'once' found free needs no second look by 'nx'.
 local free = nil
 for i = 1, n do
-  local o, key, j = field(i, 1), KEYS[tonumber(field(i, 2))], field(i, 4)
+  local b = (i - 1) * 7
+  local o, key, j = A[b + 1], KEYS[tonumber(A[b + 2])], A[b + 4]
   if o == 'once' then
     -- This very batch was applied already: the client sent it again after
     -- a reply it did not get in time. Report it applied, change nothing.
@@ -28,13 +30,13 @@ for i = 1, n do
     -- body]} says whose it is (idem_begin.lua's answers).
     local h = redis.call('HMGET', key, 's', 'fp', 'st', 'b')
     if h[1] then
-      if h[2] ~= field(i, 3) then return {2, 'mismatch'} end
+      if h[2] ~= A[b + 3] then return {2, 'mismatch'} end
       if h[1] ~= 'd' then return {2, 'inflight'} end
       return {2, 'done', h[3], h[4]}
     end
   elseif o == 'ver' then
     local cur = redis.call('HGET', key, 'v')
-    local want = field(i, 3)
+    local want = A[b + 3]
     if want == '0' then
       if cur then return {0, i} end
     elseif cur ~= want then
@@ -44,9 +46,9 @@ for i = 1, n do
     if key ~= free and redis.call('EXISTS', key) == 1 then return {0, i} end
   end
 end
-for i = 1, n do
-  local o, key = field(i, 1), KEYS[tonumber(field(i, 2))]
-  local v, j, s, m, t = field(i, 3), field(i, 4), field(i, 5), field(i, 6), field(i, 7)
+for b = 0, #A - 1, 7 do
+  local o, key = A[b + 1], KEYS[tonumber(A[b + 2])]
+  local v, j, s, m, t = A[b + 3], A[b + 4], A[b + 5], A[b + 6], A[b + 7]
   if o == 'obj' then
     redis.call('HSET', key, 'v', v, 'j', j)
     if t ~= '' then redis.call('PEXPIRE', key, t) end
