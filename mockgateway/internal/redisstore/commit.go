@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"strconv"
 	"time"
 
@@ -83,12 +84,19 @@ func (p *plan) object(rest string, version int64, v any, ttl time.Duration) erro
 	return nil
 }
 
-// index adds id to a time-ordered list index and drops ids older than ttl.
+// trimEvery is how many writes to a list index share one trim of it, on
+// average. Entries older than the index's TTL cost only memory until then
+// (a list skips, and removes, those it meets), and a trim is a Redis call.
+const trimEvery = 16
+
+// index adds id to a time-ordered list index; one write in trimEvery,
+// chosen at random, also drops the ids older than ttl.
 func (p *plan) index(rest, prefix, id string, now time.Time, ttl time.Duration) {
 	k := p.key(rest)
-	p.ops = append(p.ops,
-		op{O: "zadd", K: k, S: "0", M: id, T: msDur(ttl)},
-		op{O: "trim", K: k, M: idFloor(prefix, now.Add(-ttl))})
+	p.ops = append(p.ops, op{O: "zadd", K: k, S: "0", M: id, T: msDur(ttl)})
+	if mrand.IntN(trimEvery) == 0 {
+		p.ops = append(p.ops, op{O: "trim", K: k, M: idFloor(prefix, now.Add(-ttl))})
+	}
 }
 
 // claim adds "this unique name is still free" and takes it.

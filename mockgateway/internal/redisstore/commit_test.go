@@ -121,3 +121,36 @@ func TestCommit_OneShardClusterBehindAPlainClient(t *testing.T) {
 		}
 	}
 }
+
+// A list index drops the ids older than its TTL: not on every write (one
+// in 16 trims), but surely within a few hundred.
+func TestCommit_IndexTrimmed(t *testing.T) {
+	rdb := redistest.Client(t)
+	ctx := context.Background()
+	now := time.Date(2031, 5, 1, 0, 0, 0, 0, time.UTC)
+	svc := gateway.NewService(redisstore.New(rdb), gateway.Config{PublicURL: "http://gw.test", DataRetention: time.Hour, Now: func() time.Time { return now }})
+	m, err := svc.CreateMerchant(ctx, "trim", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := func(prefix string, n int) {
+		t.Helper()
+		for i := range n {
+			if _, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: fmt.Sprintf("%s-%d", prefix, i), Amount: 1, Method: "card", Subject: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	index := "ps:{" + m.ID + "}:idx:pay"
+	create("OLD", 5)
+	now = now.Add(2 * time.Hour)
+	// (15/16)^300: the chance that none of 300 writes trims is 4e-9.
+	create("NEW", 300)
+	ids, err := rdb.ZRange(ctx, index, 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 300 {
+		t.Fatalf("the index holds %d ids after 5 creates past the retention and 300 within it; want the 300", len(ids))
+	}
+}
