@@ -7,8 +7,9 @@
 -- (The loops index ARGV directly: a helper function per field was a fifth of
 -- the script's own time.)
 local A, n = ARGV, #ARGV / 7
--- A key 'once' found free needs no second look by 'nx'.
-local free = nil
+-- A key 'once' found free needs no second look by 'nx', nor an
+-- Idempotency-Key 'idemchk' found free by 'idem'.
+local free, idemFree = nil, nil
 for i = 1, n do
   local b = (i - 1) * 7
   local o, key, j = A[b + 1], KEYS[tonumber(A[b + 2])], A[b + 4]
@@ -34,6 +35,7 @@ for i = 1, n do
       if h[1] ~= 'd' then return {2, 'inflight'} end
       return {2, 'done', h[3], h[4]}
     end
+    idemFree = key
   elseif o == 'ver' then
     local cur = redis.call('HGET', key, 'v')
     local want = A[b + 3]
@@ -80,7 +82,7 @@ for b = 0, #A - 1, 7 do
   elseif o == 'idem' then
     -- The call's answer under its idempotency key (idem_finish.lua's
     -- format), unless the key now belongs to another request.
-    local fp = redis.call('HGET', key, 'fp')
+    local fp = key ~= idemFree and redis.call('HGET', key, 'fp')
     if not fp or fp == v then
       redis.call('HSET', key, 's', 'd', 'fp', v, 'st', s, 'b', j)
       redis.call('PEXPIRE', key, t)
