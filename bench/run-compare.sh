@@ -58,16 +58,32 @@ run() { # name script url [env...]
   env BENCH_NAME="$name" BENCH_RUN="$name-$round-$RANDOM" "$@" \
     wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "bench/wrk/$script" "$url" | grep '^RESULT' >>"$dir/results"
 }
+# The workloads of a round, in order. Redis fills up as a run goes on, so
+# even rounds run them in reverse: no workload always runs on the fullest
+# (or the emptiest) Redis of its round.
+workloads=(
+  "baseline pay.lua http://127.0.0.1:$bport"
+  "stripe-mock intents.lua http://127.0.0.1:$sport"
+  "create create.lua http://127.0.0.1:$gport"
+  "create-idempotent create.lua http://127.0.0.1:$gport BENCH_IDEMPOTENCY=1"
+  "get get.lua http://127.0.0.1:$gport BENCH_PAYMENT=$pid"
+)
+if [ -n "$before" ]; then
+  workloads+=(
+    "before-create create.lua http://127.0.0.1:$oport"
+    "before-create-idempotent create.lua http://127.0.0.1:$oport BENCH_IDEMPOTENCY=1"
+    "before-get get.lua http://127.0.0.1:$oport BENCH_PAYMENT=$pid_before"
+  )
+fi
 for round in $(seq "$ROUNDS"); do
-  run baseline pay.lua "http://127.0.0.1:$bport"
-  run stripe-mock intents.lua "http://127.0.0.1:$sport"
-  run create create.lua "http://127.0.0.1:$gport"
-  run create-idempotent create.lua "http://127.0.0.1:$gport" BENCH_IDEMPOTENCY=1
-  run get get.lua "http://127.0.0.1:$gport" BENCH_PAYMENT="$pid"
-  if [ -n "$before" ]; then
-    run before-create create.lua "http://127.0.0.1:$oport"
-    run before-create-idempotent create.lua "http://127.0.0.1:$oport" BENCH_IDEMPOTENCY=1
-    run before-get get.lua "http://127.0.0.1:$oport" BENCH_PAYMENT="$pid_before"
+  order=("${workloads[@]}")
+  if [ $((round % 2)) -eq 0 ]; then
+    order=()
+    for ((i = ${#workloads[@]} - 1; i >= 0; i--)); do order+=("${workloads[i]}"); done
   fi
+  for w in "${order[@]}"; do
+    # shellcheck disable=SC2086 # the words of a workload are its arguments
+    run $w
+  done
 done
 go run ./bench/report <"$dir/results"
