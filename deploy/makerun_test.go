@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/syncbuf"
 )
 
 // `make run` serves both binaries on loopback only (DESIGN §12), the shop
@@ -27,7 +29,7 @@ func TestMakeRun_LoopbackOnly(t *testing.T) {
 		"GATEWAY_PORT="+strconv.Itoa(gwPort), "SHOP_PORT="+strconv.Itoa(shopPort), "STRIPE_PORT="+strconv.Itoa(stripePort))
 	cmd.Dir = root(t)
 	cmd.Env = environ("SHOP_DB=" + filepath.Join(tmp, "shop.db"))
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, so Ctrl-C reaches make, the script and both
 	// binaries, as in a terminal.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,17 +31,23 @@ import (
 
 func main() {
 	tuneGC()
-	// The line per request is held for at most 50 ms and written with the
-	// others of that moment; every other line goes out at once, after them.
-	lines := logbuf.New(os.Stderr, 50*time.Millisecond)
-	log := slog.New(slog.NewTextHandler(lines.Direct(), nil))
-	reqLog := slog.New(slog.NewTextHandler(lines, nil))
+	log, reqLog, flush := loggers(os.Stderr, 50*time.Millisecond)
 	err := run(log, reqLog, os.Args[1:])
-	_ = lines.Close()
+	flush()
 	if err != nil {
 		log.Error("mockgateway stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// loggers returns the process's log and its request log, both writing to
+// w: a request line is held for at most hold and written with the others of
+// that moment (logbuf); every other line goes out at once, after them.
+// flush writes what is held; lines after it go out at once.
+func loggers(w io.Writer, hold time.Duration) (log, reqLog *slog.Logger, flush func()) {
+	lines := logbuf.New(w, hold)
+	return slog.New(slog.NewTextHandler(lines.Direct(), nil)), slog.New(slog.NewTextHandler(lines, nil)),
+		func() { _ = lines.Close() }
 }
 
 func run(log, reqLog *slog.Logger, args []string) error {

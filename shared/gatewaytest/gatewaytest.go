@@ -13,10 +13,11 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/syncbuf"
 
 	"github.com/paysandbox/paysandbox/shared/redistest"
 	"github.com/paysandbox/paysandbox/shared/testbin"
@@ -61,7 +62,7 @@ type Gateway struct {
 	env  map[string]string
 	args []string
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *syncbuf.Buffer
 	done chan struct{}
 	// exit is what the process's Wait returned; read after done closes.
 	exit error
@@ -146,7 +147,7 @@ func (g *Gateway) start(bin string) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	if g.log == nil {
-		g.log = &syncBuffer{}
+		g.log = &syncbuf.Buffer{}
 	}
 	cmd.Stdout, cmd.Stderr = g.log, g.log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -235,21 +236,4 @@ func (g *Gateway) Request(ctx context.Context, method, path string, body []byte,
 		req.Header[k] = vs
 	}
 	return http.DefaultClient.Do(req)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

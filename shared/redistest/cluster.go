@@ -42,7 +42,14 @@ func Cluster(tb testing.TB) []string {
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
 		tb.Fatalf("redistest: redis-cli --cluster create: %v\n%s", err, out)
 	}
-	// Wait until every node agrees that all slots are served.
+	waitClusterOK(tb, addrs)
+	return addrs
+}
+
+// waitClusterOK waits until every node of addrs agrees that all slots are
+// served.
+func waitClusterOK(tb testing.TB, addrs []string) {
+	tb.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ok := true
@@ -55,7 +62,7 @@ func Cluster(tb testing.TB) []string {
 			}
 		}
 		if ok {
-			return addrs
+			return
 		}
 		if time.Now().After(deadline) {
 			tb.Fatalf("redistest: cluster %v not ready after 30s", addrs)
@@ -80,19 +87,9 @@ func OneShardCluster(tb testing.TB) string {
 	tb.Cleanup(func() { _ = node.Process.Kill(); _ = node.Wait() })
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
-	ctx := context.Background()
-	if err := c.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
+	if err := c.ClusterAddSlotsRange(context.Background(), 0, 16383).Err(); err != nil {
 		tb.Fatalf("redistest: one-shard cluster: %v", err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		info, err := c.ClusterInfo(ctx).Result()
-		if err == nil && strings.Contains(info, "cluster_state:ok") {
-			return "redis://" + addr + "/0"
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("redistest: one-shard cluster at %s not ready after 30s: %v %s", addr, err, info)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitClusterOK(tb, []string{addr})
+	return "redis://" + addr + "/0"
 }

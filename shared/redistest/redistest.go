@@ -216,3 +216,24 @@ func Calls(tb testing.TB, rdb redis.UniversalClient, command string) int {
 	}
 	return 0
 }
+
+// Commands returns how many commands the server has processed in all
+// (INFO's total_commands_processed, this INFO included).
+func Commands(tb testing.TB, rdb redis.UniversalClient) int64 {
+	tb.Helper()
+	info, err := rdb.Info(context.Background(), "stats").Result()
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "total_commands_processed:"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				tb.Fatalf("redistest: stats line %q: %v", line, err)
+			}
+			return n
+		}
+	}
+	tb.Fatal("redistest: no total_commands_processed in INFO stats")
+	return 0
+}

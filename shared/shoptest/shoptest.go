@@ -6,7 +6,6 @@
 package shoptest
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -14,10 +13,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/syncbuf"
 
 	"github.com/paysandbox/paysandbox/shared/gatewaytest"
 	"github.com/paysandbox/paysandbox/shared/redistest"
@@ -54,7 +54,7 @@ type Shop struct {
 
 	tb   testing.TB
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *syncbuf.Buffer
 	done chan struct{}
 	exit error
 }
@@ -84,7 +84,7 @@ func Start(tb testing.TB, opts Options) *Shop {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	var secret [16]byte
 	_, _ = rand.Read(secret[:])
-	s := &Shop{URL: "http://" + addr, Addr: addr, DB: filepath.Join(tb.TempDir(), "shop.db"), tb: tb, log: &syncBuffer{}}
+	s := &Shop{URL: "http://" + addr, Addr: addr, DB: filepath.Join(tb.TempDir(), "shop.db"), tb: tb, log: &syncbuf.Buffer{}}
 	env := map[string]string{
 		"SHOP_ADDR":       addr,
 		"SHOP_PUBLIC_URL": s.URL,
@@ -161,20 +161,3 @@ func (s *Shop) Stop() error {
 
 // Log returns what the shop wrote so far.
 func (s *Shop) Log() string { return s.log.String() }
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -10,9 +9,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/syncbuf"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,7 +41,7 @@ type env struct {
 	URL  string
 	Svc  *gateway.Service
 	Demo *gateway.Merchant
-	logs *logBuffer
+	logs *syncbuf.Buffer
 	g    *server.Gateway
 }
 
@@ -60,29 +60,11 @@ func fastNotify(c *server.Config) {
 	c.PollInterval = 50 * time.Millisecond
 }
 
-// logBuffer keeps the gateway's log lines for tests that read them.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 func newEnv(t testing.TB, tweaks ...func(*server.Config)) *env {
 	t.Helper()
 	rdb := redistest.Client(t)
 	store := redisstore.New(rdb)
-	e := &env{t: t, logs: &logBuffer{}}
+	e := &env{t: t, logs: &syncbuf.Buffer{}}
 	e.Demo = &gateway.Merchant{ID: gateway.DemoMerchantID, Name: "Demo", APIKey: "sk_test_demo",
 		WebhookSecret: "whsec_cGF5c2FuZGJveC1kZW1vLXdlYmhvb2stc2VjcmV0"}
 	cfg := server.Config{

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -28,32 +26,8 @@ import (
 func BenchmarkIdleTick(b *testing.B) {
 	for _, n := range []int{10, 100, 1000, 10000} {
 		b.Run(fmt.Sprintf("merchants=%d", n), func(b *testing.B) {
-			rdb := redistest.Client(b)
-			store := redisstore.New(rdb)
-			now := time.Now()
-			svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test", Schedule: gateway.Schedule{time.Hour}})
+			tick, rdb := idleFixture(b, n)
 			ctx := context.Background()
-			for i := range n {
-				m, err := svc.CreateMerchant(ctx, "idle", "http://127.0.0.1:9/hook")
-				if err != nil {
-					b.Fatal(err)
-				}
-				p, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: fmt.Sprint("I-", i), Amount: 1, Method: "card", Subject: "x", ExpiresIn: time.Hour})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := svc.FailPayment(ctx, m, p.ID, "card_declined"); err != nil {
-					b.Fatal(err) // a payment.failed notification due in an hour
-				}
-			}
-			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			d := &Dispatcher{Core: svc, Queue: store, Log: log, SweepEvery: 24 * time.Hour, Now: func() time.Time { return now }}
-			d.defaults()
-			d.lastSweep = now
-			r := &timers.Runner{Core: svc, Queue: store, Log: log, SweepEvery: 24 * time.Hour, Now: func() time.Time { return now }}
-			if _, err := r.Tick(ctx); err != nil { // the first tick sweeps once
-				b.Fatal(err)
-			}
 			const pings = 2000
 			start := time.Now()
 			for range pings {
@@ -62,37 +36,75 @@ func BenchmarkIdleTick(b *testing.B) {
 				}
 			}
 			ping := time.Since(start) / pings
-			cmdsBefore := processed(b, rdb)
+			cmdsBefore := redistest.Commands(b, rdb)
 			b.ResetTimer()
 			start = time.Now()
 			for range b.N {
-				if more, err := d.tick(ctx); err != nil || more {
-					b.Fatal(more, err)
-				}
-				if more, err := r.Tick(ctx); err != nil || more {
-					b.Fatal(more, err)
-				}
+				tick()
 			}
 			per := time.Since(start) / time.Duration(b.N)
 			b.StopTimer()
 			b.ReportMetric(float64(per)/float64(ping), "x-ping")
-			b.ReportMetric(float64(processed(b, rdb)-cmdsBefore-1)/float64(b.N), "redis-cmds")
+			b.ReportMetric(float64(redistest.Commands(b, rdb)-cmdsBefore-1)/float64(b.N), "redis-cmds")
 		})
 	}
 }
 
-// processed is the number of commands the Redis server has processed.
-func processed(b *testing.B, rdb *redis.Client) int64 {
-	info, err := rdb.Info(context.Background(), "stats").Result()
-	if err != nil {
-		b.Fatal(err)
+// The idle cost, in Redis commands (which machine noise cannot move), is
+// the same with 10 and with 300 idle merchants (DESIGN §10, issue 18);
+// BenchmarkIdleTick measures it up to 10 000.
+func TestIdleTick_FlatInMerchants(t *testing.T) {
+	per := map[int]int64{}
+	for _, n := range []int{10, 300} {
+		tick, rdb := idleFixture(t, n)
+		before := redistest.Commands(t, rdb)
+		for range 5 {
+			tick()
+		}
+		per[n] = redistest.Commands(t, rdb) - before - 1
 	}
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "total_commands_processed:"); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return n
+	if per[10] <= 0 || per[300] != per[10] {
+		t.Fatalf("Redis commands for 5 idle ticks: %d with 10 merchants, %d with 300; want the same, above 0", per[10], per[300])
+	}
+}
+
+// idleFixture makes n merchants that each have a pending payment (a timer
+// and a notification due far in the future), and returns one idle tick of
+// the dispatcher and the timers over them, and the Redis client.
+func idleFixture(tb testing.TB, n int) (tick func(), rdb *redis.Client) {
+	tb.Helper()
+	rdb = redistest.Client(tb)
+	store := redisstore.New(rdb)
+	now := time.Now()
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test", Schedule: gateway.Schedule{time.Hour}})
+	ctx := context.Background()
+	for i := range n {
+		m, err := svc.CreateMerchant(ctx, "idle", "http://127.0.0.1:9/hook")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		p, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: fmt.Sprint("I-", i), Amount: 1, Method: "card", Subject: "x", ExpiresIn: time.Hour})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := svc.FailPayment(ctx, m, p.ID, "card_declined"); err != nil {
+			tb.Fatal(err) // a payment.failed notification due in an hour
 		}
 	}
-	b.Fatal("no total_commands_processed in INFO")
-	return 0
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := &Dispatcher{Core: svc, Queue: store, Log: log, SweepEvery: 24 * time.Hour, Now: func() time.Time { return now }}
+	d.defaults()
+	d.lastSweep = now
+	r := &timers.Runner{Core: svc, Queue: store, Log: log, SweepEvery: 24 * time.Hour, Now: func() time.Time { return now }}
+	if _, err := r.Tick(ctx); err != nil { // the first tick sweeps once
+		tb.Fatal(err)
+	}
+	return func() {
+		if more, err := d.tick(ctx); err != nil || more {
+			tb.Fatal(more, err)
+		}
+		if more, err := r.Tick(ctx); err != nil || more {
+			tb.Fatal(more, err)
+		}
+	}, rdb
 }

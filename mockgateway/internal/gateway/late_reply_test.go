@@ -43,45 +43,38 @@ func newSlowProxy(t *testing.T, target string, hold time.Duration) *slowProxy {
 				continue
 			}
 			var holdReply atomic.Bool // this connection's next reply
-			go func() {
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						if bytes.Contains(bytes.ToLower(buf[:n]), []byte("evalsha")) && p.armed.CompareAndSwap(true, false) {
-							holdReply.Store(true)
-						}
-						if _, werr := s.Write(buf[:n]); werr != nil {
-							break
-						}
-					}
-					if err != nil {
-						break
-					}
+			go pump(s, c, func(chunk []byte) {
+				if bytes.Contains(bytes.ToLower(chunk), []byte("evalsha")) && p.armed.CompareAndSwap(true, false) {
+					holdReply.Store(true)
 				}
-				s.Close()
-			}()
-			go func() {
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := s.Read(buf)
-					if n > 0 {
-						if holdReply.CompareAndSwap(true, false) {
-							time.Sleep(p.hold)
-						}
-						if _, werr := c.Write(buf[:n]); werr != nil {
-							break
-						}
-					}
-					if err != nil {
-						break
-					}
+			})
+			go pump(c, s, func([]byte) {
+				if holdReply.CompareAndSwap(true, false) {
+					time.Sleep(p.hold)
 				}
-				c.Close()
-			}()
+			})
 		}
 	}()
 	return p
+}
+
+// pump copies src to dst, calling before with each chunk before it is
+// forwarded, and closes dst when src ends.
+func pump(dst, src net.Conn, before func([]byte)) {
+	defer dst.Close()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			before(buf[:n])
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // A reply that arrives after ReadTimeout makes go-redis send the whole

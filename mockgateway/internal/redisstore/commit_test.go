@@ -19,10 +19,7 @@ func TestCommit_RenewsMerchantNumberTTL(t *testing.T) {
 	rdb := redistest.Client(t)
 	ctx := context.Background()
 	svc := gateway.NewService(redisstore.New(rdb), gateway.Config{PublicURL: "http://gw.test", DataRetention: time.Hour})
-	m, err := svc.CreateMerchant(ctx, "ttl", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newMerchant(t, svc, "ttl")
 	p, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: "TTL-1", Amount: 100, Currency: "CNY", Method: "card", Subject: "x"})
 	if err != nil {
 		t.Fatal(err)
@@ -48,10 +45,7 @@ func TestCommit_TokensAndMarks(t *testing.T) {
 	rdb := redistest.Client(t)
 	ctx := context.Background()
 	svc := gateway.NewService(redisstore.New(rdb), gateway.Config{PublicURL: "http://gw.test"})
-	m, err := svc.CreateMerchant(ctx, "tok", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newMerchant(t, svc, "tok")
 	tokens := func() int {
 		t.Helper()
 		keys, err := rdb.Keys(ctx, "ps:{"+m.ID+"}:ct:*").Result()
@@ -102,10 +96,7 @@ func TestCommit_OneShardClusterBehindAPlainClient(t *testing.T) {
 	t.Cleanup(func() { rdb.Close() })
 	ctx := context.Background()
 	svc := gateway.NewService(redisstore.New(rdb), gateway.Config{PublicURL: "http://gw.test"})
-	m, err := svc.CreateMerchant(ctx, "one-shard", "http://127.0.0.1:9/hook")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newMerchant(t, svc, "one-shard")
 	for i := range 2 {
 		p, created, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: fmt.Sprintf("OS-%d", i), Amount: 1, Method: "card", Subject: "x"})
 		if err != nil || !created {
@@ -129,10 +120,7 @@ func TestCommit_IndexTrimmed(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2031, 5, 1, 0, 0, 0, 0, time.UTC)
 	svc := gateway.NewService(redisstore.New(rdb), gateway.Config{PublicURL: "http://gw.test", DataRetention: time.Hour, Now: func() time.Time { return now }})
-	m, err := svc.CreateMerchant(ctx, "trim", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newMerchant(t, svc, "trim")
 	create := func(prefix string, n int) {
 		t.Helper()
 		for i := range n {
@@ -153,4 +141,14 @@ func TestCommit_IndexTrimmed(t *testing.T) {
 	if len(ids) != 300 {
 		t.Fatalf("the index holds %d ids after 5 creates past the retention and 300 within it; want the 300", len(ids))
 	}
+}
+
+// newMerchant creates a merchant of svc for a test.
+func newMerchant(t *testing.T, svc *gateway.Service, name string) *gateway.Merchant {
+	t.Helper()
+	m, err := svc.CreateMerchant(context.Background(), name, "http://127.0.0.1:9/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

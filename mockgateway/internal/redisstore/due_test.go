@@ -24,10 +24,7 @@ func TestStore_DueMerchants(t *testing.T) {
 	ctx := context.Background()
 	var ms []*gateway.Merchant
 	for range 5 {
-		m, err := svc.CreateMerchant(ctx, "idle", "http://127.0.0.1:9/hook")
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := newMerchant(t, svc, "idle")
 		ms = append(ms, m)
 	}
 	busy := ms[2]
@@ -102,10 +99,7 @@ func TestStore_CommitAfterScriptFlush(t *testing.T) {
 	store := redisstore.New(rdb)
 	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})
 	ctx := context.Background()
-	m, err := svc.CreateMerchant(ctx, "flushed", "http://127.0.0.1:9/hook")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newMerchant(t, svc, "flushed")
 	for i := range 3 {
 		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
 			t.Fatal(err)
@@ -139,10 +133,7 @@ func TestCommit_DueMarkOnlyMovesEarlier(t *testing.T) {
 			now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
 			svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test", Now: func() time.Time { return now }})
 			ctx := context.Background()
-			m, err := svc.CreateMerchant(ctx, "marks", "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := newMerchant(t, svc, "marks")
 			// With LT a mark is one ZADD; without it a ZSCORE comes first.
 			zscores := redistest.Calls(t, rdb, "zscore")
 			defer func() {

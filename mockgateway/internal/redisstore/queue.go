@@ -102,7 +102,8 @@ func mustFloat(s string) float64 {
 
 // markDue queues, on pipe, the marks of the merchant in the set of each
 // queue a batch schedules on, with the earliest time it schedules there
-// (due_min.lua: a mark only moves earlier; ZADD LT would need Redis 6.2).
+// (due_min.lua: a mark only moves earlier). A cluster's commits mark this
+// way; a standalone Redis's commits mark inside commit.lua ('due').
 func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) []*redis.Cmd {
 	earliest := earliestDue(entries)
 	cmds := make([]*redis.Cmd, 0, len(earliest))

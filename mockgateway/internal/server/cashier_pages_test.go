@@ -1,14 +1,14 @@
 package server_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/paysandbox/paysandbox/shared/syncbuf"
 
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/shared/gatewayapi"
@@ -212,7 +212,7 @@ func TestCashier_Static(t *testing.T) {
 // more than the last four digits.
 func TestCashier_NeverLogsCardNumbers(t *testing.T) {
 	e := newTestEnv(t, nil)
-	var buf lockedBuffer
+	var buf syncbuf.Buffer
 	e.cfg.Log = slog.New(slog.NewTextHandler(&buf, nil))
 	e.start()
 
@@ -234,21 +234,4 @@ func TestCashier_NeverLogsCardNumbers(t *testing.T) {
 			t.Errorf("card number %s in the log:\n%s", n, log)
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
