@@ -116,18 +116,26 @@ type Refund struct {
 }
 
 // EventData holds the object an event is about, as it was when it happened.
-type EventData struct {
-	Object json.RawMessage `json:"object"`
+type EventData = EventDataOf[json.RawMessage]
+
+// EventDataOf is EventData with its object typed.
+type EventDataOf[T any] struct {
+	Object T `json:"object"`
 }
 
 // Envelope is the body of a notification, exactly as POSTed to the merchant.
-type Envelope struct {
-	ID         string    `json:"id"`
-	Object     string    `json:"object"`
-	Type       string    `json:"type"`
-	CreatedAt  time.Time `json:"created_at"`
-	MerchantID string    `json:"merchant_id"`
-	Data       EventData `json:"data"`
+type Envelope = EnvelopeOf[json.RawMessage]
+
+// EnvelopeOf is an Envelope whose object is a T (a Payment or a Refund):
+// the same JSON, encoded in one pass — a json.RawMessage object is
+// validated and copied once more when the envelope is encoded.
+type EnvelopeOf[T any] struct {
+	ID         string         `json:"id"`
+	Object     string         `json:"object"`
+	Type       string         `json:"type"`
+	CreatedAt  time.Time      `json:"created_at"`
+	MerchantID string         `json:"merchant_id"`
+	Data       EventDataOf[T] `json:"data"`
 }
 
 // Event is a notification as read through the API: the envelope plus its

@@ -43,8 +43,9 @@ type Core interface {
 
 // Queue is the delivery schedule.
 type Queue interface {
-	// DueMerchants returns the merchants with a member of queue due at now.
-	DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error)
+	// DueMerchantsOf returns, for each queue, the merchants with a member
+	// of it due at now.
+	DueMerchantsOf(ctx context.Context, queues []string, now time.Time) ([][]string, error)
 	// ClaimEvents takes up to max due members under a lease and reads
 	// their events in the same step.
 	ClaimEvents(ctx context.Context, merchantID, queue string, now time.Time, lease time.Duration, max int) ([]gateway.ClaimedEvent, error)
@@ -233,19 +234,21 @@ func (d *Dispatcher) panicked(component string) {
 // loop then ticks again as soon as one is free.
 func (d *Dispatcher) tick(ctx context.Context) (more bool, err error) {
 	now := d.Now()
+	queues := []string{gateway.QueueRedeliver, gateway.QueueDeliver}
 	if now.Sub(d.lastSweep) >= d.SweepEvery {
-		for _, q := range []string{gateway.QueueRedeliver, gateway.QueueDeliver} {
+		for _, q := range queues {
 			if err := d.Queue.Sweep(ctx, q); err != nil {
 				return false, err
 			}
 		}
 		d.lastSweep = now
 	}
-	for _, queue := range []string{gateway.QueueRedeliver, gateway.QueueDeliver} {
-		mids, err := d.Queue.DueMerchants(ctx, queue, now)
-		if err != nil {
-			return false, err
-		}
+	due, err := d.Queue.DueMerchantsOf(ctx, queues, now)
+	if err != nil {
+		return false, err
+	}
+	for qi, queue := range queues {
+		mids := due[qi]
 		for i, mid := range mids {
 			free := cap(d.slots) - len(d.slots)
 			if free == 0 {

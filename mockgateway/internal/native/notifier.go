@@ -1,7 +1,6 @@
 package native
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -20,13 +19,9 @@ const UserAgent = "PaySandbox-Webhooks/1"
 // timestamp or the payload; a tampered payload is validly signed (DESIGN §6),
 // so only a receiver that checks the amount catches it.
 func (a *Adapter) Encode(d *gateway.Delivery, now time.Time) (http.Header, []byte, error) {
-	env, err := Envelope(d.Payload())
+	body, err := EnvelopeJSON(d.Payload())
 	if err != nil {
 		return nil, nil, err
-	}
-	body, err := json.Marshal(env)
-	if err != nil {
-		return nil, nil, fmt.Errorf("native: encode event %s: %w", d.Event.ID, err)
 	}
 	ts := now
 	if d.StaleTimestamp {

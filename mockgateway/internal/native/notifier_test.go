@@ -3,6 +3,7 @@ package native
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,43 @@ func TestEncode_TamperRefundAmount(t *testing.T) {
 	}
 	if env.Data.Object.ID != "re_1" || env.Data.Object.Amount != 501 {
 		t.Fatalf("refund in the envelope = %+v, want re_1 with 501", env.Data.Object)
+	}
+}
+
+// A notification's body, encoded in one pass, is byte for byte the
+// envelope the API shows for the event — payment and refund events, native
+// and of another protocol (named by its core type).
+func TestEnvelopeJSON_SameAsEnvelope(t *testing.T) {
+	pay := testDelivery().Event
+	re := testDelivery().Event
+	paid := time.Unix(1700000100, 0).UTC()
+	pay.Payment.PaidAt, pay.Payment.Locale = &paid, "zh-CN"
+	pay.Payment.LastError = &gateway.PaymentError{Code: "card_declined", Message: "declined"}
+	re.Refund = &gateway.Refund{ID: "re_1", Protocol: Name, PaymentID: "pay_1", Amount: 500, Currency: "CNY", Status: "failed",
+		FailureCode: "refund_failed", FailureMessage: "no", SettledAt: &paid}
+	re.Type, re.Topic, re.ObjectID = "refund.failed", "refund.failed", "re_1"
+	alipay := testDelivery().Event
+	alipay.Protocol, alipay.Type, alipay.Topic = gateway.ProtocolAlipay, "payment.succeeded", "TRADE_SUCCESS"
+	for name, ev := range map[string]*gateway.Event{"payment": pay, "refund": re, "alipay": alipay} {
+		t.Run(name, func(t *testing.T) {
+			env, err := Envelope(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := EnvelopeJSON(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Fatalf("one-pass body differs:\n got %s\nwant %s", got, want)
+			}
+			if !json.Valid(got) || !strings.Contains(string(got), `"object":{"id":"`+ev.ObjectID+`"`) {
+				t.Fatalf("body %s", got)
+			}
+		})
 	}
 }

@@ -75,14 +75,36 @@ func Envelope(ev *gateway.Event) (gatewayapi.Envelope, error) {
 	if err != nil {
 		return gatewayapi.Envelope{}, fmt.Errorf("native: encode event %s: %w", ev.ID, err)
 	}
+	return envelopeOf(ev, json.RawMessage(raw)), nil
+}
+
+// EnvelopeJSON is the JSON of Envelope(ev), a notification's body, encoded
+// in one pass (a dispatcher encodes one per attempt).
+func EnvelopeJSON(ev *gateway.Event) ([]byte, error) {
+	var (
+		body []byte
+		err  error
+	)
+	if ev.Refund != nil {
+		body, err = json.Marshal(envelopeOf(ev, Refund(ev.Refund)))
+	} else {
+		body, err = json.Marshal(envelopeOf(ev, Payment(ev.Payment)))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("native: encode event %s: %w", ev.ID, err)
+	}
+	return body, nil
+}
+
+func envelopeOf[T any](ev *gateway.Event, obj T) gatewayapi.EnvelopeOf[T] {
 	typ := ev.Topic
 	if ev.Protocol != gateway.ProtocolNative {
 		typ = ev.Type
 	}
-	return gatewayapi.Envelope{
+	return gatewayapi.EnvelopeOf[T]{
 		ID: ev.ID, Object: "event", Type: typ, CreatedAt: ev.CreatedAt,
-		MerchantID: ev.MerchantID, Data: gatewayapi.EventData{Object: raw},
-	}, nil
+		MerchantID: ev.MerchantID, Data: gatewayapi.EventDataOf[T]{Object: obj},
+	}
 }
 
 // Event is an event as the API shows it: the envelope plus its delivery

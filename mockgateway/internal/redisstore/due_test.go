@@ -90,6 +90,33 @@ func TestStore_DueMerchants(t *testing.T) {
 	if got := due(now); !slices.Equal(got, []string{busy.ID}) {
 		t.Fatalf("after Sweep: %v", got)
 	}
+
+	// DueMerchantsOf answers for several queues at once, in their order: a
+	// redelivery asked of another merchant's event is on its own queue.
+	other := ms[4]
+	p3, _, err := svc.CreatePayment(ctx, other, gateway.CreatePaymentInput{OutTradeNo: "D-3", Amount: 1, Method: "card", Subject: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SucceedPayment(ctx, other, p3.ID); err != nil {
+		t.Fatal(err)
+	}
+	evs, _, err := svc.ListEvents(ctx, other, gateway.EventFilter{ObjectID: p3.ID}, gateway.ListQuery{Limit: 1})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("events of %s: %v %v", p3.ID, evs, err)
+	}
+	if _, err := svc.RedeliverEvent(ctx, other, evs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	both, err := store.DueMerchantsOf(ctx, []string{gateway.QueueRedeliver, gateway.QueueDeliver}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{busy.ID, other.ID}
+	slices.Sort(want)
+	if len(both) != 2 || !slices.Equal(both[0], []string{other.ID}) || !slices.Equal(slices.Sorted(slices.Values(both[1])), want) {
+		t.Fatalf("DueMerchantsOf(redeliver, deliver) = %v, want [[%s] %v]", both, other.ID, want)
+	}
 }
 
 // A Redis that forgot the scripts (SCRIPT FLUSH, a restart) gets them

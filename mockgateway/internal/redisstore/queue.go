@@ -288,9 +288,31 @@ func (s *Store) IdemRelease(ctx context.Context, mid, key, fp string) error {
 // now, from the queue's set of merchants with work: its cost does not grow
 // with the number of idle merchants.
 func (s *Store) DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error) {
-	ids, err := s.rdb.ZRangeByScore(ctx, dueKey(queue), &redis.ZRangeBy{Min: "-inf", Max: ms(now)}).Result()
+	ids, err := s.rdb.ZRangeByScore(ctx, dueKey(queue), dueBy(now)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: due merchants: %w", err)
 	}
 	return ids, nil
 }
+
+// DueMerchantsOf is DueMerchants for several queues in one round trip:
+// the dispatcher asks for both of its queues on every tick.
+func (s *Store) DueMerchantsOf(ctx context.Context, queues []string, now time.Time) ([][]string, error) {
+	cmds := make([]*redis.StringSliceCmd, len(queues))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, q := range queues {
+			cmds[i] = p.ZRangeByScore(ctx, dueKey(q), dueBy(now))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: due merchants: %w", err)
+	}
+	out := make([][]string, len(queues))
+	for i, c := range cmds {
+		out[i] = c.Val()
+	}
+	return out, nil
+}
+
+func dueBy(now time.Time) *redis.ZRangeBy { return &redis.ZRangeBy{Min: "-inf", Max: ms(now)} }
