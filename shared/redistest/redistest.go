@@ -199,41 +199,43 @@ func FreePort() (int, error) {
 // statistics were reset: a test counts what an operation costs Redis.
 func Calls(tb testing.TB, rdb redis.UniversalClient, command string) int {
 	tb.Helper()
-	info, err := rdb.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		tb.Fatalf("redistest: %v", err)
+	n, ok := infoInt(tb, rdb, "commandstats", "cmdstat_"+command+":calls=")
+	if !ok {
+		return 0 // never run
 	}
-	for _, line := range strings.Split(info, "\n") {
-		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_"+command+":calls=")
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(rest[:strings.IndexByte(rest+",", ',')])
-		if err != nil {
-			tb.Fatalf("redistest: commandstats line %q: %v", line, err)
-		}
-		return n
-	}
-	return 0
+	return int(n)
 }
 
 // Commands returns how many commands the server has processed in all
-// (INFO's total_commands_processed, this INFO included).
+// (INFO's total_commands_processed; the INFO that reads it is not counted
+// yet, an earlier one is).
 func Commands(tb testing.TB, rdb redis.UniversalClient) int64 {
 	tb.Helper()
-	info, err := rdb.Info(context.Background(), "stats").Result()
+	n, ok := infoInt(tb, rdb, "stats", "total_commands_processed:")
+	if !ok {
+		tb.Fatal("redistest: no total_commands_processed in INFO stats")
+	}
+	return n
+}
+
+// infoInt reads the number after prefix on a line of an INFO section, up to
+// a comma or the line's end.
+func infoInt(tb testing.TB, rdb redis.UniversalClient, section, prefix string) (int64, bool) {
+	tb.Helper()
+	info, err := rdb.Info(context.Background(), section).Result()
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
 	}
 	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "total_commands_processed:"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				tb.Fatalf("redistest: stats line %q: %v", line, err)
-			}
-			return n
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix)
+		if !ok {
+			continue
 		}
+		n, err := strconv.ParseInt(rest[:strings.IndexByte(rest+",", ',')], 10, 64)
+		if err != nil {
+			tb.Fatalf("redistest: INFO %s line %q: %v", section, line, err)
+		}
+		return n, true
 	}
-	tb.Fatal("redistest: no total_commands_processed in INFO stats")
-	return 0
+	return 0, false
 }

@@ -228,13 +228,16 @@ func (d *Dispatcher) panicked(component string) {
 	}
 }
 
-// tick claims as many due members as there are idle workers, redeliveries
-// first (a person is waiting for those), spreading the workers over the
-// merchants that have work. more is true when every worker is busy: the
-// loop then ticks again as soon as one is free.
+// queues are the dispatcher's, in the order a tick serves them:
+// redeliveries first (a person is waiting for those).
+var queues = []string{gateway.QueueRedeliver, gateway.QueueDeliver}
+
+// tick claims as many due members as there are idle workers, in the order
+// of queues, spreading the workers over the merchants that have work. more
+// is true when every worker is busy: the loop then ticks again as soon as
+// one is free.
 func (d *Dispatcher) tick(ctx context.Context) (more bool, err error) {
 	now := d.Now()
-	queues := []string{gateway.QueueRedeliver, gateway.QueueDeliver}
 	if now.Sub(d.lastSweep) >= d.SweepEvery {
 		for _, q := range queues {
 			if err := d.Queue.Sweep(ctx, q); err != nil {

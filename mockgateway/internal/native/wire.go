@@ -67,11 +67,7 @@ func scenarioText(sc gateway.Scenario) *string {
 // it was when the event happened. Events of other protocols are shown in
 // the native dialect too, under the core's name of the change.
 func Envelope(ev *gateway.Event) (gatewayapi.Envelope, error) {
-	var obj any = Payment(ev.Payment)
-	if ev.Refund != nil {
-		obj = Refund(ev.Refund)
-	}
-	raw, err := json.Marshal(obj)
+	raw, err := json.Marshal(object(ev))
 	if err != nil {
 		return gatewayapi.Envelope{}, fmt.Errorf("native: encode event %s: %w", ev.ID, err)
 	}
@@ -81,19 +77,19 @@ func Envelope(ev *gateway.Event) (gatewayapi.Envelope, error) {
 // EnvelopeJSON is the JSON of Envelope(ev), a notification's body, encoded
 // in one pass (a dispatcher encodes one per attempt).
 func EnvelopeJSON(ev *gateway.Event) ([]byte, error) {
-	var (
-		body []byte
-		err  error
-	)
-	if ev.Refund != nil {
-		body, err = json.Marshal(envelopeOf(ev, Refund(ev.Refund)))
-	} else {
-		body, err = json.Marshal(envelopeOf(ev, Payment(ev.Payment)))
-	}
+	body, err := json.Marshal(envelopeOf(ev, object(ev)))
 	if err != nil {
 		return nil, fmt.Errorf("native: encode event %s: %w", ev.ID, err)
 	}
 	return body, nil
+}
+
+// object is the event's object on the native wire.
+func object(ev *gateway.Event) any {
+	if ev.Refund != nil {
+		return Refund(ev.Refund)
+	}
+	return Payment(ev.Payment)
 }
 
 func envelopeOf[T any](ev *gateway.Event, obj T) gatewayapi.EnvelopeOf[T] {

@@ -124,13 +124,15 @@ func (p *plan) names(isNew bool, id string, names []string, ttl time.Duration) {
 func firstClaim(b *gateway.Batch) (name, id string, ok bool) {
 	switch {
 	case b.NewPayment && len(b.Payments) > 0:
-		return paymentNames(b.Payments[0])[0], b.Payments[0].ID, true
+		return "otn:" + b.Payments[0].OutTradeNo, b.Payments[0].ID, true
 	case b.NewRefund && len(b.Refunds) > 0:
-		return refundNames(b.Refunds[0])[0], b.Refunds[0].ID, true
+		return "orn:" + b.Refunds[0].OutRefundNo, b.Refunds[0].ID, true
 	}
 	return "", "", false
 }
 
+// paymentNames are the unique names a payment claims: its out_trade_no
+// first (firstClaim relies on it), then its protocol references.
 func paymentNames(pay *gateway.Payment) []string {
 	out := []string{"otn:" + pay.OutTradeNo}
 	for kind, ref := range pay.Refs {
@@ -139,6 +141,8 @@ func paymentNames(pay *gateway.Payment) []string {
 	return out
 }
 
+// refundNames are the unique names a refund claims: its out_refund_no
+// first (firstClaim relies on it), then its protocol references.
 func refundNames(re *gateway.Refund) []string {
 	out := []string{"orn:" + re.OutRefundNo}
 	for kind, ref := range re.Refs {

@@ -143,6 +143,21 @@ func TestCommit_IndexTrimmed(t *testing.T) {
 	}
 }
 
+// paidPayment creates a payment of m and pays it: its payment.succeeded
+// notification is on the merchant's deliver queue.
+func paidPayment(t *testing.T, svc *gateway.Service, m *gateway.Merchant, outTradeNo string) *gateway.Payment {
+	t.Helper()
+	ctx := context.Background()
+	p, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: outTradeNo, Amount: 1, Method: "card", Subject: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SucceedPayment(ctx, m, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // newMerchant creates a merchant of svc for a test.
 func newMerchant(t *testing.T, svc *gateway.Service, name string) *gateway.Merchant {
 	t.Helper()

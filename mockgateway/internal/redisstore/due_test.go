@@ -28,13 +28,7 @@ func TestStore_DueMerchants(t *testing.T) {
 		ms = append(ms, m)
 	}
 	busy := ms[2]
-	p, _, err := svc.CreatePayment(ctx, busy, gateway.CreatePaymentInput{OutTradeNo: "D-1", Amount: 1, Method: "card", Subject: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SucceedPayment(ctx, busy, p.ID); err != nil {
-		t.Fatal(err)
-	}
+	paidPayment(t, svc, busy, "D-1")
 	due := func(at time.Time) []string {
 		t.Helper()
 		got, err := store.DueMerchants(ctx, gateway.QueueDeliver, at)
@@ -73,13 +67,7 @@ func TestStore_DueMerchants(t *testing.T) {
 
 	// A mark lost between a commit and its marking (a crash) comes back
 	// with Sweep.
-	p2, _, err := svc.CreatePayment(ctx, busy, gateway.CreatePaymentInput{OutTradeNo: "D-2", Amount: 1, Method: "card", Subject: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SucceedPayment(ctx, busy, p2.ID); err != nil {
-		t.Fatal(err)
-	}
+	paidPayment(t, svc, busy, "D-2")
 	rdb.Del(ctx, "ps:due:deliver")
 	if got := due(now); len(got) != 0 {
 		t.Fatalf("due without marks: %v", got)
@@ -94,13 +82,7 @@ func TestStore_DueMerchants(t *testing.T) {
 	// DueMerchantsOf answers for several queues at once, in their order: a
 	// redelivery asked of another merchant's event is on its own queue.
 	other := ms[4]
-	p3, _, err := svc.CreatePayment(ctx, other, gateway.CreatePaymentInput{OutTradeNo: "D-3", Amount: 1, Method: "card", Subject: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SucceedPayment(ctx, other, p3.ID); err != nil {
-		t.Fatal(err)
-	}
+	p3 := paidPayment(t, svc, other, "D-3")
 	evs, _, err := svc.ListEvents(ctx, other, gateway.EventFilter{ObjectID: p3.ID}, gateway.ListQuery{Limit: 1})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("events of %s: %v %v", p3.ID, evs, err)

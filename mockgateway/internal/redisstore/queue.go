@@ -103,7 +103,9 @@ func mustFloat(s string) float64 {
 // markDue queues, on pipe, the marks of the merchant in the set of each
 // queue a batch schedules on, with the earliest time it schedules there
 // (due_min.lua: a mark only moves earlier). A cluster's commits mark this
-// way; a standalone Redis's commits mark inside commit.lua ('due').
+// way, and so do those of a cluster-mode Redis behind a plain client
+// (marksApart, after its CROSSSLOT); other standalone commits mark inside
+// commit.lua ('due').
 func (s *Store) markDue(ctx context.Context, pipe redis.Pipeliner, mid string, entries []gateway.ScheduleEntry) []*redis.Cmd {
 	earliest := earliestDue(entries)
 	cmds := make([]*redis.Cmd, 0, len(earliest))
@@ -288,11 +290,11 @@ func (s *Store) IdemRelease(ctx context.Context, mid, key, fp string) error {
 // now, from the queue's set of merchants with work: its cost does not grow
 // with the number of idle merchants.
 func (s *Store) DueMerchants(ctx context.Context, queue string, now time.Time) ([]string, error) {
-	ids, err := s.rdb.ZRangeByScore(ctx, dueKey(queue), dueBy(now)).Result()
+	due, err := s.DueMerchantsOf(ctx, []string{queue}, now)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: due merchants: %w", err)
+		return nil, err
 	}
-	return ids, nil
+	return due[0], nil
 }
 
 // DueMerchantsOf is DueMerchants for several queues in one round trip:
@@ -301,7 +303,7 @@ func (s *Store) DueMerchantsOf(ctx context.Context, queues []string, now time.Ti
 	cmds := make([]*redis.StringSliceCmd, len(queues))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, q := range queues {
-			cmds[i] = p.ZRangeByScore(ctx, dueKey(q), dueBy(now))
+			cmds[i] = p.ZRangeByScore(ctx, dueKey(q), &redis.ZRangeBy{Min: "-inf", Max: ms(now)})
 		}
 		return nil
 	})
@@ -314,5 +316,3 @@ func (s *Store) DueMerchantsOf(ctx context.Context, queues []string, now time.Ti
 	}
 	return out, nil
 }
-
-func dueBy(now time.Time) *redis.ZRangeBy { return &redis.ZRangeBy{Min: "-inf", Max: ms(now)} }
