@@ -167,3 +167,46 @@ func newMerchant(t *testing.T, svc *gateway.Service, name string) *gateway.Merch
 	}
 	return m
 }
+
+// A list forgets the index entries of objects that expired, those of a
+// page in one call, and still fills its page from the live ones.
+func TestList_ForgetsExpiredInOneCall(t *testing.T) {
+	rdb := redistest.Client(t)
+	ctx := context.Background()
+	store := redisstore.New(rdb)
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})
+	m := newMerchant(t, svc, "expired")
+	var live []string
+	for i := range 30 {
+		p, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: fmt.Sprintf("EXP-%d", i), Amount: 1, Method: "card", Subject: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			live = append(live, p.ID)
+			continue
+		}
+		// As if its TTL had run out before the index was trimmed.
+		if err := rdb.Del(ctx, "ps:{"+m.ID+"}:pay:"+p.ID).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zrems := redistest.Calls(t, rdb, "zrem")
+	got, more, err := store.ListPayments(ctx, m.ID, gateway.ListQuery{Limit: 20}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(live) || more {
+		t.Fatalf("listed %d payments (more %v), want the %d live ones", len(got), more, len(live))
+	}
+	if n := redistest.Calls(t, rdb, "zrem") - zrems; n != 1 {
+		t.Fatalf("%d ZREM calls forgot the page's 20 expired entries, want 1", n)
+	}
+	left, err := rdb.ZCard(ctx, "ps:{"+m.ID+"}:idx:pay").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left != int64(len(live)) {
+		t.Fatalf("the index keeps %d entries, want the %d live ones", left, len(live))
+	}
+}

@@ -134,7 +134,8 @@ func (s *Store) RefundByOutRefundNo(ctx context.Context, mid, outRefundNo string
 
 // list walks a lexicographic index newest first from the cursor, loading
 // objects in pages, and keeps those keep accepts until it has limit+1.
-// Index entries whose object has expired are removed on the way.
+// Index entries whose object has expired are removed on the way, a
+// page's in one call.
 func list[T any, R interface {
 	*T
 	versioned
@@ -166,11 +167,13 @@ func list[T any, R interface {
 		if _, err := pipe.Exec(ctx); err != nil {
 			return nil, false, fmt.Errorf("redisstore: list %s: %w", kind, err)
 		}
+		var expired []any
+		full := false
 		for i, id := range ids {
 			rec := R(new(T))
 			err := decode(kind, id, cmds[i].Val(), rec)
 			if gateway.ErrorCode(err) == gateway.ResourceMissing {
-				s.rdb.ZRem(ctx, index, id) // expired: forget it
+				expired = append(expired, id)
 				continue
 			} else if err != nil {
 				return nil, false, err
@@ -179,14 +182,29 @@ func list[T any, R interface {
 				continue
 			}
 			if len(out) == limit {
-				return out, true, nil
+				full = true
+				break
 			}
 			out = append(out, rec)
+		}
+		forget(ctx, s.rdb, index, expired)
+		if full {
+			return out, true, nil
 		}
 		upper = "(" + ids[len(ids)-1]
 		if int64(len(ids)) < page {
 			return out, false, nil
 		}
+	}
+}
+
+// forget takes the ids of expired objects out of a list index, in one
+// call for a page of them (the index is trimmed by one write in trimEvery
+// only, so a list may meet many). Best effort: an entry left behind is
+// skipped and forgotten by the next list that meets it.
+func forget(ctx context.Context, rdb redis.UniversalClient, index string, ids []any) {
+	if len(ids) > 0 {
+		_ = rdb.ZRem(ctx, index, ids...).Err()
 	}
 }
 
