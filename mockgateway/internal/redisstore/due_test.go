@@ -171,3 +171,37 @@ func TestCommit_DueMarkOnlyMovesEarlier(t *testing.T) {
 		})
 	}
 }
+
+// Whether Redis takes ZADD … LT is asked again when the scripts had to be
+// loaded again (a flushed script cache: a failover or restart, perhaps to
+// another version): a store that found no LT uses it after an upgrade.
+func TestCommit_AsksForZaddLTAgainAfterScriptsReload(t *testing.T) {
+	rdb := redistest.Client(t)
+	store := redisstore.New(rdb)
+	store.AssumeNoZaddLT()
+	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})
+	ctx := context.Background()
+	m := newMerchant(t, svc, "lt-again")
+	create := func(otn string) {
+		t.Helper()
+		if _, _, err := svc.CreatePayment(ctx, m, gateway.CreatePaymentInput{OutTradeNo: otn, Amount: 1, Method: "card", Subject: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zscores := func() int { return redistest.Calls(t, rdb, "zscore") }
+	before := zscores()
+	create("LT-0")
+	if zscores() == before {
+		t.Fatal("a store that assumes no LT marked without ZSCORE")
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	create("LT-1") // NOSCRIPT: the scripts are loaded again
+	before = zscores()
+	create("LT-2")
+	create("LT-3")
+	if n := zscores() - before; n != 0 {
+		t.Fatalf("%d ZSCORE calls after the scripts were loaded again on a Redis that takes LT, want 0", n)
+	}
+}

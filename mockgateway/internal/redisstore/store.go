@@ -70,7 +70,12 @@ func (s *Store) loadScripts(ctx context.Context) error {
 	case *redis.ClusterClient:
 		err = c.ForEachMaster(ctx, load)
 	case *redis.Client:
-		err = load(ctx, c)
+		if err = load(ctx, c); err == nil {
+			// A Redis that did not know the scripts may be another one (a
+			// failover, a restart on another version): whether it takes
+			// ZADD … LT is asked again by the next commit that marks.
+			s.zaddLT.Store(ltUnknown)
+		}
 	default:
 		err = fmt.Errorf("unsupported client %T", s.rdb)
 	}
@@ -89,7 +94,8 @@ type Store struct {
 	batch   *batcher
 	cluster bool
 	// zaddLT is whether Redis takes ZADD … LT (6.2 and later): ltUnknown
-	// until a commit asks (zaddTakesLT).
+	// until a commit asks (zaddTakesLT), and again after the scripts had to
+	// be loaded (loadScripts).
 	zaddLT atomic.Int32
 	// marksApart is set once a standalone connection met a Redis that
 	// refuses a script touching two cluster slots: due marks are then made
