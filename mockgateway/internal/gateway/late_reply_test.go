@@ -157,6 +157,32 @@ func TestCommit_LateReplyOfACreate(t *testing.T) {
 	}
 }
 
+// An Idempotency-Key's begin whose reply comes late is sent again by the
+// client: it must find its own mark, not another request in flight (which
+// would answer the caller 409 and keep its key taken until the mark
+// expired).
+func TestIdemBegin_LateReplyStillOwnMark(t *testing.T) {
+	ctx := context.Background()
+	_, store, proxy, m, _ := lateReplySetup(t)
+	// The first begin loads the scripts: the late reply must be the one of
+	// a begin that ran, not a NOSCRIPT.
+	if state, _, err := store.IdemBegin(ctx, m.ID, "warm-up", "fp0", time.Minute); err != nil || state != gateway.IdemNew {
+		t.Fatalf("begin: %v %v", state, err)
+	}
+	proxy.armed.Store(true)
+	state, _, err := store.IdemBegin(ctx, m.ID, "key-1", "fp1", time.Minute)
+	if proxy.armed.Load() {
+		t.Fatal("no reply was held: the begin did not meet a late reply")
+	}
+	if err != nil || state != gateway.IdemNew {
+		t.Fatalf("a begin whose reply came late: %v %v, want IdemNew (its own mark)", state, err)
+	}
+	// Another request with the same key is still told it is in flight.
+	if state, _, err := store.IdemBegin(ctx, m.ID, "key-1", "fp1", time.Minute); err != nil || state != gateway.IdemInFlight {
+		t.Fatalf("a second request with the key: %v %v, want IdemInFlight", state, err)
+	}
+}
+
 // lateReplySetup returns a service whose Redis connection goes through a
 // proxy that can hold one reply past the client's read timeout, and a
 // merchant of it.

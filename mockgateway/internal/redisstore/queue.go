@@ -202,9 +202,12 @@ func (s *Store) NextDue(ctx context.Context, mid, queue string) (time.Time, bool
 
 func idemKey(mid, key string) string { return mkey(mid, "idem:"+key) }
 
-// IdemBegin looks up an Idempotency-Key and marks a free one in flight.
+// IdemBegin looks up an Idempotency-Key and marks a free one in flight,
+// under a token of this call: if the client sends the begin again (its
+// reply came late), the mark is recognised as the call's own, not another
+// request's in flight.
 func (s *Store) IdemBegin(ctx context.Context, mid, key, fp string, inFlight time.Duration) (gateway.IdemState, *gateway.IdemAnswer, error) {
-	return s.idemLookup(ctx, mid, key, fp, msDur(inFlight), "begin")
+	return s.idemLookup(ctx, mid, key, fp, msDur(inFlight), "begin", randomToken())
 }
 
 // IdemPut keeps the answer of a call that did not mark its key in flight
