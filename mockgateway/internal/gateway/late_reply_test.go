@@ -161,7 +161,7 @@ func TestCommit_LateReplyOfACreate(t *testing.T) {
 // client: it must find its own mark, not another request in flight (which
 // would answer the caller 409 and keep its key taken until the mark
 // expired).
-func TestIdemBegin_LateReplyStillOwnMark(t *testing.T) {
+func TestIdemKey_LateReplyStillOwn(t *testing.T) {
 	ctx := context.Background()
 	_, store, proxy, m, _ := lateReplySetup(t)
 	// The first begin loads the scripts: the late reply must be the one of
@@ -180,6 +180,21 @@ func TestIdemBegin_LateReplyStillOwnMark(t *testing.T) {
 	// Another request with the same key is still told it is in flight.
 	if state, _, err := store.IdemBegin(ctx, m.ID, "key-1", "fp1", time.Minute); err != nil || state != gateway.IdemInFlight {
 		t.Fatalf("a second request with the key: %v %v, want IdemInFlight", state, err)
+	}
+
+	// The same for an answer kept without a marker first (IdemPut): its
+	// resend finds its own answer, not a replay of another request's.
+	answer := gateway.IdemAnswer{Status: 200, Body: []byte(`{"ok":true}`)}
+	proxy.armed.Store(true)
+	state, _, err = store.IdemPut(ctx, m.ID, "key-2", "fp2", answer, time.Minute)
+	if proxy.armed.Load() {
+		t.Fatal("no reply was held: the put did not meet a late reply")
+	}
+	if err != nil || state != gateway.IdemNew {
+		t.Fatalf("a put whose reply came late: %v %v, want IdemNew (its own answer)", state, err)
+	}
+	if state, got, err := store.IdemPut(ctx, m.ID, "key-2", "fp2", answer, time.Minute); err != nil || state != gateway.IdemDone || string(got.Body) != string(answer.Body) {
+		t.Fatalf("a second request with the key: %v %v %v, want IdemDone with the kept answer", state, got, err)
 	}
 }
 

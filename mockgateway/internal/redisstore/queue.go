@@ -212,15 +212,17 @@ func (s *Store) IdemBegin(ctx context.Context, mid, key, fp string, inFlight tim
 
 // IdemPut keeps the answer of a call that did not mark its key in flight
 // (gateway.IdemCommit.Check) when the key is free (IdemNew); otherwise it
-// changes nothing and says whose the key is.
+// changes nothing and says whose the key is. Like IdemBegin it writes
+// under a token of the call, so a resend finds its own answer (IdemNew),
+// not a replay of another request's.
 func (s *Store) IdemPut(ctx context.Context, mid, key, fp string, a gateway.IdemAnswer, ttl time.Duration) (gateway.IdemState, *gateway.IdemAnswer, error) {
-	return s.idemLookup(ctx, mid, key, fp, msDur(ttl), "put", a.Status, string(a.Body))
+	return s.idemLookup(ctx, mid, key, fp, msDur(ttl), "put", randomToken(), a.Status, string(a.Body))
 }
 
 // IdemPeek says whose an Idempotency-Key is (IdemNew: nobody's) and
 // changes nothing.
 func (s *Store) IdemPeek(ctx context.Context, mid, key, fp string) (gateway.IdemState, *gateway.IdemAnswer, error) {
-	return s.idemLookup(ctx, mid, key, fp, "0", "peek")
+	return s.idemLookup(ctx, mid, key, fp, "0", "peek", "")
 }
 
 func (s *Store) idemLookup(ctx context.Context, mid, key, fp string, args ...any) (gateway.IdemState, *gateway.IdemAnswer, error) {
