@@ -198,6 +198,55 @@ func TestIdemKey_LateReplyStillOwn(t *testing.T) {
 	}
 }
 
+// A fault rule's take whose reply comes late is sent again by the client:
+// it must count as the one application it made, not take a second (or,
+// for a rule it used up, be refused and leave its call without the fault).
+func TestTakeFaultRule_LateReplyTakenOnce(t *testing.T) {
+	ctx := context.Background()
+	_, store, proxy, _, now := lateReplySetup(t)
+	rule := func(id string, remaining *int64) {
+		t.Helper()
+		r := &gateway.FaultRule{ID: id, Object: "fault_rule", Remaining: remaining, CreatedAt: now}
+		if err := store.CreateFaultRule(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A first take loads the script: the late reply must be the one of a
+	// take that ran, not a NOSCRIPT.
+	rule("fr_warm", nil)
+	if ok, err := store.TakeFaultRule(ctx, "fr_warm"); err != nil || !ok {
+		t.Fatalf("take: %v %v", ok, err)
+	}
+	rule("fr_once", ptr(int64(1)))
+	proxy.armed.Store(true)
+	ok, err := store.TakeFaultRule(ctx, "fr_once")
+	if proxy.armed.Load() {
+		t.Fatal("no reply was held: the take did not meet a late reply")
+	}
+	if err != nil || !ok {
+		t.Fatalf("the take of a rule for one call, its reply late: %v %v, want taken", ok, err)
+	}
+	if ok, err := store.TakeFaultRule(ctx, "fr_once"); err != nil || ok {
+		t.Fatalf("a second call took the used-up rule: %v %v", ok, err)
+	}
+	rules, _, err := store.FaultRules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rules {
+		if r.ID == "fr_once" {
+			found = true
+			if r.Hits != 1 {
+				t.Fatalf("the rule counts %d hits for one application", r.Hits)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the used-up rule is not listed")
+	}
+}
+
 // lateReplySetup returns a service whose Redis connection goes through a
 // proxy that can hold one reply past the client's read timeout, and a
 // merchant of it.

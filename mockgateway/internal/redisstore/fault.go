@@ -125,10 +125,11 @@ func (s *Store) DeleteFaultRule(ctx context.Context, id string) error {
 	return nil
 }
 
-// TakeFaultRule applies a rule once, atomically across processes. A rule
-// used up by this take expires after UsedUpFaultTTL.
+// TakeFaultRule applies a rule once, atomically across processes, and
+// once only when the client sends the take again (a token of the take). A
+// rule used up by this take expires after UsedUpFaultTTL.
 func (s *Store) TakeFaultRule(ctx context.Context, id string) (bool, error) {
-	n, err := faultTakeScript.Run(ctx, s.rdb, []string{faultKey(id), faultVerKey}, UsedUpFaultTTL.Milliseconds(), changesChannel).Int()
+	n, err := faultTakeScript.Run(ctx, s.rdb, []string{faultKey(id), faultVerKey}, UsedUpFaultTTL.Milliseconds(), changesChannel, randomToken()).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisstore: take fault rule: %w", err)
 	}
