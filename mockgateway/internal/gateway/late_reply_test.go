@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"bytes"
 	"context"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,65 +15,33 @@ import (
 )
 
 // slowProxy forwards TCP to Redis. Once armed, the reply to the next
-// commit script it sees (an EVALSHA) is held longer than the client's read
-// timeout: the commit ran, its answer is late.
+// script call it sees (an EVALSHA) is held longer than the client's read
+// timeout: the script ran, its answer is late.
 type slowProxy struct {
-	ln    net.Listener
+	*redistest.Proxy
 	armed atomic.Bool
-	hold  time.Duration
 }
 
 func newSlowProxy(t *testing.T, target string, hold time.Duration) *slowProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &slowProxy{ln: ln, hold: hold}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			var holdReply atomic.Bool // this connection's next reply
-			go pump(s, c, func(chunk []byte) {
+	p := &slowProxy{}
+	p.Proxy = redistest.NewProxy(t, target, func() redistest.ProxyHooks {
+		var holdReply atomic.Bool // this connection's next reply
+		return redistest.ProxyHooks{
+			ToServer: func(chunk []byte) bool {
 				if bytes.Contains(bytes.ToLower(chunk), []byte("evalsha")) && p.armed.CompareAndSwap(true, false) {
 					holdReply.Store(true)
 				}
-			})
-			go pump(c, s, func([]byte) {
+				return true
+			},
+			ToClient: func([]byte) bool {
 				if holdReply.CompareAndSwap(true, false) {
-					time.Sleep(p.hold)
+					time.Sleep(hold)
 				}
-			})
+				return true
+			},
 		}
-	}()
+	})
 	return p
-}
-
-// pump copies src to dst, calling before with each chunk before it is
-// forwarded, and closes dst when src ends.
-func pump(dst, src net.Conn, before func([]byte)) {
-	defer dst.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			before(buf[:n])
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
 }
 
 // A reply that arrives after ReadTimeout makes go-redis send the whole
@@ -257,7 +224,7 @@ func lateReplySetup(t *testing.T) (*gateway.Service, *redisstore.Store, *slowPro
 		t.Fatal(err)
 	}
 	proxy := newSlowProxy(t, opt.Addr, 400*time.Millisecond)
-	opt.Addr = proxy.ln.Addr().String()
+	opt.Addr = proxy.Addr()
 	opt.ReadTimeout = 150 * time.Millisecond
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })

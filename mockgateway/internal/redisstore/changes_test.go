@@ -2,8 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,46 +68,16 @@ func TestWatch_BacksOffWhileRedisIsDown(t *testing.T) {
 // freezer forwards to Redis until frozen, then swallows everything
 // without closing: a connection lost without a word.
 type freezer struct {
-	ln     net.Listener
+	*redistest.Proxy
 	frozen atomic.Bool
 }
 
 func newFreezer(t *testing.T, target string) *freezer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &freezer{ln: ln}
-	t.Cleanup(func() { ln.Close() })
-	pipe := func(dst, src net.Conn) {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := src.Read(buf)
-			if n > 0 && !f.frozen.Load() {
-				if _, err := dst.Write(buf[:n]); err != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go func() { pipe(s, c); _ = s.Close() }()
-			go func() { pipe(c, s); _, _ = io.Copy(io.Discard, c) }()
-		}
-	}()
+	f := &freezer{}
+	forward := func([]byte) bool { return !f.frozen.Load() }
+	f.Proxy = redistest.NewProxy(t, target, func() redistest.ProxyHooks {
+		return redistest.ProxyHooks{ToServer: forward, ToClient: forward}
+	})
 	return f
 }
 
@@ -121,7 +89,7 @@ func TestWatch_NoticesASilentSubscription(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFreezer(t, opt.Addr)
-	opt.Addr = f.ln.Addr().String()
+	opt.Addr = f.Addr()
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { _ = rdb.Close() })
 	w := watch(t, redisstore.New(rdb))
