@@ -66,7 +66,8 @@ func TestWatch_BacksOffWhileRedisIsDown(t *testing.T) {
 }
 
 // freezer forwards to Redis until frozen, then swallows everything
-// without closing: a connection lost without a word.
+// without closing: a connection lost without a word. (The proxy closes a
+// side only when the other ends, and Redis keeps an idle connection open.)
 type freezer struct {
 	*redistest.Proxy
 	frozen atomic.Bool

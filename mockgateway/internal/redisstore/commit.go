@@ -35,10 +35,9 @@ const opFields = 7
 // longer than any client retry of it.
 const commitTokenTTL = time.Minute
 
-// randomToken names one commit: 64 random bits, unique among the few
-// commits of an object (or the token keys of a minute) it is compared with.
+// randomToken names one commit.
 func randomToken() string {
-	var b [8]byte
+	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
@@ -132,20 +131,6 @@ func firstClaim(b *gateway.Batch) (name, id string, ok bool) {
 	return "", "", false
 }
 
-// firstObject returns the key (after the merchant's prefix) of the first
-// object a batch writes, in the order commitPlan writes them.
-func firstObject(b *gateway.Batch) (string, bool) {
-	switch {
-	case len(b.Payments) > 0:
-		return "pay:" + b.Payments[0].ID, true
-	case len(b.Refunds) > 0:
-		return "re:" + b.Refunds[0].ID, true
-	case len(b.Events) > 0:
-		return "evt:" + b.Events[0].ID, true
-	}
-	return "", false
-}
-
 // paymentNames are the unique names a payment claims: its out_trade_no
 // first (firstClaim relies on it), then its protocol references.
 func paymentNames(pay *gateway.Payment) []string {
@@ -177,14 +162,9 @@ func (s *Store) commitPlan(ctx context.Context, mid string, b *gateway.Batch, in
 	// A batch that creates an object needs no token of its own: the
 	// object's first unique name, which holds its new id once the batch was
 	// applied, says so.
-	// A batch that writes an existing object keeps its token in that
-	// object's hash, beside the last three others' (no key of its own to
-	// write and expire); only a batch that writes no object needs a key.
 	once := op{O: "once", T: msDur(commitTokenTTL)}
 	if name, id, ok := firstClaim(b); ok {
 		once.K, once.J = p.key(name), id
-	} else if obj, ok := firstObject(b); ok {
-		once.K, once.V = p.key(obj), randomToken()
 	} else {
 		once.K = p.key("ct:" + randomToken())
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
 	"github.com/paysandbox/paysandbox/shared/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 // The dispatcher reads only the merchants with due work (DESIGN §10): a
@@ -176,7 +177,14 @@ func TestCommit_DueMarkOnlyMovesEarlier(t *testing.T) {
 // loaded again (a flushed script cache: a failover or restart, perhaps to
 // another version): a store that found no LT uses it after an upgrade.
 func TestCommit_AsksForZaddLTAgainAfterScriptsReload(t *testing.T) {
-	rdb := redistest.Client(t)
+	// A server of its own: SCRIPT FLUSH must not reach other tests (with
+	// TEST_REDIS_URL, other packages share the server).
+	opt, err := redis.ParseURL(redistest.Server(t).URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
 	store := redisstore.New(rdb)
 	store.AssumeNoZaddLT()
 	svc := gateway.NewService(store, gateway.Config{PublicURL: "http://gw.test"})

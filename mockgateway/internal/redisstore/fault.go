@@ -129,7 +129,8 @@ func (s *Store) DeleteFaultRule(ctx context.Context, id string) error {
 // once only when the client sends the take again (a token of the take). A
 // rule used up by this take expires after UsedUpFaultTTL.
 func (s *Store) TakeFaultRule(ctx context.Context, id string) (bool, error) {
-	n, err := faultTakeScript.Run(ctx, s.rdb, []string{faultKey(id), faultVerKey}, UsedUpFaultTTL.Milliseconds(), changesChannel, randomToken()).Int()
+	keys := []string{faultKey(id), faultVerKey, Prefix + "{faults}:take:" + randomToken()}
+	n, err := faultTakeScript.Run(ctx, s.rdb, keys, UsedUpFaultTTL.Milliseconds(), changesChannel, commitTokenTTL.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisstore: take fault rule: %w", err)
 	}

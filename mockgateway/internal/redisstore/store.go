@@ -1,8 +1,7 @@
 // Package redisstore keeps the gateway's state in Redis: objects as hashes
-// {v: version, j: JSON, ct: the resend tokens of its last commits},
-// lexicographic indexes (ids sort by time), schedules as sorted sets scored
-// in unix milliseconds, and one Lua script that applies a gateway.Batch
-// atomically.
+// {v: version, j: JSON}, lexicographic indexes (ids sort by time), schedules
+// as sorted sets scored in unix milliseconds, and one Lua script that applies
+// a gateway.Batch atomically.
 //
 // Every key of a merchant carries the hash tag {merchant_id}, so a batch
 // touches one Redis Cluster slot. Only merchants, API keys and the index from

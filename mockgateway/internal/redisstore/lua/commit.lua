@@ -10,10 +10,6 @@ local A, n = ARGV, #ARGV / 7
 -- A key 'once' found free needs no second look by 'nx', nor an
 -- Idempotency-Key 'idemchk' found free by 'idem'.
 local free, idemFree = nil, nil
--- A batch known by a token in an object's hash: that object's key, its
--- version as read with the tokens (for its 'ver'), and the tokens it will
--- keep (this one first, then up to three earlier).
-local tokKey, tokVer, tokKeep = nil, nil, nil
 for i = 1, n do
   local b = (i - 1) * 7
   local o, key, j = A[b + 1], KEYS[tonumber(A[b + 2])], A[b + 4]
@@ -21,21 +17,11 @@ for i = 1, n do
     -- This very batch was applied already: the client sent it again after
     -- a reply it did not get in time. Report it applied, change nothing.
     -- A batch that creates an object is known by the object's first unique
-    -- name holding its id (j); one that writes an existing object by its
-    -- token (v) among the last four kept in the object's hash ('ct');
-    -- any other by its own token key.
-    local tok = A[b + 3]
+    -- name holding its id (j); any other by its own token key.
     if j ~= '' then
       local held = redis.call('GET', key)
       if held == j then return {1, 0} end
       if not held then free = key end
-    elseif tok ~= '' then
-      local h = redis.call('HMGET', key, 'v', 'ct')
-      local kept = h[2] or ''
-      if string.find(' ' .. kept .. ' ', ' ' .. tok .. ' ', 1, true) then return {1, 0} end
-      tokKey, tokVer = key, h[1] or false
-      local _, _, first3 = string.find(kept, '^(%S+ ?%S* ?%S*)')
-      tokKeep = first3 and (tok .. ' ' .. first3) or tok
     elseif redis.call('EXISTS', key) == 1 then
       return {1, 0}
     end
@@ -51,12 +37,7 @@ for i = 1, n do
     end
     idemFree = key
   elseif o == 'ver' then
-    local cur
-    if key == tokKey then
-      cur = tokVer or nil
-    else
-      cur = redis.call('HGET', key, 'v')
-    end
+    local cur = redis.call('HGET', key, 'v')
     local want = A[b + 3]
     if want == '0' then
       if cur then return {0, i} end
@@ -71,11 +52,7 @@ for b = 0, #A - 1, 7 do
   local o, key = A[b + 1], KEYS[tonumber(A[b + 2])]
   local v, j, s, m, t = A[b + 3], A[b + 4], A[b + 5], A[b + 6], A[b + 7]
   if o == 'obj' then
-    if key == tokKey then
-      redis.call('HSET', key, 'v', v, 'j', j, 'ct', tokKeep)
-    else
-      redis.call('HSET', key, 'v', v, 'j', j)
-    end
+    redis.call('HSET', key, 'v', v, 'j', j)
     if t ~= '' then redis.call('PEXPIRE', key, t) end
   elseif o == 'set' then
     redis.call('SET', key, j, 'PX', t)
@@ -89,7 +66,7 @@ for b = 0, #A - 1, 7 do
   elseif o == 'trim' then
     redis.call('ZREMRANGEBYLEX', key, '-', '(' .. m)
   elseif o == 'once' then
-    if j == '' and v == '' then redis.call('SET', key, '1', 'PX', t) end
+    if j == '' then redis.call('SET', key, '1', 'PX', t) end
   elseif o == 'due' then
     -- (Standalone Redis only.) Mark merchant m as having work on the queue
     -- whose set of merchants is key, due at s, unless it is marked with an
