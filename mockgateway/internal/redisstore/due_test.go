@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/paysandbox/paysandbox/mockgateway/internal/gateway"
 	"github.com/paysandbox/paysandbox/mockgateway/internal/redisstore"
 	"github.com/paysandbox/paysandbox/shared/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 // The dispatcher reads only the merchants with due work (DESIGN §10): a
