@@ -214,6 +214,32 @@ func TestTakeFaultRule_LateReplyTakenOnce(t *testing.T) {
 	}
 }
 
+// A merchant's put whose reply comes late is sent again by the client: it
+// finds exactly what it wrote and reports it stored, not a conflict (which
+// would make a create of a merchant fail although it was stored).
+func TestPutMerchant_LateReplyStoredOnce(t *testing.T) {
+	ctx := context.Background()
+	_, store, proxy, m, _ := lateReplySetup(t)
+	cur, err := store.Merchant(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *cur
+	next.NotifyURL = "http://127.0.0.1:9/other"
+	proxy.armed.Store(true)
+	err = store.PutMerchant(ctx, &next, cur.Version)
+	if proxy.armed.Load() {
+		t.Fatal("no reply was held: the put did not meet a late reply")
+	}
+	if err != nil {
+		t.Fatalf("a put whose reply came late: %v, want stored", err)
+	}
+	got, err := store.Merchant(ctx, m.ID)
+	if err != nil || got.Version != cur.Version+1 || got.NotifyURL != next.NotifyURL {
+		t.Fatalf("stored %+v, %v; want version %d with the new URL", got, err, cur.Version+1)
+	}
+}
+
 // lateReplySetup returns a service whose Redis connection goes through a
 // proxy that can hold one reply past the client's read timeout, and a
 // merchant of it.
