@@ -184,6 +184,17 @@ func TestTakeFaultRule_LateReplyTakenOnce(t *testing.T) {
 	if ok, err := store.TakeFaultRule(ctx, "fr_warm"); err != nil || !ok {
 		t.Fatalf("take: %v %v", ok, err)
 	}
+	takeKeys := func() int {
+		t.Helper()
+		keys, err := store.Client().Keys(ctx, "ps:{faults}:take:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	if n := takeKeys(); n != 0 {
+		t.Fatalf("a take of a rule without a limit wrote %d token keys, want none", n)
+	}
 	rule("fr_once", ptr(int64(1)))
 	proxy.armed.Store(true)
 	ok, err := store.TakeFaultRule(ctx, "fr_once")
