@@ -48,9 +48,10 @@ bench:
 	$(GO) test -run '^$$' -bench BenchmarkConsole100k -benchtime 50x ./mockgateway/internal/console/
 	bash bench/run-loadgen.sh
 
-## fuzz: run the scenario parser fuzzer for a while (FUZZTIME=1m)
+## fuzz: run the scenario parser and canonical JSON fuzzers for a while each (FUZZTIME=1m)
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseScenario -fuzztime $${FUZZTIME:-1m} ./mockgateway/internal/gateway/
+	$(GO) test -run '^$$' -fuzz FuzzCanonFast -fuzztime $${FUZZTIME:-1m} ./mockgateway/internal/native/
 
 clean:
 	rm -rf $(BIN)

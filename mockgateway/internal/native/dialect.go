@@ -117,11 +117,26 @@ func Fingerprint(method, path string, body []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// canonicalJSON is the body as the fingerprint hashes it: what
+// encoding/json writes back after decoding it into an interface (keys
+// sorted, duplicates resolved to the last, whitespace gone, strings
+// escaped its way, numbers as written). Bodies it cannot decode are hashed
+// as they are, trimmed. A request's body is read in the hot path of every
+// keyed call, so the common case — plain JSON — is rewritten in one pass
+// (canon); anything that pass is unsure of goes the long way.
 func canonicalJSON(body []byte) []byte {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return []byte("{}")
 	}
+	if out, ok := canonFast(trimmed); ok {
+		return out
+	}
+	return decodedCanonicalJSON(trimmed)
+}
+
+// decodedCanonicalJSON is canonicalJSON the long way: decode, encode.
+func decodedCanonicalJSON(trimmed []byte) []byte {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
 	var v any
